@@ -1,0 +1,2 @@
+// core: the bottom of the import graph. Nothing here imports from another Weft folder.
+export { WeftError, isWeftError, type WeftErrorCode } from './errors.ts';
