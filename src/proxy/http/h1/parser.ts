@@ -1,0 +1,442 @@
+// H1Parser: the HTTP/1.1 message-stream state machine (find heads, frame bodies, de-chunk, pipeline, pause, hand off tunnels).
+import type { HeaderList } from '../headers.ts';
+import { WeftError } from '../../../core/errors.ts';
+import { CR, LF, SP, TARGET, TOKEN } from './chars.ts';
+import { parseChunkLine } from './chunked.ts';
+import { bad, H1ParseError } from './errors.ts';
+import { checkTrailerName, FieldFacts, parseFieldLine } from './fields.ts';
+import { parseRequestHead } from './request-head.ts';
+import { parseResponseHead } from './response-head.ts';
+import { DEFAULT_LIMITS, type H1Handler, type H1Limits, type RequestHead, type ResponseHead } from './types.ts';
+
+export { H1ParseError } from './errors.ts';
+export { DEFAULT_LIMITS, type BodyFraming, type H1Handler, type H1Limits, type RequestHead, type ResponseHead } from './types.ts';
+
+// States. Everything at or above S_STOPPED ends the run loop for good.
+const S_HEAD = 0;
+const S_BODY = 1; // Content-Length body: #remaining bytes left
+const S_CHUNK_LINE = 2;
+const S_CHUNK_DATA = 3; // #remaining bytes of the current chunk left
+const S_CHUNK_CR = 4;
+const S_CHUNK_LF = 5;
+const S_TRAILER = 6;
+const S_CLOSE_BODY = 7; // response body delimited by the connection closing
+const S_MSG_END = 8; // message fully read; onComplete not yet delivered
+const S_UPGRADED = 9; // protocol switch: paused until the caller takes the bytes or resumes HTTP
+const S_STOPPED = 10; // bytes handed over by takeRemaining()
+const S_DEAD = 11; // error delivered or peer closed
+
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
+/** Total chunk-extension bytes allowed per message: extensions carry nothing we use, so they must not cost much. */
+const CHUNK_EXT_BUDGET = 16 * 1024;
+/** Chunk-line bytes that need no extension budget: 16 hex digits. */
+const CHUNK_SIZE_MAX = 16;
+/** A partial-head buffer bigger than this is dropped once a head completes, so idle connections stay small. */
+const ACC_KEEP = 4096;
+
+export class H1Parser<Head> {
+  readonly #handler: H1Handler<Head>;
+  readonly #request: boolean;
+  readonly #limits: H1Limits;
+  readonly #facts = new FieldFacts();
+  /** Methods of requests whose responses are awaited, oldest first (response parser only). */
+  readonly #methods: string[] = [];
+  #state = S_HEAD;
+  #remaining = 0;
+  /** Bytes of an unfinished head or line, copied out of earlier chunks (never handed to the handler). */
+  #acc: Buffer = EMPTY;
+  #accLen = 0;
+  /** The request line of the buffered partial head is complete and its target was checked against maxUriBytes. */
+  #uriChecked = false;
+  /** Input received while paused (a reference to the caller's chunk when possible, no copy). */
+  #kept: Buffer | null = null;
+  /** The buffer being run and the position of its first unconsumed byte, kept current before each event. */
+  #cur: Buffer = EMPTY;
+  #pos = 0;
+  #running = false;
+  #paused = false;
+  #finishPending = false;
+  /** The current message switches protocols: stop after its onComplete. */
+  #stopAfter = false;
+  /** Head bytes of the current message; trailers share the maxHeaderBytes budget with it. */
+  #headBytes = 0;
+  #extBudget = 0;
+  #trailers: HeaderList | null = null;
+
+  private constructor(handler: H1Handler<Head>, request: boolean, limits: Partial<H1Limits> | undefined) {
+    this.#handler = handler;
+    this.#request = request;
+    this.#limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  static requests(handler: H1Handler<RequestHead>, limits?: Partial<H1Limits>): H1Parser<RequestHead> {
+    return new H1Parser(handler, true, limits);
+  }
+
+  static responses(handler: H1Handler<ResponseHead>, limits?: Partial<H1Limits>): H1Parser<ResponseHead> {
+    return new H1Parser(handler, false, limits);
+  }
+
+  /** Between messages with no partial bytes buffered: safe to reuse or close a keep-alive connection. */
+  get idle(): boolean {
+    return this.#state === S_HEAD && this.#accLen === 0 && this.#kept === null && (!this.#running || this.#pos >= this.#cur.length);
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Feeds bytes; events fire synchronously. The parser may keep a reference to `chunk` (paused, or body
+   * subarrays handed to onData), so the caller must not reuse its memory.
+   */
+  execute(chunk: Buffer): void {
+    const st = this.#state;
+    if (st === S_DEAD) return;
+    if (st === S_STOPPED) throw new WeftError('WEFT_INTERNAL', 'H1Parser.execute after takeRemaining(): these bytes belong to the tunnel');
+    if (this.#running) throw new WeftError('WEFT_INTERNAL', 'H1Parser.execute called from inside a handler');
+    if (chunk.length === 0) return;
+    if (this.#paused) {
+      this.#kept = this.#kept === null ? chunk : Buffer.concat([this.#kept, chunk]);
+      return;
+    }
+    this.#run(chunk);
+  }
+
+  /** Stops after the current event; unconsumed bytes are kept for resume(). */
+  pause(): void {
+    if (this.#state < S_STOPPED) this.#paused = true;
+  }
+
+  /** Continues with kept bytes synchronously (inside a handler: as soon as the handler returns). After an upgrade: keep parsing HTTP. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#state === S_UPGRADED) this.#state = S_HEAD;
+    if (this.#running) return;
+    const kept = this.#kept;
+    this.#kept = null;
+    this.#run(kept ?? EMPTY);
+  }
+
+  /** The peer closed: completes a close-delimited body; mid-message it is an 'incomplete-message' error. */
+  finish(): void {
+    if (this.#state >= S_STOPPED) return;
+    if (this.#paused || this.#running) this.#finishPending = true;
+    else this.#finishNow();
+  }
+
+  /** Response parser: the method of the next request sent on this connection (HEAD has no body; CONNECT 2xx is a tunnel). */
+  expectResponseTo(method: string): void {
+    if (this.#request) throw new WeftError('WEFT_INTERNAL', 'expectResponseTo() is for response parsers');
+    this.#methods.push(method);
+  }
+
+  /** Hands over every byte after the current position (tunnels, upgrades); the parser stops for good. */
+  takeRemaining(): Buffer {
+    const parts: Buffer[] = [];
+    if (this.#accLen > 0) parts.push(this.#acc.subarray(0, this.#accLen));
+    if (this.#running && this.#pos < this.#cur.length) parts.push(this.#cur.subarray(this.#pos));
+    if (this.#kept !== null) parts.push(this.#kept);
+    this.#state = S_STOPPED;
+    this.#paused = false;
+    this.#kept = null;
+    this.#accLen = 0;
+    this.#acc = EMPTY;
+    return parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts);
+  }
+
+  #run(buf: Buffer): void {
+    this.#cur = buf;
+    this.#pos = 0;
+    this.#running = true;
+    try {
+      this.#loop(buf);
+    } catch (err) {
+      if (!(err instanceof H1ParseError)) throw err;
+      this.#fail(err);
+    } finally {
+      this.#running = false;
+      if (this.#paused && this.#state < S_STOPPED && this.#pos < buf.length) this.#kept = buf.subarray(this.#pos);
+      this.#cur = EMPTY;
+    }
+    if (this.#finishPending && !this.#paused && this.#state < S_STOPPED) {
+      this.#finishPending = false;
+      this.#finishNow();
+    }
+  }
+
+  // Each iteration starts at an event boundary, where a pause, takeRemaining() or error from the last handler takes effect.
+  // `#pos` is written before every event so that handlers see the right `idle` and `takeRemaining()`.
+  #loop(buf: Buffer): void {
+    const len = buf.length;
+    let off = 0;
+    for (;;) {
+      if (this.#paused || this.#state >= S_STOPPED) return;
+      switch (this.#state) {
+        case S_MSG_END:
+          this.#pos = off;
+          this.#endMessage();
+          continue;
+        case S_HEAD:
+          if (off === len) break;
+          off = this.#head(buf, off);
+          continue;
+        case S_BODY:
+        case S_CHUNK_DATA: {
+          if (off === len) break;
+          const n = Math.min(this.#remaining, len - off);
+          if ((this.#remaining -= n) === 0) this.#state = this.#state === S_BODY ? S_MSG_END : S_CHUNK_CR;
+          this.#pos = off + n;
+          this.#handler.onData(buf.subarray(off, off + n));
+          off += n;
+          continue;
+        }
+        case S_CHUNK_CR:
+          if (off === len) break;
+          if (buf[off++] !== CR) bad('invalid-chunk-end');
+          this.#state = S_CHUNK_LF;
+          continue;
+        case S_CHUNK_LF:
+          if (off === len) break;
+          if (buf[off++] !== LF) bad('invalid-chunk-end');
+          this.#state = S_CHUNK_LINE;
+          continue;
+        case S_CHUNK_LINE:
+        case S_TRAILER:
+          if (off === len) break;
+          off = this.#line(buf, off);
+          continue;
+        case S_CLOSE_BODY:
+          if (off === len) break;
+          this.#pos = len;
+          this.#handler.onData(off === 0 ? buf : buf.subarray(off));
+          off = len;
+          continue;
+      }
+      this.#pos = off;
+      return;
+    }
+  }
+
+  #endMessage(): void {
+    if (this.#stopAfter) {
+      // After a protocol switch the bytes are no longer HTTP: wait for the caller to take them or refuse the switch.
+      this.#stopAfter = false;
+      this.#state = S_UPGRADED;
+      this.#paused = true;
+    } else {
+      this.#state = S_HEAD;
+    }
+    this.#handler.onComplete();
+  }
+
+  /** Finds the end of a head (CRLFCRLF), across chunk boundaries, without buffering past the limit. Returns the new offset. */
+  #head(buf: Buffer, off: number): number {
+    const limit = this.#limits.maxHeaderBytes + (this.#request ? 2 : 0); // one empty line may precede a request-line
+    if (this.#accLen === 0) {
+      const idx = buf.indexOf(CRLFCRLF, off);
+      if (idx !== -1) {
+        this.#headBlock(buf, off, idx + 2, idx + 4);
+        return idx + 4;
+      }
+      this.#checkPartialHead(buf, off, buf.length, off, limit);
+      this.#accAppend(buf, off, buf.length);
+      return buf.length;
+    }
+    const old = this.#accLen;
+    const take = Math.min(buf.length - off, limit + 4 - old); // never copy more than a head can hold
+    this.#accAppend(buf, off, off + take);
+    const acc = this.#acc;
+    const idx = acc.indexOf(CRLFCRLF, old > 3 ? old - 3 : 0);
+    if (idx !== -1 && idx + 4 <= this.#accLen) {
+      const next = off + idx + 4 - old;
+      this.#accReset();
+      this.#headBlock(acc, 0, idx + 2, next);
+      return next;
+    }
+    this.#checkPartialHead(acc, 0, this.#accLen, old, limit);
+    return off + take;
+  }
+
+  /**
+   * Early refusals while a head is incomplete, so a peer cannot make us hold bytes we will refuse anyway:
+   * bare LF / bare CR (a head ended by LF alone would otherwise wait for CRLFCRLF), 414 and 431.
+   * Only the bytes from `from` on are new, so a head trickled byte by byte is still scanned once.
+   */
+  #checkPartialHead(b: Buffer, s: number, e: number, from: number, limit: number): void {
+    let sawLf = false;
+    for (let j = b.indexOf(LF, from); j !== -1 && j < e; j = b.indexOf(LF, j + 1)) {
+      if (j === s || b[j - 1] !== CR) bad('bare-lf');
+      sawLf = true;
+    }
+    for (let j = b.indexOf(CR, from > s ? from - 1 : s); j !== -1 && j + 1 < e; j = b.indexOf(CR, j + 1)) {
+      if (b[j + 1] !== LF) bad('bare-cr');
+    }
+    if (this.#request && !this.#uriChecked) {
+      if (e - s > this.#limits.maxUriBytes && this.#targetTooLong(b, s, e)) throw new H1ParseError(414, 'uri-too-long');
+      if (sawLf) this.#uriChecked = true;
+    }
+    if (e - s > limit) throw new H1ParseError(431, 'headers-too-large');
+  }
+
+  /** Whether the request-target starting in `b[s, e)` is already longer than maxUriBytes. Scans at most that many bytes. */
+  #targetTooLong(b: Buffer, s: number, e: number): boolean {
+    if (b[s] === CR && b[s + 1] === LF) s += 2;
+    while (s < e && TOKEN[b[s]] !== 0) s++;
+    if (b[s] !== SP) return false;
+    const max = this.#limits.maxUriBytes;
+    let i = s + 1;
+    const stop = Math.min(e, i + max + 1);
+    while (i < stop && TARGET[b[i]] === 1) i++;
+    return i - s - 1 > max;
+  }
+
+  /** A complete head in `b[s, end)` (`end` = start of its final empty line); `next` = position in the current chunk after it. */
+  #headBlock(b: Buffer, s: number, end: number, next: number): void {
+    this.#uriChecked = false;
+    if (this.#request && b[s] === CR && b[s + 1] === LF) {
+      s += 2; // RFC 9112 §2.2: ignore one empty line before a request-line (some clients send CRLF after a body)
+      if (s >= end) bad('empty-line-before-request');
+    }
+    const size = end + 2 - s;
+    const limits = this.#limits;
+    if (size > limits.maxHeaderBytes) {
+      if (this.#request && this.#targetTooLong(b, s, end)) throw new H1ParseError(414, 'uri-too-long');
+      throw new H1ParseError(431, 'headers-too-large');
+    }
+    this.#headBytes = size;
+    let head: RequestHead | ResponseHead;
+    let upgrade: string | null;
+    let kind: string;
+    if (this.#request) {
+      const h = parseRequestHead(b, s, end, limits, this.#facts);
+      upgrade = h.upgrade;
+      kind = h.framing.kind;
+      this.#remaining = h.framing.kind === 'length' ? h.framing.length : 0;
+      head = h;
+    } else {
+      const methods = this.#methods;
+      const h = parseResponseHead(b, s, end, limits, this.#facts, methods.length > 0 ? methods[0] : 'GET');
+      // Interim 1xx responses precede the real one: the request still awaits its final response.
+      if ((h.status >= 200 || h.status === 101) && methods.length > 0) methods.shift();
+      upgrade = h.upgrade;
+      kind = h.framing.kind;
+      this.#remaining = h.framing.kind === 'length' ? h.framing.length : 0;
+      head = h;
+    }
+    this.#stopAfter = upgrade !== null;
+    if (kind === 'chunked') {
+      this.#state = S_CHUNK_LINE;
+      this.#extBudget = CHUNK_EXT_BUDGET;
+      this.#trailers = null;
+    } else if (kind === 'close') {
+      this.#state = S_CLOSE_BODY;
+    } else {
+      this.#state = this.#remaining > 0 ? S_BODY : S_MSG_END;
+    }
+    this.#pos = next;
+    this.#handler.onHead(head as Head);
+  }
+
+  /** Gathers one CRLF-terminated line (chunk-size line or trailer field) across chunks, then acts on it. Returns the new offset. */
+  #line(buf: Buffer, off: number): number {
+    const chunkLine = this.#state === S_CHUNK_LINE;
+    const cap = chunkLine ? this.#extBudget + CHUNK_SIZE_MAX + 2 : this.#limits.maxHeaderBytes - this.#headBytes + 2;
+    let b: Buffer;
+    let s: number;
+    let lf: number;
+    let next: number;
+    if (this.#accLen === 0) {
+      lf = buf.indexOf(LF, off);
+      if (lf === -1 || lf - off >= cap) {
+        if (buf.length - off > cap || lf !== -1) this.#lineTooLong(chunkLine);
+        this.#accAppend(buf, off, buf.length);
+        return buf.length;
+      }
+      b = buf;
+      s = off;
+      next = lf + 1;
+    } else {
+      const old = this.#accLen;
+      const take = Math.min(buf.length - off, cap + 1 - old);
+      this.#accAppend(buf, off, off + take);
+      b = this.#acc;
+      lf = b.indexOf(LF, old);
+      if (lf === -1 || lf >= this.#accLen) {
+        if (this.#accLen > cap) this.#lineTooLong(chunkLine);
+        return off + take;
+      }
+      if (lf + 1 > cap) this.#lineTooLong(chunkLine);
+      s = 0;
+      next = off + lf + 1 - old;
+      this.#accReset();
+    }
+    if (lf === s || b[lf - 1] !== CR) bad('bare-lf');
+    const e = lf - 1;
+    if (chunkLine) {
+      const size = parseChunkLine(b, s, e);
+      if (e - s > CHUNK_SIZE_MAX && (this.#extBudget -= e - s) < 0) bad('chunk-extensions-too-large');
+      this.#remaining = size;
+      this.#state = size === 0 ? S_TRAILER : S_CHUNK_DATA;
+      return next;
+    }
+    if (e === s) {
+      this.#state = S_MSG_END;
+      const trailers = this.#trailers;
+      this.#trailers = null;
+      if (trailers !== null) {
+        this.#pos = next;
+        this.#handler.onTrailers(trailers);
+      }
+      return next;
+    }
+    this.#headBytes += lf + 1 - s;
+    if (++this.#facts.count > this.#limits.maxHeaderCount) throw new H1ParseError(431, 'too-many-headers');
+    const trailers = (this.#trailers ??= []);
+    parseFieldLine(b, s, b.toString('latin1', s, lf + 1), s, trailers);
+    checkTrailerName(trailers[trailers.length - 2]);
+    return next;
+  }
+
+  #lineTooLong(chunkLine: boolean): never {
+    if (chunkLine) bad('chunk-extensions-too-large');
+    throw new H1ParseError(431, 'headers-too-large');
+  }
+
+  #accAppend(b: Buffer, s: number, e: number): void {
+    const need = this.#accLen + e - s;
+    if (need > this.#acc.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.#acc.length * 2, 256));
+      this.#acc.copy(grown, 0, 0, this.#accLen);
+      this.#acc = grown;
+    }
+    b.copy(this.#acc, this.#accLen, s, e);
+    this.#accLen = need;
+  }
+
+  #accReset(): void {
+    this.#accLen = 0;
+    if (this.#acc.length > ACC_KEEP) this.#acc = EMPTY;
+  }
+
+  #finishNow(): void {
+    const st = this.#state;
+    this.#state = S_DEAD;
+    if (st === S_CLOSE_BODY) this.#handler.onComplete();
+    else if (!(st === S_HEAD && this.#accLen === 0) && st !== S_UPGRADED) {
+      this.#state = st;
+      this.#fail(new H1ParseError(400, 'incomplete-message'));
+    }
+  }
+
+  #fail(err: H1ParseError): void {
+    this.#state = S_DEAD;
+    this.#paused = false;
+    this.#kept = null;
+    this.#accLen = 0;
+    this.#acc = EMPTY;
+    this.#handler.onError(this.#request ? err : new H1ParseError(502, err.reason, `invalid upstream response (${err.message})`));
+  }
+}

@@ -1,0 +1,115 @@
+// Request head (RFC 9112 §3): request-line, fields and the framing decision, from one CRLF-terminated head in a Buffer.
+import { CR, HOST, LF, SP, TARGET, TOKEN } from './chars.ts';
+import { bad, H1ParseError } from './errors.ts';
+import { type FieldFacts, parseFieldSection } from './fields.ts';
+import { checkTransferEncoding } from './framing.ts';
+import { type BodyFraming, FRAMING_CHUNKED, FRAMING_NONE, type H1Limits, type RequestHead } from './types.ts';
+
+/**
+ * Parses the head in `buf[start, end)`, where `end` is the start of the empty line that ends it (so every
+ * line in range ends with CRLF). Throws H1ParseError for anything that is not strictly valid.
+ */
+export function parseRequestHead(buf: Buffer, start: number, end: number, limits: H1Limits, facts: FieldFacts): RequestHead {
+  const str = buf.toString('latin1', start, end);
+  let i = start;
+  let c = buf[i];
+  while (TOKEN[c] !== 0) c = buf[++i];
+  if (c !== SP || i === start) bad(c === LF ? 'bare-lf' : 'invalid-method');
+  const method = str.slice(0, i - start);
+  const targetStart = ++i;
+  c = buf[i];
+  while (TARGET[c] === 1) c = buf[++i];
+  if (i - targetStart > limits.maxUriBytes) throw new H1ParseError(414, 'uri-too-long');
+  if (c !== SP || i === targetStart) bad(c === LF ? 'bare-lf' : 'invalid-target');
+  const target = str.slice(targetStart - start, i - start);
+  const versionMinor = parseVersion(buf, i + 1);
+  i += 9; // SP "HTTP/1.x"
+  if (buf[i] !== CR) bad(buf[i] === LF ? 'bare-lf' : 'invalid-version');
+  if (buf[i + 1] !== LF) bad('bare-cr');
+  i += 2;
+
+  const headers = parseFieldSection(buf, i, end, str, start, facts, limits.maxHeaderCount);
+
+  const connect = method === 'CONNECT';
+  checkTarget(method, target, connect);
+  if (facts.hostCount === 0 && versionMinor === 1) bad('missing-host');
+
+  let framing: BodyFraming = FRAMING_NONE;
+  const te = facts.transferEncoding;
+  if (te !== null) {
+    // Both present is the classic CL.TE / TE.CL desync: refuse instead of choosing (RFC 9112 §6.1 allows either).
+    if (facts.contentLength !== -1) bad('both-content-length-and-transfer-encoding');
+    if (versionMinor === 0) bad('transfer-encoding-in-http10');
+    checkTransferEncoding(te);
+    if (connect) bad('connect-with-body');
+    framing = FRAMING_CHUNKED;
+  } else if (facts.contentLength !== -1) {
+    if (connect && facts.contentLength !== 0) bad('connect-with-body');
+    if (!connect) framing = { kind: 'length', length: facts.contentLength };
+  }
+  if (facts.expectUnsupported) throw new H1ParseError(417, 'unsupported-expectation');
+
+  return {
+    method,
+    target,
+    versionMinor,
+    headers,
+    host: facts.host,
+    framing,
+    keepAlive: versionMinor === 1 ? !facts.connClose : facts.connKeepAlive && !facts.connClose,
+    // Upgrade and 100-continue are HTTP/1.1 features; an HTTP/1.0 sender's use of them is ignored (RFC 9110 §7.8, §10.1.1).
+    upgrade: connect ? 'connect' : versionMinor === 1 && facts.connUpgrade ? facts.upgrade : null,
+    expectContinue: versionMinor === 1 && facts.expectContinue,
+  };
+}
+
+/** `HTTP/1.0` or `HTTP/1.1` at `i` (8 bytes); another well-formed version is a 505, anything else a 400. */
+export function parseVersion(buf: Buffer, i: number): 0 | 1 {
+  if (buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 || buf[i + 4] !== 0x2f || buf[i + 6] !== 0x2e) bad('invalid-version');
+  const major = buf[i + 5] - 0x30;
+  const minor = buf[i + 7] - 0x30;
+  if (!(major >= 0 && major <= 9 && minor >= 0 && minor <= 9)) bad('invalid-version');
+  if (major !== 1 || minor > 1) throw new H1ParseError(505, 'http-version-not-supported');
+  return minor as 0 | 1;
+}
+
+/** The four request-target forms (RFC 9112 §3.2), each allowed only where the method permits it. */
+function checkTarget(method: string, target: string, connect: boolean): void {
+  const c0 = target.charCodeAt(0);
+  if (connect) {
+    if (!isAuthority(target)) bad('invalid-connect-target');
+  } else if (c0 === 0x2f /* / */) {
+    return;
+  } else if (c0 === 0x2a /* * */ && target.length === 1) {
+    if (method !== 'OPTIONS') bad('invalid-asterisk-target');
+  } else if (!isAbsoluteForm(target)) {
+    bad('invalid-target');
+  }
+}
+
+/** authority-form: uri-host ":" port, no userinfo, path or query. */
+function isAuthority(t: string): boolean {
+  const colon = t.lastIndexOf(':');
+  if (colon <= 0 || colon === t.length - 1 || t.length - colon - 1 > 5) return false;
+  for (let i = colon + 1; i < t.length; i++) {
+    const d = t.charCodeAt(i);
+    if (d < 0x30 || d > 0x39) return false;
+  }
+  for (let i = 0; i < colon; i++) {
+    const c = t.charCodeAt(i);
+    if (HOST[c] !== 1 || c === 0x25 /* % */) return false;
+  }
+  return true;
+}
+
+/** absolute-form as proxies receive it: scheme "://" then anything the target alphabet allows. */
+function isAbsoluteForm(t: string): boolean {
+  const sep = t.indexOf('://');
+  if (sep <= 0) return false;
+  for (let i = 0; i < sep; i++) {
+    const c = t.charCodeAt(i) | 0x20;
+    const alpha = c >= 0x61 && c <= 0x7a;
+    if (i === 0 ? !alpha : !(alpha || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
+  }
+  return sep + 3 < t.length;
+}
