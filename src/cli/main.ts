@@ -1,0 +1,47 @@
+// `weft <command>`: dispatches to one module per command. Errors are printed once, here.
+import { isWeftError } from '../core/errors.ts';
+
+interface Command {
+  readonly summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  proxy: async () => (await import('./proxy.ts')).command,
+};
+
+function usage(): string {
+  const lines = ['Usage: weft <command> [options]', '', 'Commands:'];
+  lines.push('  proxy      run the sidecar proxy from an Envoy bootstrap (weft proxy --help)');
+  lines.push('  version    print the version');
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === 'version' || name === '--version') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(`weft ${pkg.version} (node ${process.version})`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    console.error(`weft: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (isWeftError(err)) console.error(`weft: error ${err.code}: ${err.message}`);
+    else console.error('weft: unexpected error (please report it):', err);
+    process.exitCode = isWeftError(err) && err.code === 'WEFT_USAGE' ? 2 : 1;
+  },
+);

@@ -1,0 +1,115 @@
+// A cluster: a named set of endpoints, how to find them (static or DNS), and how to pick one.
+import { lookup } from 'node:dns/promises';
+import { Endpoint, type UpstreamProtocol } from './endpoint.ts';
+
+export interface EndpointSpec {
+  readonly host: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly healthy: boolean;
+}
+
+export interface ClusterSpec {
+  readonly name: string;
+  readonly discovery: 'static' | 'strict_dns';
+  readonly protocol: UpstreamProtocol;
+  readonly connectTimeoutMs: number;
+  readonly dnsRefreshMs: number;
+  readonly dnsFamily: 4 | 6 | 0;
+  readonly endpoints: readonly EndpointSpec[];
+}
+
+export class Cluster {
+  readonly spec: ClusterSpec;
+  endpoints: Endpoint[] = [];
+  private next = 0;
+  private dnsTimer: NodeJS.Timeout | null = null;
+  // Smooth weighted round robin (as nginx): current weights per endpoint index.
+  private current: number[] = [];
+  private weighted = false;
+
+  constructor(spec: ClusterSpec) {
+    this.spec = spec;
+    if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Resolves DNS names once before serving, then keeps refreshing in the background. */
+  async start(): Promise<void> {
+    if (this.spec.discovery !== 'strict_dns') return;
+    await this.resolve();
+    const refresh = (): void => {
+      this.dnsTimer = setTimeout(() => {
+        this.resolve().catch(() => {}).finally(refresh);
+      }, this.spec.dnsRefreshMs);
+      this.dnsTimer.unref();
+    };
+    refresh();
+  }
+
+  /** Round robin over healthy endpoints (weighted when weights differ). */
+  pick(): Endpoint | null {
+    const eps = this.endpoints;
+    const n = eps.length;
+    if (n === 0) return null;
+    if (this.weighted) return this.pickWeighted();
+    for (let tries = 0; tries < n; tries++) {
+      const ep = eps[this.next];
+      this.next = this.next + 1 === n ? 0 : this.next + 1;
+      if (ep.healthy) return ep;
+    }
+    return null;
+  }
+
+  close(): void {
+    if (this.dnsTimer) clearTimeout(this.dnsTimer);
+    for (const ep of this.endpoints) ep.close();
+  }
+
+  private pickWeighted(): Endpoint | null {
+    let best = -1;
+    let total = 0;
+    const eps = this.endpoints;
+    for (let i = 0; i < eps.length; i++) {
+      if (!eps[i].healthy) continue;
+      this.current[i] += eps[i].weight;
+      total += eps[i].weight;
+      if (best < 0 || this.current[i] > this.current[best]) best = i;
+    }
+    if (best < 0) return null;
+    this.current[best] -= total;
+    return eps[best];
+  }
+
+  private setEndpoints(specs: readonly EndpointSpec[]): void {
+    const old = new Map(this.endpoints.map((ep) => [`${ep.address}/${ep.weight}/${ep.healthy}`, ep]));
+    const next: Endpoint[] = [];
+    for (const s of specs) {
+      const key = `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}/${s.weight}/${s.healthy}`;
+      const kept = old.get(key);
+      if (kept) {
+        old.delete(key);
+        next.push(kept);
+      } else {
+        next.push(new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs));
+      }
+    }
+    for (const gone of old.values()) gone.close();
+    this.endpoints = next;
+    this.current = next.map(() => 0);
+    this.weighted = next.some((ep) => ep.weight !== next[0].weight);
+    this.next = 0;
+  }
+
+  private async resolve(): Promise<void> {
+    const resolved: EndpointSpec[] = [];
+    for (const s of this.spec.endpoints) {
+      const addresses = await lookup(s.host, { all: true, family: this.spec.dnsFamily });
+      for (const a of addresses) resolved.push({ host: a.address, port: s.port, weight: s.weight, healthy: s.healthy });
+    }
+    this.setEndpoints(resolved);
+  }
+}

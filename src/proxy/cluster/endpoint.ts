@@ -1,0 +1,42 @@
+// One upstream endpoint: its address, weight, health, counters, and its connection pool.
+import { H1Pool, DEFAULT_H1_POOL } from './h1-pool.ts';
+import { H2Pool } from './h2-pool.ts';
+import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+
+export type UpstreamProtocol = 'http1' | 'http2';
+
+export class Endpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly address: string;
+  readonly weight: number;
+  healthy: boolean;
+  activeRequests = 0;
+  totalRequests = 0;
+  failedRequests = 0;
+  private readonly pool: H1Pool | H2Pool;
+
+  constructor(host: string, port: number, weight: number, healthy: boolean, protocol: UpstreamProtocol, connectTimeoutMs: number) {
+    this.host = host;
+    this.port = port;
+    this.address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.weight = weight;
+    this.healthy = healthy;
+    this.pool = protocol === 'http2'
+      ? new H2Pool(host, port, { connectTimeoutMs })
+      : new H1Pool(host, port, { ...DEFAULT_H1_POOL, connectTimeoutMs });
+  }
+
+  get openConnections(): number {
+    return this.pool.openConnections;
+  }
+
+  request(head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {
+    return this.pool.request(head, handler);
+  }
+
+  /** HTTP/1.1 pool for upgrades (WebSocket), whatever the cluster's protocol. */
+  close(): void {
+    this.pool.close();
+  }
+}

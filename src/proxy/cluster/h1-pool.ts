@@ -1,0 +1,282 @@
+// Keep-alive HTTP/1.1 connections to one upstream endpoint, on raw sockets with Weft's own codec.
+import net from 'node:net';
+import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
+import { requestHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
+import type { HeaderList } from '../http/headers.ts';
+import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+
+export interface H1PoolOptions {
+  connectTimeoutMs: number;
+  /** Idle keep-alive connections kept per endpoint. */
+  maxIdle: number;
+  /** An idle connection is closed after this long (ms); must undercut the upstream's own. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_H1_POOL: H1PoolOptions = { connectTimeoutMs: 5000, maxIdle: 128, idleTimeoutMs: 4000 };
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** The request head on the wire: the router's headers plus Host and this hop's framing. */
+function serializeRequest(head: RequestHead): string {
+  const headers = head.headers.slice(); // the router may send the same head again (retries)
+  headers.push('host', head.authority);
+  if (head.upgrade !== null) headers.push('connection', 'upgrade', 'upgrade', head.upgrade);
+  if (head.contentLength > 0) headers.push('content-length', String(head.contentLength));
+  else if (head.contentLength < 0) headers.push('transfer-encoding', 'chunked');
+  else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH') headers.push('content-length', '0');
+  return requestHead(head.method, head.path, headers);
+}
+
+export class H1Pool {
+  readonly host: string;
+  readonly port: number;
+  readonly options: H1PoolOptions;
+  private readonly idle: H1Connection[] = [];
+  /** Connections open now (idle or busy). */
+  openConnections = 0;
+  private closed = false;
+
+  constructor(host: string, port: number, options: H1PoolOptions = DEFAULT_H1_POOL) {
+    this.host = host;
+    this.port = port;
+    this.options = options;
+  }
+
+  request(head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {
+    const wire = serializeRequest(head);
+    const reused = this.idle.pop();
+    if (reused) {
+      reused.unidle();
+      // A keep-alive connection can be closed by the upstream just as we reuse it. When that
+      // happens before any response byte, an idempotent request without a body is replayed
+      // once on a fresh connection: it cannot have been processed (RFC 9110 §9.2.2).
+      const replayable = head.contentLength === 0 && IDEMPOTENT.has(head.method) && head.upgrade === null;
+      return reused.start(wire, head, handler, replayable ? () => this.fresh().start(wire, head, handler, null) : null);
+    }
+    return this.fresh().start(wire, head, handler, null);
+  }
+
+  /** Called by a connection whose exchange ended cleanly and that may carry another one. */
+  release(conn: H1Connection): void {
+    if (this.closed || this.idle.length >= this.options.maxIdle) {
+      conn.close();
+      return;
+    }
+    this.idle.push(conn);
+    conn.idleSince(this.options.idleTimeoutMs);
+  }
+
+  forget(conn: H1Connection): void {
+    this.openConnections--;
+    const i = this.idle.indexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const conn of this.idle.splice(0)) conn.close();
+  }
+
+  private fresh(): H1Connection {
+    this.openConnections++;
+    return new H1Connection(this);
+  }
+}
+
+type State = 'connecting' | 'busy' | 'idle' | 'closed';
+
+class H1Connection implements UpstreamStream {
+  private readonly pool: H1Pool;
+  private readonly socket: net.Socket;
+  private readonly parser: H1Parser<ResponseHead>;
+  private state: State = 'connecting';
+  private handler: UpstreamResponseHandler | null = null;
+  private chunked = false;
+  private requestDone = false;
+  private responseStarted = false;
+  private responseDone = false;
+  private keepAlive = false;
+  private upgrading = false;
+  private replay: (() => UpstreamStream) | null = null;
+  private replacement: UpstreamStream | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  requestBytesSent = false;
+
+  constructor(pool: H1Pool) {
+    this.pool = pool;
+    this.parser = H1Parser.responses({
+      onHead: (head) => this.onHead(head),
+      onData: (chunk) => this.handler?.onData(chunk),
+      onTrailers: (trailers) => this.onComplete(trailers),
+      onComplete: () => this.onComplete(null),
+      onError: (err) => this.onParseError(err),
+    });
+    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
+    this.socket = socket;
+    this.timer = setTimeout(() => this.fail('connect-timeout', `no connection within ${pool.options.connectTimeoutMs} ms`), pool.options.connectTimeoutMs);
+    socket.once('connect', () => {
+      this.clearTimer();
+      if (this.state === 'connecting') this.state = this.handler ? 'busy' : 'idle';
+      if (this.handler) this.requestBytesSent = true;
+    });
+    socket.on('data', (chunk: Buffer) => this.parser.execute(chunk));
+    socket.on('drain', () => this.handler?.onWritable());
+    socket.on('error', () => {}); // 'close' follows and carries the outcome
+    socket.on('close', () => this.onClose());
+  }
+
+  start(wire: string, head: RequestHead, handler: UpstreamResponseHandler, replay: (() => UpstreamStream) | null): UpstreamStream {
+    this.handler = handler;
+    this.replay = replay;
+    this.requestDone = false;
+    this.responseStarted = false;
+    this.responseDone = false;
+    this.upgrading = head.upgrade !== null;
+    if (this.state === 'idle') {
+      this.state = 'busy';
+      this.requestBytesSent = true;
+    }
+    this.parser.expectResponseTo(head.method);
+    this.chunked = head.contentLength < 0;
+    this.socket.write(wire, 'latin1');
+    return this;
+  }
+
+  writeData(chunk: Buffer): boolean {
+    if (this.replacement) return this.replacement.writeData(chunk);
+    if (this.state === 'closed' || chunk.length === 0) return true;
+    if (!this.chunked) return this.socket.write(chunk);
+    this.socket.cork();
+    this.socket.write(chunkPrefix(chunk.length), 'latin1');
+    this.socket.write(chunk);
+    const ok = this.socket.write(CHUNK_SUFFIX, 'latin1');
+    this.socket.uncork();
+    return ok;
+  }
+
+  end(trailers: HeaderList | null): void {
+    if (this.replacement) return this.replacement.end(trailers);
+    this.requestDone = true;
+    if (this.state === 'closed') return;
+    if (this.chunked) this.socket.write(lastChunk(trailers ?? undefined), 'latin1');
+    if (this.responseDone) this.finishExchange();
+  }
+
+  abort(): void {
+    if (this.replacement) return this.replacement.abort();
+    this.handler = null;
+    this.close();
+  }
+
+  pauseResponse(): void {
+    if (this.replacement) return this.replacement.pauseResponse();
+    this.socket.pause();
+  }
+
+  resumeResponse(): void {
+    if (this.replacement) return this.replacement.resumeResponse();
+    this.socket.resume();
+  }
+
+  unidle(): void {
+    this.clearTimer();
+  }
+
+  idleSince(timeoutMs: number): void {
+    this.state = 'idle';
+    this.timer = setTimeout(() => this.close(), timeoutMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.socket.destroy();
+  }
+
+  private onHead(head: ResponseHead): void {
+    const handler = this.handler;
+    if (!handler) return;
+    this.responseStarted = true;
+    if (head.status < 200 && head.status !== 101) {
+      handler.onInterim(head.status, head.headers);
+      return;
+    }
+    if (head.status === 101 && this.upgrading && handler.onUpgrade) {
+      this.detachForTunnel(head, handler);
+      return;
+    }
+    this.keepAlive = head.keepAlive;
+    handler.onHead(head.status, head.headers, head.framing.kind === 'none');
+  }
+
+  private onComplete(trailers: HeaderList | null): void {
+    if (trailers === null && this.responseDone) return; // onComplete after onTrailers
+    if (!this.responseStarted) return; // interim response finished; the final one follows
+    const handler = this.handler;
+    if (this.responseDone) return;
+    this.responseDone = true;
+    handler?.onEnd(trailers);
+    if (this.requestDone) this.finishExchange();
+  }
+
+  private finishExchange(): void {
+    this.handler = null;
+    if (this.keepAlive && this.parser.idle && this.state === 'busy') this.pool.release(this);
+    else this.close();
+  }
+
+  private detachForTunnel(head: ResponseHead, handler: UpstreamResponseHandler): void {
+    const rest = this.parser.takeRemaining();
+    this.handler = null;
+    this.state = 'closed';
+    this.clearTimer();
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('drain');
+    this.socket.removeAllListeners('close');
+    this.pool.forget(this);
+    handler.onUpgrade!(this.socket, rest, head.status, head.headers);
+  }
+
+  private onParseError(err: H1ParseError): void {
+    const handler = this.handler;
+    this.handler = null;
+    this.close();
+    if (err.reason === 'incomplete-message') handler?.onError('reset-during-response', 'upstream closed the connection mid-response');
+    else handler?.onError('protocol-error', `upstream sent an invalid response: ${err.reason}`);
+  }
+
+  private fail(failure: 'connect-timeout', detail: string): void {
+    const handler = this.handler;
+    this.handler = null;
+    this.close();
+    handler?.onError(failure, detail);
+  }
+
+  private onClose(): void {
+    const wasConnecting = this.state === 'connecting';
+    this.state = 'closed';
+    this.clearTimer();
+    this.pool.forget(this);
+    if (!this.responseDone && this.responseStarted) this.parser.finish(); // close-delimited body ends here
+    const handler = this.handler;
+    this.handler = null;
+    if (!handler || this.responseDone) return;
+    if (wasConnecting) {
+      handler.onError('connect-failure', `connection to ${this.pool.host}:${this.pool.port} failed`);
+    } else if (!this.responseStarted) {
+      if (this.replay) {
+        this.replacement = this.replay();
+        return;
+      }
+      handler.onError('reset-before-response', 'upstream closed the connection before responding');
+    } else {
+      handler.onError('reset-during-response', 'upstream closed the connection mid-response');
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,167 @@
+// HTTP/2 (h2c) connections to one upstream endpoint: one session multiplexes many requests,
+// a second opens only when the first is full or going away (GOAWAY).
+import http2 from 'node:http2';
+import type { HeaderList } from '../http/headers.ts';
+import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+import { toH2Request, fromH2Headers } from '../http/h2-headers.ts';
+
+export interface H2PoolOptions {
+  connectTimeoutMs: number;
+}
+
+interface Session {
+  readonly session: http2.ClientHttp2Session;
+  active: number;
+  usable: boolean;
+  connected: boolean;
+}
+
+export class H2Pool {
+  readonly host: string;
+  readonly port: number;
+  readonly options: H2PoolOptions;
+  private readonly sessions: Session[] = [];
+
+  constructor(host: string, port: number, options: H2PoolOptions) {
+    this.host = host;
+    this.port = port;
+    this.options = options;
+  }
+
+  get openConnections(): number {
+    return this.sessions.length;
+  }
+
+  request(head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {
+    return new H2Exchange(this.session(), head, handler);
+  }
+
+  close(): void {
+    for (const s of this.sessions.splice(0)) s.session.close();
+  }
+
+  private session(): Session {
+    for (const s of this.sessions) {
+      const limit = s.session.remoteSettings?.maxConcurrentStreams ?? 100;
+      if (s.usable && s.active < limit) return s;
+    }
+    return this.connect();
+  }
+
+  private connect(): Session {
+    const session = http2.connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
+      peerMaxConcurrentStreams: 1000,
+    });
+    const entry: Session = { session, active: 0, usable: true, connected: false };
+    this.sessions.push(entry);
+    const timer = setTimeout(() => session.destroy(new Error('connect-timeout')), this.options.connectTimeoutMs);
+    session.once('connect', () => {
+      clearTimeout(timer);
+      entry.connected = true;
+    });
+    session.on('error', () => {}); // streams report their own failures; 'close' cleans up
+    session.on('goaway', () => { entry.usable = false; });
+    session.once('close', () => {
+      clearTimeout(timer);
+      entry.usable = false;
+      const i = this.sessions.indexOf(entry);
+      if (i >= 0) this.sessions.splice(i, 1);
+    });
+    return entry;
+  }
+}
+
+class H2Exchange implements UpstreamStream {
+  private readonly stream: http2.ClientHttp2Stream;
+  private readonly entry: Session;
+  private handler: UpstreamResponseHandler | null;
+  private responded = false;
+  private finished = false;
+  private pendingTrailers: HeaderList | null = null;
+  private responseTrailers: HeaderList | null = null;
+  requestBytesSent = false;
+
+  constructor(entry: Session, head: RequestHead, handler: UpstreamResponseHandler) {
+    this.entry = entry;
+    this.handler = handler;
+    entry.active++;
+    const endStream = head.contentLength === 0;
+    const stream = entry.session.request(toH2Request(head), { endStream, waitForTrailers: !endStream });
+    this.stream = stream;
+    if (entry.connected) this.requestBytesSent = true;
+    else entry.session.once('connect', () => { this.requestBytesSent = true; });
+    stream.on('response', (headers, flags) => this.onResponse(headers, flags));
+    stream.on('data', (chunk: Buffer) => this.handler?.onData(chunk));
+    stream.on('trailers', (trailers) => { this.responseTrailers = fromH2Headers(trailers).headers; });
+    stream.on('end', () => this.onEnd());
+    stream.on('drain', () => this.handler?.onWritable());
+    stream.on('wantTrailers', () => stream.sendTrailers(this.pendingTrailers ? headersObject(this.pendingTrailers) : {}));
+    stream.on('error', () => {});
+    stream.on('close', () => this.onClose());
+  }
+
+  writeData(chunk: Buffer): boolean {
+    return this.stream.write(chunk);
+  }
+
+  end(trailers: HeaderList | null): void {
+    this.pendingTrailers = trailers;
+    if (!this.stream.writableEnded) this.stream.end();
+  }
+
+  abort(): void {
+    this.handler = null;
+    if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  pauseResponse(): void {
+    this.stream.pause();
+  }
+
+  resumeResponse(): void {
+    this.stream.resume();
+  }
+
+  private onResponse(headers: http2.IncomingHttpHeaders, flags: number): void {
+    const status = Number(headers[':status']);
+    const converted = fromH2Headers(headers).headers;
+    const handler = this.handler;
+    if (!handler) return;
+    if (status < 200) {
+      handler.onInterim(status, converted);
+      return;
+    }
+    this.responded = true;
+    const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+    handler.onHead(status, converted, endStream);
+  }
+
+  private onEnd(): void {
+    if (this.finished || !this.responded) return;
+    this.finished = true;
+    this.handler?.onEnd(this.responseTrailers);
+  }
+
+  private onClose(): void {
+    this.entry.active--;
+    if (!this.finished && this.responded && this.stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && this.stream.readableEnded) {
+      this.onEnd();
+    }
+    const handler = this.handler;
+    this.handler = null;
+    if (!handler || this.finished) return;
+    const code = this.stream.rstCode ?? 0;
+    if (!this.responded) {
+      if (!this.entry.connected) handler.onError('connect-failure', 'HTTP/2 connection to the upstream failed');
+      else handler.onError('reset-before-response', `upstream reset the stream (code ${code})`);
+    } else {
+      handler.onError('reset-during-response', `upstream reset the stream mid-response (code ${code})`);
+    }
+  }
+}
+
+function headersObject(list: HeaderList): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i]] = list[i + 1];
+  return out;
+}

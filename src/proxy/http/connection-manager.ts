@@ -1,0 +1,26 @@
+// What an HTTP connection manager (one per listener filter chain) holds at run time: the
+// compiled routes and the settings every request on its connections reads.
+import type { RouteTable } from './route/index.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import type { AccessLog } from '../observe/access-log.ts';
+import type { ProxyMetrics, RequestMetrics } from '../observe/metrics.ts';
+
+export interface HttpConnectionManager {
+  readonly statPrefix: string;
+  readonly routes: RouteTable;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  /** Upgrade types allowed by `upgrade_configs` (lower-case, e.g. `websocket`). */
+  readonly upgrades: ReadonlySet<string>;
+  readonly generateRequestId: boolean;
+  readonly skipXffAppend: boolean;
+  readonly accessLogs: readonly AccessLog[];
+  readonly metrics: ProxyMetrics;
+  /** Time allowed for the request headers to arrive (`request_headers_timeout`, default 10 s). */
+  readonly requestHeadersTimeoutMs: number;
+  /** Idle keep-alive connections close after this (`common_http_protocol_options.idle_timeout`, 1 h). */
+  readonly idleTimeoutMs: number;
+  /** Cache of pre-bound metric handles, one per (route, cluster). */
+  readonly requestMetrics: Map<string, RequestMetrics>;
+  /** Set while the listener drains: responses carry `Connection: close`, HTTP/2 gets GOAWAY. */
+  draining: boolean;
+}

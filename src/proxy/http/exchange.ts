@@ -1,0 +1,315 @@
+// One request/response exchange: route it, forward it to an endpoint, stream the response
+// back, and account for it. It is the router filter of Envoy's HCM, in one object per request.
+import type { HeaderList } from './headers.ts';
+import { stripHopByHop, stampForwarding } from './hygiene.ts';
+import { LOCAL_REPLIES, type LocalReply } from './local-reply.ts';
+import type {
+  DownstreamStream, RequestBodyHandler, RequestHead, UpstreamFailure, UpstreamResponseHandler, UpstreamStream,
+} from './stream.ts';
+import type { HttpConnectionManager } from './connection-manager.ts';
+import type { CompiledRoute } from './route/index.ts';
+import type { Endpoint } from '../cluster/endpoint.ts';
+import { tunnel } from '../listen/tunnel.ts';
+import type { Socket } from 'node:net';
+
+const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
+  'connect-failure': LOCAL_REPLIES.connectFailure,
+  'connect-timeout': LOCAL_REPLIES.connectTimeout,
+  'reset-before-response': LOCAL_REPLIES.upstreamReset,
+  'reset-during-response': LOCAL_REPLIES.upstreamReset,
+  'protocol-error': LOCAL_REPLIES.upstreamProtocolError,
+  overflow: LOCAL_REPLIES.upstreamOverflow,
+};
+
+/** Discards a request body the proxy will not forward (the response was local). */
+const DISCARD: RequestBodyHandler = { onRequestData() {}, onRequestEnd() {}, onDownstreamAbort() {} };
+
+export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpConnectionManager): void {
+  new Exchange(ds, head, hcm).run();
+}
+
+class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
+  private readonly ds: DownstreamStream;
+  private readonly head: RequestHead;
+  private readonly hcm: HttpConnectionManager;
+  private readonly start = performance.now();
+  private readonly startEpoch = Date.now();
+  private route: CompiledRoute | null = null;
+  private clusterName = '';
+  private endpoint: Endpoint | null = null;
+  private upstream: UpstreamStream | null = null;
+  private mirrors: UpstreamStream[] | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private requestId = '';
+  private requestDone = false;
+  private responseStarted = false;
+  private finished = false;
+  private status = 0;
+  private flag = '-';
+  private weftError = '';
+  private bytesReceived = 0;
+  private bytesSent = 0;
+  private upstreamStart = 0;
+  private upstreamHeadAt = -1;
+
+  constructor(ds: DownstreamStream, head: RequestHead, hcm: HttpConnectionManager) {
+    this.ds = ds;
+    this.head = head;
+    this.hcm = hcm;
+  }
+
+  run(): void {
+    const head = this.head;
+    const { teTrailers } = stripHopByHop(head.headers, false);
+    if (teTrailers) head.headers.push('te', 'trailers');
+    this.requestId = stampForwarding(head.headers, {
+      remoteAddress: this.ds.remoteAddress,
+      scheme: head.scheme,
+      generateRequestId: this.hcm.generateRequestId,
+      skipXffAppend: this.hcm.skipXffAppend,
+    });
+    const match = this.hcm.routes.match(head);
+    if (match === null) return this.localReply(LOCAL_REPLIES.noRoute);
+    const route = match.route;
+    this.route = route;
+    const action = route.action;
+    if (action.kind === 'direct_response') {
+      return this.respondLocally(action.status, action.body, ['content-type', 'text/plain'], '-', '');
+    }
+    if (action.kind === 'redirect') {
+      const headers = ['location', action.location(head, head.scheme)];
+      return this.respondLocally(action.status, EMPTY, headers, '-', '');
+    }
+    this.clusterName = action.pickCluster(Math.random());
+    const cluster = this.hcm.clusters.get(this.clusterName);
+    if (cluster === undefined) return this.localReply(LOCAL_REPLIES.clusterNotFound);
+    if (head.upgrade !== null) {
+      if (!this.hcm.upgrades.has(head.upgrade)) return this.localReply(LOCAL_REPLIES.upgradeNotAllowed);
+      if (this.ds.protocol === 'HTTP/2' || cluster.spec.protocol === 'http2') return this.localReply(LOCAL_REPLIES.upgradeUnsupported);
+    }
+    const endpoint = cluster.pick();
+    if (endpoint === null) return this.localReply(LOCAL_REPLIES.noHealthyUpstream);
+    this.endpoint = endpoint;
+
+    route.mutateRequestHeaders(head.headers);
+    const upstreamHead: RequestHead = {
+      method: head.method,
+      path: action.rewritePath(head.path),
+      authority: action.hostRewrite ?? head.authority,
+      scheme: head.scheme,
+      headers: head.headers,
+      contentLength: head.contentLength,
+      upgrade: head.upgrade,
+      expectContinue: false,
+    };
+    if (head.expectContinue) this.ds.sendInterim(100, []);
+    if (action.mirrors.length > 0) this.startMirrors(action.mirrors, upstreamHead);
+    endpoint.activeRequests++;
+    endpoint.totalRequests++;
+    this.upstreamStart = performance.now();
+    if (action.timeoutMs > 0) this.timer = setTimeout(() => this.onTimeout(), action.timeoutMs);
+    this.ds.bodyHandler = this;
+    this.upstream = endpoint.request(upstreamHead, this);
+  }
+
+  // ── request body, from the downstream codec ──
+
+  onRequestData(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    if (this.mirrors !== null) for (const m of this.mirrors) m.writeData(chunk);
+    if (this.upstream !== null && !this.upstream.writeData(chunk)) this.ds.pauseBody();
+  }
+
+  onRequestEnd(trailers: HeaderList | null): void {
+    this.requestDone = true;
+    if (this.mirrors !== null) for (const m of this.mirrors) m.end(trailers);
+    this.upstream?.end(trailers);
+  }
+
+  onDownstreamAbort(): void {
+    if (this.finished) return;
+    this.flag = 'DC';
+    this.upstream?.abort();
+    this.finish();
+  }
+
+  // ── response, from the upstream pool ──
+
+  onWritable(): void {
+    this.ds.resumeBody();
+  }
+
+  onInterim(): void {
+    // 100 Continue was answered by the proxy itself (Envoy's default); other 1xx are dropped.
+  }
+
+  onHead(status: number, headers: HeaderList, endStream: boolean): void {
+    if (this.finished) return;
+    this.responseStarted = true;
+    this.upstreamHeadAt = performance.now();
+    this.status = status;
+    stripHopByHop(headers, true);
+    this.route!.mutateResponseHeaders(headers);
+    if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
+    this.ds.sendHead(status, headers, endStream);
+    this.ds.onWritable = () => this.upstream?.resumeResponse();
+  }
+
+  onData(chunk: Buffer): void {
+    this.bytesSent += chunk.length;
+    if (!this.ds.sendData(chunk)) this.upstream?.pauseResponse();
+  }
+
+  onEnd(trailers: HeaderList | null): void {
+    if (this.finished) return;
+    this.ds.sendEnd(trailers);
+    this.finish();
+  }
+
+  onUpgrade(socket: Socket, rest: Buffer, status: number, headers: HeaderList): void {
+    this.responseStarted = true;
+    this.status = status;
+    this.upstreamHeadAt = performance.now();
+    const upgrade = this.head.upgrade ?? '';
+    stripHopByHop(headers, false);
+    headers.push('connection', 'upgrade', 'upgrade', upgrade);
+    this.ds.sendHead(status, headers, true);
+    const client = this.ds.takeOverSocket!();
+    this.clearTimer();
+    this.endpoint!.activeRequests--;
+    this.endpoint = null;
+    tunnel(client.socket, socket, client.head, rest, (sent, received) => {
+      this.bytesSent += sent;
+      this.bytesReceived += received;
+      this.finish();
+    });
+  }
+
+  onError(failure: UpstreamFailure, detail: string): void {
+    if (this.finished) return;
+    if (this.endpoint) this.endpoint.failedRequests++;
+    const reply = FAILURE_REPLY[failure];
+    this.upstream = null;
+    if (!this.responseStarted) return this.localReply(reply, detail);
+    this.flag = 'UC';
+    this.weftError = reply.code;
+    this.ds.reset();
+    this.finish();
+  }
+
+  private onTimeout(): void {
+    this.timer = null;
+    if (this.finished) return;
+    this.upstream?.abort();
+    this.upstream = null;
+    if (!this.responseStarted) return this.localReply(LOCAL_REPLIES.upstreamTimeout);
+    this.flag = 'UT';
+    this.weftError = LOCAL_REPLIES.upstreamTimeout.code;
+    this.ds.reset();
+    this.finish();
+  }
+
+  // ── endings ──
+
+  private localReply(reply: LocalReply, detail?: string): void {
+    const body = Buffer.from(detail ? `${reply.message}: ${detail}\n` : `${reply.message}\n`);
+    this.respondLocally(reply.status, body, ['content-type', 'text/plain', 'x-weft-error', reply.code], reply.flag, reply.code);
+  }
+
+  private respondLocally(status: number, body: Buffer, headers: HeaderList, flag: string, weftError: string): void {
+    this.upstream?.abort();
+    this.upstream = null;
+    this.flag = flag;
+    this.weftError = weftError;
+    this.status = status;
+    if (!this.requestDone) this.ds.bodyHandler = DISCARD;
+    if (this.route !== null) this.route.mutateResponseHeaders(headers);
+    if (this.requestId !== '') headers.push('x-request-id', this.requestId);
+    const bodyless = this.head.method === 'HEAD' || status === 204 || status === 304;
+    headers.push('content-length', String(body.length));
+    if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
+    this.responseStarted = true;
+    this.ds.sendHead(status, headers, bodyless || body.length === 0);
+    if (!bodyless && body.length > 0) {
+      this.bytesSent += body.length;
+      this.ds.sendData(body);
+      this.ds.sendEnd(null);
+    }
+    this.finish();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private startMirrors(mirrors: readonly { cluster: string; fraction: number }[], head: RequestHead): void {
+    for (const mirror of mirrors) {
+      if (Math.random() >= mirror.fraction) continue;
+      const endpoint = this.hcm.clusters.get(mirror.cluster)?.pick();
+      if (!endpoint) continue;
+      // Envoy's convention: the shadow request's authority gets a "-shadow" suffix.
+      const shadow: RequestHead = { ...head, authority: `${head.authority}-shadow`, headers: head.headers.slice() };
+      const stream = endpoint.request(shadow, SHADOW_HANDLER);
+      (this.mirrors ??= []).push(stream);
+      if (head.contentLength === 0) stream.end(null);
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    // The response ended before the request did: the upstream stream cannot be reused.
+    if (!this.requestDone && this.upstream !== null) this.upstream.abort();
+    if (this.endpoint !== null) this.endpoint.activeRequests--;
+    const now = performance.now();
+    const seconds = (now - this.start) / 1000;
+    const routeName = this.route?.name ?? '';
+    const key = `${routeName}\u0000${this.clusterName}`;
+    let metrics = this.hcm.requestMetrics.get(key);
+    if (metrics === undefined) {
+      metrics = this.hcm.metrics.requests('outbound', this.clusterName, routeName);
+      this.hcm.requestMetrics.set(key, metrics);
+    }
+    metrics.record(this.status, seconds);
+    const logs = this.hcm.accessLogs;
+    if (logs.length === 0) return;
+    const head = this.head;
+    const record = {
+      start_time: this.startEpoch,
+      method: head.method,
+      path: head.path,
+      authority: head.authority,
+      protocol: this.ds.protocol,
+      response_code: this.status,
+      response_flags: this.flag,
+      weft_error: this.weftError,
+      bytes_received: this.bytesReceived,
+      bytes_sent: this.bytesSent,
+      duration_ms: Math.round((now - this.start) * 1000) / 1000,
+      upstream_service_time_ms: this.upstreamHeadAt < 0 ? -1 : Math.round((this.upstreamHeadAt - this.upstreamStart) * 1000) / 1000,
+      upstream_host: this.endpoint?.address ?? '',
+      upstream_cluster: this.clusterName,
+      route_name: routeName,
+      downstream_remote_address: this.ds.remoteAddress,
+      x_forwarded_for: headerValue(head.headers, 'x-forwarded-for'),
+      user_agent: headerValue(head.headers, 'user-agent'),
+      request_id: this.requestId,
+      attempts: this.upstreamStart > 0 ? 1 : 0,
+    };
+    for (const log of logs) log.write(record);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function headerValue(headers: HeaderList, name: string): string {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return '';
+}
+
+/** Mirrored (shadow) traffic is fire-and-forget: its response is read and dropped. */
+const SHADOW_HANDLER: UpstreamResponseHandler = {
+  onInterim() {}, onHead() {}, onData() {}, onEnd() {}, onError() {}, onWritable() {},
+};

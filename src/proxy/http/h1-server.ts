@@ -1,0 +1,288 @@
+// A downstream HTTP/1.1 connection: parses requests with Weft's strict codec, hands each to
+// the router as a DownstreamStream, and writes responses in order (pipelining is served one
+// request at a time: the parser pauses until the response in flight has been written).
+import type { Socket } from 'node:net';
+import { H1Parser, type H1ParseError, type RequestHead as H1RequestHead } from './h1/parser.ts';
+import { responseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
+import type { HeaderList } from './headers.ts';
+import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
+import type { HttpConnectionManager } from './connection-manager.ts';
+import { serveRequest } from './exchange.ts';
+
+export interface H1ServerHooks {
+  /** A request was refused by the codec before routing (bad framing, limits…). */
+  onRejected(err: H1ParseError, remoteAddress: string): void;
+}
+
+export function serveH1Connection(socket: Socket, hcm: () => HttpConnectionManager, hooks: H1ServerHooks, initial?: Buffer): H1ServerConnection {
+  return new H1ServerConnection(socket, hcm, hooks, initial);
+}
+
+export class H1ServerConnection {
+  readonly socket: Socket;
+  private readonly hcm: () => HttpConnectionManager;
+  private readonly hooks: H1ServerHooks;
+  private readonly parser: H1Parser<H1RequestHead>;
+  private current: H1Stream | null = null;
+  private pendingError: H1ParseError | null = null;
+  private readonly remoteAddress: string;
+  private readonly remotePort: number;
+  private timer: NodeJS.Timeout;
+  private waitingForHead = true;
+  private closing = false;
+  private handedOver = false;
+
+  constructor(socket: Socket, hcm: () => HttpConnectionManager, hooks: H1ServerHooks, initial?: Buffer) {
+    this.socket = socket;
+    this.hcm = hcm;
+    this.hooks = hooks;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.parser = H1Parser.requests({
+      onHead: (head) => this.onHead(head),
+      onData: (chunk) => this.current?.bodyHandler?.onRequestData(chunk),
+      onTrailers: (trailers) => this.onRequestEnd(trailers),
+      onComplete: () => this.onRequestEnd(null),
+      onError: (err) => this.onParseError(err),
+    });
+    // One timer per connection, re-armed with refresh(): the request-headers timeout while a
+    // head is awaited (slowloris defence, RELIABILITY.md A7), the idle timeout otherwise.
+    this.timer = setTimeout(() => this.onTimer(), hcm().requestHeadersTimeoutMs);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.feed(chunk));
+    socket.on('drain', () => this.current?.onWritable?.());
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose());
+    if (initial && initial.length > 0) this.feed(initial);
+  }
+
+  /** Graceful drain: finish the response in flight (with Connection: close), then close. */
+  drain(): void {
+    if (this.current === null) this.socket.end();
+    else this.closing = true;
+  }
+
+  private onHead(h: H1RequestHead): void {
+    this.waitingForHead = false;
+    const hcm = this.hcm();
+    const protocol: HttpProtocol = h.versionMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
+    const stream = new H1Stream(this, protocol, h.keepAlive && !hcm.draining, h.method === 'HEAD', h.framing.kind !== 'none');
+    this.current = stream;
+    const head: RequestHead = {
+      method: h.method,
+      path: h.target,
+      authority: h.host ?? '',
+      scheme: 'http',
+      headers: h.headers,
+      contentLength: h.framing.kind === 'length' ? h.framing.length : h.framing.kind === 'chunked' ? -1 : 0,
+      // Upgrade to h2c is deprecated (RFC 9113 §3.1): a server may ignore it and answer in HTTP/1.1.
+      upgrade: h.upgrade === 'h2c' ? null : h.upgrade,
+      expectContinue: h.expectContinue,
+    };
+    serveRequest(stream, head, hcm);
+  }
+
+  private onRequestEnd(trailers: HeaderList | null): void {
+    const stream = this.current;
+    if (stream === null || stream.requestEnded) return; // onComplete after onTrailers
+    stream.requestEnded = true;
+    // Serve one request at a time: pipelined requests wait in the parser until this one is answered.
+    this.parser.pause();
+    stream.bodyHandler?.onRequestEnd(trailers);
+    if (stream.responseEnded) this.advance(stream);
+  }
+
+  /** Called when the current response has been fully written. */
+  responseFinished(stream: H1Stream): void {
+    if (stream !== this.current) return;
+    if (!stream.requestEnded) {
+      // The response ended before the request: with body bytes still to come the connection
+      // is no longer framed, so close it; a bodiless request completes right after this.
+      if (stream.requestHasBody) this.socket.end();
+      return;
+    }
+    this.advance(stream);
+  }
+
+  private advance(stream: H1Stream): void {
+    this.current = null;
+    if (!stream.keepAlive || this.closing) {
+      this.socket.end();
+      return;
+    }
+    if (this.pendingError !== null) return this.rejectNow(this.pendingError);
+    this.waitingForHead = true;
+    this.timer.refresh();
+    this.resumeParser();
+  }
+
+  // The parser must not be resumed from inside one of its own callbacks: resumption is
+  // deferred to the end of the execute() call that is on the stack.
+  private inExecute = false;
+  private resumePending = false;
+
+  private feed(chunk: Buffer | null): void {
+    this.inExecute = true;
+    if (chunk !== null) this.parser.execute(chunk);
+    while (this.resumePending) {
+      this.resumePending = false;
+      this.parser.resume();
+    }
+    this.inExecute = false;
+  }
+
+  private resumeParser(): void {
+    this.resumePending = true;
+    if (!this.inExecute) this.feed(null);
+  }
+
+  takeOver(): { socket: Socket; head: Buffer } {
+    this.handedOver = true;
+    clearTimeout(this.timer);
+    const rest = this.parser.takeRemaining();
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('drain');
+    this.socket.removeAllListeners('close');
+    this.current = null;
+    return { socket: this.socket, head: rest };
+  }
+
+  private onParseError(err: H1ParseError): void {
+    if (this.current !== null) {
+      this.pendingError = err;
+      return;
+    }
+    this.rejectNow(err);
+  }
+
+  private rejectNow(err: H1ParseError): void {
+    this.hooks.onRejected(err, this.remoteAddress);
+    const body = `${err.message}\n`;
+    const headers = ['content-type', 'text/plain', 'x-weft-error', err.reason, 'content-length', String(Buffer.byteLength(body)), 'connection', 'close'];
+    this.socket.end(responseHead(err.status, undefined, headers) + body, 'latin1');
+    clearTimeout(this.timer);
+  }
+
+  private onTimer(): void {
+    if (this.current !== null || this.handedOver) return;
+    if (this.waitingForHead && !this.parser.idle) {
+      // Part of a head arrived but not the rest in time.
+      const body = 'request headers not received in time\n';
+      const headers = ['content-type', 'text/plain', 'x-weft-error', 'request-header-timeout', 'content-length', String(body.length), 'connection', 'close'];
+      this.socket.end(responseHead(408, undefined, headers) + body, 'latin1');
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+      return;
+    }
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    clearTimeout(this.timer);
+    const stream = this.current;
+    this.current = null;
+    if (stream !== null && !stream.responseEnded) stream.bodyHandler?.onDownstreamAbort();
+  }
+
+  get remote(): { address: string; port: number } {
+    return { address: this.remoteAddress, port: this.remotePort };
+  }
+}
+
+/** One request/response on an HTTP/1.1 connection, as the router sees it. */
+class H1Stream implements DownstreamStream {
+  readonly protocol: HttpProtocol;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  bodyHandler: RequestBodyHandler | null = null;
+  onWritable: (() => void) | null = null;
+  keepAlive: boolean;
+  requestEnded = false;
+  responseEnded = false;
+  private readonly conn: H1ServerConnection;
+  readonly requestHasBody: boolean;
+  private readonly headRequest: boolean;
+  private chunked = false;
+
+  constructor(conn: H1ServerConnection, protocol: HttpProtocol, keepAlive: boolean, headRequest: boolean, requestHasBody: boolean) {
+    this.conn = conn;
+    this.requestHasBody = requestHasBody;
+    this.protocol = protocol;
+    this.keepAlive = keepAlive;
+    this.headRequest = headRequest;
+    const remote = conn.remote;
+    this.remoteAddress = remote.address;
+    this.remotePort = remote.port;
+  }
+
+  pauseBody(): void {
+    this.conn.socket.pause();
+  }
+
+  resumeBody(): void {
+    this.conn.socket.resume();
+  }
+
+  sendInterim(status: number, headers: HeaderList): void {
+    if (this.protocol === 'HTTP/1.1') this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+  }
+
+  sendHead(status: number, headers: HeaderList, endStream: boolean): void {
+    if (this.responseEnded) return;
+    if (status === 101) {
+      this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+      return;
+    }
+    let hasLength = false;
+    let closeAsked = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i] === 'content-length') hasLength = true;
+      else if (headers[i] === 'connection') closeAsked = true;
+    }
+    if (!endStream && !hasLength && !this.headRequest && status !== 204 && status !== 304) {
+      if (this.protocol === 'HTTP/1.1') {
+        headers.push('transfer-encoding', 'chunked');
+        this.chunked = true;
+      } else {
+        this.keepAlive = false; // HTTP/1.0: the body runs to the close
+      }
+    }
+    if (closeAsked) this.keepAlive = false;
+    else if (!this.keepAlive) headers.push('connection', 'close');
+    else if (this.protocol === 'HTTP/1.0') headers.push('connection', 'keep-alive');
+    this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+    if (endStream || this.headRequest) this.end();
+  }
+
+  sendData(chunk: Buffer): boolean {
+    if (this.responseEnded || chunk.length === 0) return true;
+    const socket = this.conn.socket;
+    if (!this.chunked) return socket.write(chunk);
+    socket.cork();
+    socket.write(chunkPrefix(chunk.length), 'latin1');
+    socket.write(chunk);
+    const ok = socket.write(CHUNK_SUFFIX, 'latin1');
+    socket.uncork();
+    return ok;
+  }
+
+  sendEnd(trailers: HeaderList | null): void {
+    if (this.responseEnded) return;
+    if (this.chunked) this.conn.socket.write(lastChunk(trailers ?? undefined), 'latin1');
+    this.end();
+  }
+
+  reset(): void {
+    this.responseEnded = true;
+    this.conn.socket.destroy();
+  }
+
+  takeOverSocket(): { socket: Socket; head: Buffer } {
+    this.responseEnded = true;
+    return this.conn.takeOver();
+  }
+
+  private end(): void {
+    this.responseEnded = true;
+    this.conn.responseFinished(this);
+  }
+}

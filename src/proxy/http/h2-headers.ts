@@ -1,0 +1,69 @@
+// Mapping between Weft's flat header lists and node:http2 header objects (pseudo-headers,
+// repeated fields as arrays, cookie crumbs joined as RFC 9113 §8.2.3 requires).
+import type http2 from 'node:http2';
+import type { HeaderList } from './headers.ts';
+import type { RequestHead } from './stream.ts';
+
+export function toH2Request(head: RequestHead): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {
+    ':method': head.method,
+    ':path': head.path,
+    ':authority': head.authority,
+    ':scheme': head.scheme,
+  };
+  addList(out, head.headers);
+  return out;
+}
+
+export function toH2Response(status: number, headers: HeaderList): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = { ':status': status };
+  addList(out, headers);
+  return out;
+}
+
+function addList(out: http2.OutgoingHttpHeaders, headers: HeaderList): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    const value = headers[i + 1];
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (name === 'cookie') out[name] = `${prev}; ${value}`;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [String(prev), value];
+  }
+}
+
+export interface H2HeadFields {
+  headers: HeaderList;
+  method: string;
+  path: string;
+  authority: string;
+  scheme: string;
+}
+
+/** Splits a node:http2 header object into pseudo-header fields and a flat list of the rest. */
+export function fromH2Headers(obj: http2.IncomingHttpHeaders): H2HeadFields {
+  const headers: HeaderList = [];
+  let method = '';
+  let path = '';
+  let authority = '';
+  let scheme = '';
+  for (const name in obj) {
+    const value = obj[name];
+    if (value === undefined) continue;
+    if (name.charCodeAt(0) === 58 /* ':' */) {
+      if (name === ':method') method = String(value);
+      else if (name === ':path') path = String(value);
+      else if (name === ':authority') authority = String(value);
+      else if (name === ':scheme') scheme = String(value);
+      continue;
+    }
+    if (Array.isArray(value)) for (const v of value) headers.push(name, v);
+    else headers.push(name, String(value));
+  }
+  if (authority === '') {
+    const host = obj.host;
+    if (typeof host === 'string') authority = host;
+  }
+  return { headers, method, path, authority, scheme };
+}

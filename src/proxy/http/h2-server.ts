@@ -1,0 +1,144 @@
+// Downstream HTTP/2 (h2c prior knowledge) on node:http2: each stream becomes a
+// DownstreamStream for the router. Sessions are tracked so a drain can send GOAWAY.
+import http2 from 'node:http2';
+import type { Socket } from 'node:net';
+import type { HeaderList } from './headers.ts';
+import { fromH2Headers, toH2Response } from './h2-headers.ts';
+import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
+import type { HttpConnectionManager } from './connection-manager.ts';
+import { serveRequest } from './exchange.ts';
+
+export class H2Server {
+  private readonly server: http2.Http2Server;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+
+  constructor(hcm: () => HttpConnectionManager) {
+    this.server = http2.createServer({
+      maxHeaderListPairs: 128,
+      maxSessionMemory: 32,
+      settings: { maxConcurrentStreams: 1024, maxHeaderListSize: 60 * 1024 },
+    });
+    this.server.on('session', (session: http2.ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.on('error', () => {});
+      session.once('close', () => this.sessions.delete(session));
+      if (hcm().draining) session.goaway();
+    });
+    this.server.on('stream', (stream, headers, flags) => {
+      const hcmNow = hcm();
+      const fields = fromH2Headers(headers);
+      const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      let contentLength = endStream ? 0 : -1;
+      for (let i = 0; i < fields.headers.length; i += 2) {
+        if (fields.headers[i] === 'content-length') contentLength = Number(fields.headers[i + 1]);
+      }
+      const head: RequestHead = {
+        method: fields.method,
+        path: fields.path,
+        authority: fields.authority,
+        scheme: fields.scheme === 'https' ? 'https' : 'http',
+        headers: fields.headers,
+        contentLength,
+        upgrade: null,
+        expectContinue: false,
+      };
+      serveRequest(new H2Stream(stream), head, hcmNow);
+    });
+  }
+
+  /** Takes over a socket whose first bytes are the HTTP/2 connection preface. */
+  accept(socket: Socket): void {
+    this.server.emit('connection', socket);
+  }
+
+  /** Graceful drain: GOAWAY to every session; in-flight streams complete. */
+  drain(): void {
+    for (const session of this.sessions) {
+      session.goaway();
+      session.close();
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+}
+
+class H2Stream implements DownstreamStream {
+  readonly protocol: HttpProtocol = 'HTTP/2';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  onWritable: (() => void) | null = null;
+  bodyHandler: RequestBodyHandler | null = null;
+  private readonly stream: http2.ServerHttp2Stream;
+  private requestTrailers: HeaderList | null = null;
+  private responseTrailers: HeaderList | null = null;
+  private responded = false;
+  private ended = false;
+
+  constructor(stream: http2.ServerHttp2Stream) {
+    this.stream = stream;
+    const socket = stream.session?.socket;
+    this.remoteAddress = socket?.remoteAddress ?? '';
+    this.remotePort = socket?.remotePort ?? 0;
+    stream.on('data', (chunk: Buffer) => this.bodyHandler?.onRequestData(chunk));
+    stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
+    stream.on('end', () => this.bodyHandler?.onRequestEnd(this.requestTrailers));
+    stream.on('drain', () => this.onWritable?.());
+    stream.on('wantTrailers', () => stream.sendTrailers(this.responseTrailers ? trailerObject(this.responseTrailers) : {}));
+    stream.on('error', () => {});
+    stream.on('close', () => {
+      if (!this.ended) {
+        this.ended = true;
+        this.bodyHandler?.onDownstreamAbort();
+      }
+    });
+  }
+
+  pauseBody(): void {
+    this.stream.pause();
+  }
+
+  resumeBody(): void {
+    this.stream.resume();
+  }
+
+  sendInterim(): void {
+    // node:http2 answers `expect: 100-continue` itself; nothing else is sent ahead.
+  }
+
+  sendHead(status: number, headers: HeaderList, endStream: boolean): void {
+    if (this.responded || this.stream.destroyed) return;
+    this.responded = true;
+    if (endStream) this.ended = true;
+    try {
+      this.stream.respond(toH2Response(status, headers), { endStream, waitForTrailers: !endStream });
+    } catch {
+      // An upstream field HTTP/2 cannot carry: fail the stream rather than the process.
+      this.reset();
+    }
+  }
+
+  sendData(chunk: Buffer): boolean {
+    if (this.stream.destroyed) return true;
+    return this.stream.write(chunk);
+  }
+
+  sendEnd(trailers: HeaderList | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.responseTrailers = trailers;
+    if (!this.stream.destroyed) this.stream.end();
+  }
+
+  reset(): void {
+    this.ended = true;
+    if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+function trailerObject(list: HeaderList): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i]] = list[i + 1];
+  return out;
+}

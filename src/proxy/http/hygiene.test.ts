@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stripHopByHop, stampForwarding } from './hygiene.ts';
+
+test('hop-by-hop fields and those named by Connection are removed; te: trailers is reported', () => {
+  const h = ['connection', 'keep-alive, x-secret', 'keep-alive', '5', 'x-secret', 'a', 'te', 'trailers',
+    'transfer-encoding', 'chunked', 'upgrade', 'h2c', 'content-length', '3', 'accept', '*/*'];
+  const result = stripHopByHop(h, false);
+  assert.deepEqual(h, ['accept', '*/*']);
+  assert.equal(result.teTrailers, true);
+});
+
+test('content-length survives when asked to keep it', () => {
+  const h = ['content-length', '3'];
+  stripHopByHop(h, true);
+  assert.deepEqual(h, ['content-length', '3']);
+});
+
+test('forwarding stamps: request id generated once, xff appended, proto kept when present', () => {
+  const h = ['x-forwarded-for', '10.0.0.1', 'x-forwarded-proto', 'https'];
+  const id = stampForwarding(h, { remoteAddress: '127.0.0.1', scheme: 'http', generateRequestId: true, skipXffAppend: false });
+  assert.match(id, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(h.slice(0, 4), ['x-forwarded-for', '10.0.0.1, 127.0.0.1', 'x-forwarded-proto', 'https']);
+  const kept = ['x-request-id', 'abc'];
+  assert.equal(stampForwarding(kept, { remoteAddress: '::1', scheme: 'http', generateRequestId: true, skipXffAppend: true }), 'abc');
+  assert.deepEqual(kept, ['x-request-id', 'abc', 'x-forwarded-proto', 'http']);
+});

@@ -1,0 +1,85 @@
+// The protocol-neutral contracts between downstream codecs (HTTP/1.1, HTTP/2), the router
+// and upstream pools. Callback objects, not EventEmitters: one object per request, no
+// listener arrays, no per-event allocations (the per-request path is the proxy's budget).
+import type { HeaderList } from './headers.ts';
+
+export type HttpProtocol = 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2';
+
+/** A request as the router sees it, whatever the downstream protocol. */
+export interface RequestHead {
+  method: string;
+  /** Origin-form path with query, e.g. `/a/b?c=d`. */
+  path: string;
+  authority: string;
+  scheme: 'http' | 'https';
+  /** Regular headers only (no pseudo-headers, no hop-by-hop fields after hygiene). */
+  headers: HeaderList;
+  /** Body length when known up front (Content-Length), -1 when streamed, 0 for no body. */
+  contentLength: number;
+  /** HTTP/1.1 Upgrade (e.g. `websocket`) requested by the client, else null. */
+  upgrade: string | null;
+  expectContinue: boolean;
+}
+
+/** Where the router reads the request body from and writes the response to. */
+export interface DownstreamStream {
+  readonly protocol: HttpProtocol;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Set by the router; called by the codec as the request body arrives. */
+  bodyHandler: RequestBodyHandler | null;
+  pauseBody(): void;
+  resumeBody(): void;
+  sendInterim(status: number, headers: HeaderList): void;
+  /** `endStream` means no body follows. */
+  sendHead(status: number, headers: HeaderList, endStream: boolean): void;
+  /** Returns false when the peer is not keeping up; `onDrain` of the body sink fires later. */
+  sendData(chunk: Buffer): boolean;
+  sendEnd(trailers: HeaderList | null): void;
+  /** Abandons the response: HTTP/1 closes the connection, HTTP/2 resets the stream. */
+  reset(): void;
+  /** Called by the codec when the response can take more data after sendData returned false. */
+  onWritable: (() => void) | null;
+  /** HTTP/1.1 only: hands over the raw socket (and bytes read past the head) for a tunnel. */
+  takeOverSocket?(): { socket: import('node:net').Socket; head: Buffer };
+}
+
+export interface RequestBodyHandler {
+  onRequestData(chunk: Buffer): void;
+  onRequestEnd(trailers: HeaderList | null): void;
+  /** The downstream went away before the exchange finished. */
+  onDownstreamAbort(): void;
+}
+
+/** Why an upstream attempt failed; drives the local reply, the response flag and retries. */
+export type UpstreamFailure =
+  | 'connect-failure'
+  | 'connect-timeout'
+  | 'reset-before-response'
+  | 'reset-during-response'
+  | 'protocol-error'
+  | 'overflow';
+
+export interface UpstreamResponseHandler {
+  onInterim(status: number, headers: HeaderList): void;
+  onHead(status: number, headers: HeaderList, endStream: boolean): void;
+  onData(chunk: Buffer): void;
+  onEnd(trailers: HeaderList | null): void;
+  onError(failure: UpstreamFailure, detail: string): void;
+  /** The upstream can take more request body after writeData returned false. */
+  onWritable(): void;
+  /** HTTP/1.1 only: the upstream accepted an Upgrade (101) and the socket is now a tunnel. */
+  onUpgrade?(socket: import('node:net').Socket, head: Buffer, status: number, headers: HeaderList): void;
+}
+
+/** One request in flight to one upstream endpoint. */
+export interface UpstreamStream {
+  writeData(chunk: Buffer): boolean;
+  end(trailers: HeaderList | null): void;
+  /** Cancels the request; no more handler calls follow. */
+  abort(): void;
+  pauseResponse(): void;
+  resumeResponse(): void;
+  /** True once any byte of this request was handed to the upstream socket. */
+  readonly requestBytesSent: boolean;
+}
