@@ -10,3 +10,6 @@ export {
   type CounterHandle,
 } from './metrics.ts';
 export { PROMETHEUS_CONTENT_TYPE } from './exposition.ts';
+export { AccessLog, type AccessLogOptions } from './access-log.ts';
+export { formatAccessLogLine, type AccessLogRecord } from './access-log-format.ts';
+export { fileSink, streamSink, type AccessLogSink } from './access-log-sink.ts';
