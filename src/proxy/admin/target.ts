@@ -1,0 +1,39 @@
+// What the admin API reads from and asks of the running proxy; the engine implements it.
+
+export type ServerState = 'LIVE' | 'DRAINING' | 'PRE_INITIALIZING';
+
+export interface EndpointStatus {
+  /** `host:port` (`[v6]:port` for IPv6) or a unix socket path. */
+  address: string;
+  healthy: boolean;
+  weight: number;
+  /** Open upstream connections; optional addition to the agreed shape, omitted from output when unknown. */
+  activeConnections?: number;
+  activeRequests: number;
+  totalRequests: number;
+  failedRequests: number;
+}
+
+export interface ClusterStatus {
+  name: string;
+  endpoints: readonly EndpointStatus[];
+}
+
+export interface ListenerStatus {
+  name: string;
+  address: string;
+}
+
+export interface AdminTarget {
+  state(): ServerState;
+  /** Prometheus text exposition. */
+  metrics(): string;
+  /** Envoy admin.v3.ConfigDump JSON shape (the engine builds it). */
+  configDump(): object;
+  clusters(): readonly ClusterStatus[];
+  listeners(): readonly ListenerStatus[];
+  /** POST /quitquitquit; called after the response has been sent. */
+  quit(): void;
+  /** POST /drain_listeners[?graceful][&inboundonly] */
+  drainListeners(options: { graceful: boolean; inboundOnly: boolean }): void;
+}
