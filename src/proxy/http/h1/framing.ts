@@ -2,10 +2,14 @@
 import { HTAB, SP, TOKEN, skipQuoted } from './chars.ts';
 import { bad, H1ParseError } from './errors.ts';
 
+/** Transfer codings in the IANA registry: a list of these is a real request we decline (501), not an obfuscation. */
+const REGISTERED = new Set(['chunked', 'compress', 'deflate', 'gzip', 'identity', 'trailers', 'x-compress', 'x-gzip']);
+
 /**
  * Accepts a Transfer-Encoding value (OWS already trimmed) only when it is `chunked`, case-insensitively.
- * A well-formed coding list that is anything else (`gzip, chunked`, `identity`) is a 501: we understand the
- * request but will not decode it. Anything malformed is a 400, since peers may read malformed values differently.
+ * A well-formed list of registered codings that is anything else (`gzip, chunked`, `identity`) is a 501: a real
+ * request we will not decode. Anything else is a 400: malformed values, and unregistered look-alikes such as
+ * `xchunked`, are how TE.TE smuggling hides `chunked` from one of two parsers.
  */
 export function checkTransferEncoding(value: string): void {
   if (value.length === 7 && value.toLowerCase() === 'chunked') return;
@@ -13,14 +17,14 @@ export function checkTransferEncoding(value: string): void {
   bad('invalid-transfer-encoding', JSON.stringify(value));
 }
 
-/** 1#transfer-coding: token *( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) ), no empty elements. */
+/** 1#transfer-coding of registered codings: token *( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) ), no empty elements. */
 function isCodingList(v: string): boolean {
   let i = 0;
   const n = v.length;
   for (;;) {
     i = skipOws(v, i);
     const t = skipToken(v, i);
-    if (t === i) return false;
+    if (t === i || !REGISTERED.has(v.slice(i, t).toLowerCase())) return false;
     i = skipOws(v, t);
     while (i < n && v.charCodeAt(i) === 0x3b /* ; */) {
       i = skipOws(v, i + 1);
