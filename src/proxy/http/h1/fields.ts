@@ -89,11 +89,11 @@ export function parseFieldSection(buf: Buffer, i: number, end: number, str: stri
   const headers: HeaderList = [];
   facts.reset();
   while (i < end) {
-    const n = headers.length;
     i = parseFieldLine(buf, i, str, base, headers);
     if (++facts.count > maxCount) throw new H1ParseError(431, 'too-many-headers');
-    noteField(facts, headers[n], headers[n + 1]);
   }
+  // Meaning only once the whole section is well-formed, so a fold or bare CR is reported as such, not as a bad value.
+  for (let k = 0; k < headers.length; k += 2) noteField(facts, headers[k], headers[k + 1]);
   return headers;
 }
 
