@@ -48,6 +48,9 @@ function medianLatency(samples: readonly { p50: number; p99: number; p999: numbe
   return p50 === undefined || p99 === undefined ? undefined : { p50, p99, p999: p999 ?? Number.NaN };
 }
 
+/** Rounds ms to whole µs, the histograms' resolution, so float noise stays out of the JSON. */
+const microseconds = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 export function summarize(rows: readonly PeerRow[]): Summary[] {
   const base = rows.map((row): Summary => {
     if (row.status === 'skipped') return { id: row.id, label: row.label, status: row.status, reason: row.reason };
@@ -73,7 +76,7 @@ export function summarize(rows: readonly PeerRow[]): Summary[] {
     const xHaproxy = haproxy?.rps && s.rps !== undefined ? s.rps / haproxy.rps : undefined;
     const d = direct?.latencyMs;
     const addedMs = d && s.latencyMs && s.id !== 'direct'
-      ? { p50: s.latencyMs.p50 - d.p50, p99: s.latencyMs.p99 - d.p99, p999: s.latencyMs.p999 - d.p999 }
+      ? { p50: microseconds(s.latencyMs.p50 - d.p50), p99: microseconds(s.latencyMs.p99 - d.p99), p999: microseconds(s.latencyMs.p999 - d.p999) }
       : undefined;
     return { ...s, xHaproxy, addedMs };
   });
