@@ -112,6 +112,7 @@ export const SMUGGLING_CORPUS: readonly SmugglingVector[] = [
   refused('chunk extension hiding a bare LF', post(`${TE}: chunked\r\n`, `5;a\n${SMUGGLED}`), 400, 'bare-lf', 'body'),
   refused('chunk extension flood', post(`${TE}: chunked\r\n`, `1;${'a'.repeat(17000)}\r\nx\r\n0\r\n\r\n`), 400, 'chunk-extensions-too-large', 'body'),
   refused('chunk data longer than its size', post(`${TE}: chunked\r\n`, `3\r\nhello\r\n0\r\n\r\n`), 400, 'invalid-chunk-end', 'body'),
+  refused('chunk data ended by bare CR', post(`${TE}: chunked\r\n`, `5\r\nhello\r0\r\n\r\n`), 400, 'invalid-chunk-end', 'body'),
   refused('chunk data ended by bare LF', post(`${TE}: chunked\r\n`, `5\r\nhello\n0\r\n\r\n`), 400, 'invalid-chunk-end', 'body'),
   refused('chunk data without CRLF (TE.0 style)', post(`${TE}: chunked\r\n`, `5\r\nhello0\r\n\r\n`), 400, 'invalid-chunk-end', 'body'),
   refused('last chunk without final CRLF, request follows', post(`${TE}: chunked\r\n`, `0\r\n${SMUGGLED}`), 400, 'space-before-colon', 'body'),

@@ -1,0 +1,47 @@
+// Serializer: exact wire format, default reason phrases, and refusal of anything that could inject framing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CHUNK_SUFFIX, chunkPrefix, lastChunk, requestHead, responseHead } from './serialize.ts';
+
+test('request head wire format', () => {
+  assert.equal(requestHead('GET', '/a?b', ['host', 'x', 'x-a', '1']), 'GET /a?b HTTP/1.1\r\nhost: x\r\nx-a: 1\r\n\r\n');
+  assert.equal(requestHead('OPTIONS', '*', []), 'OPTIONS * HTTP/1.1\r\n\r\n');
+});
+
+test('response head wire format and default reason phrases', () => {
+  assert.equal(responseHead(200, undefined, ['content-length', '0']), 'HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+  assert.equal(responseHead(404, undefined, []), 'HTTP/1.1 404 Not Found\r\n\r\n');
+  assert.equal(responseHead(503, 'Busy', []), 'HTTP/1.1 503 Busy\r\n\r\n');
+  assert.equal(responseHead(599, undefined, []), 'HTTP/1.1 599 \r\n\r\n');
+});
+
+test('chunk framing', () => {
+  assert.equal(chunkPrefix(255), 'ff\r\n');
+  assert.equal(CHUNK_SUFFIX, '\r\n');
+  assert.equal(lastChunk(), '0\r\n\r\n');
+  assert.equal(lastChunk([]), '0\r\n\r\n');
+  assert.equal(lastChunk(['grpc-status', '0']), '0\r\ngrpc-status: 0\r\n\r\n');
+  assert.throws(() => chunkPrefix(0), /chunk length/, 'a zero-length chunk would end the body');
+  assert.throws(() => chunkPrefix(1.5), /chunk length/);
+});
+
+test('refuses names and values that would break framing (header injection)', () => {
+  const bad: [string, () => unknown][] = [
+    ['CRLF in value', () => requestHead('GET', '/', ['x', 'a\r\nhost: evil'])],
+    ['LF in value', () => requestHead('GET', '/', ['x', 'a\nb'])],
+    ['CR in value', () => responseHead(200, undefined, ['x', 'a\rb'])],
+    ['NUL in value', () => responseHead(200, undefined, ['x', 'a\0b'])],
+    ['non-latin1 value', () => responseHead(200, undefined, ['x', 'a\u0100'])],
+    ['colon in name', () => requestHead('GET', '/', ['x:y', '1'])],
+    ['space in name', () => requestHead('GET', '/', ['x y', '1'])],
+    ['empty name', () => requestHead('GET', '/', ['', '1'])],
+    ['CRLF in trailer', () => lastChunk(['x', '1\r\n\r\nGET / HTTP/1.1'])],
+    ['space in target', () => requestHead('GET', '/a b', [])],
+    ['CRLF in target', () => requestHead('GET', '/\r\nx', [])],
+    ['empty target', () => requestHead('GET', '', [])],
+    ['bad method', () => requestHead('G T', '/', [])],
+    ['CRLF in reason', () => responseHead(200, 'OK\r\nx: y', [])],
+    ['bad status', () => responseHead(1000, undefined, [])],
+  ];
+  for (const [name, fn] of bad) assert.throws(fn, /refusing to serialize/, name);
+});
