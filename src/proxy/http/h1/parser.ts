@@ -4,7 +4,8 @@ import { WeftError } from '../../../core/errors.ts';
 import { CR, LF, SP, TARGET, TOKEN } from './chars.ts';
 import { parseChunkLine } from './chunked.ts';
 import { bad, H1ParseError } from './errors.ts';
-import { checkTrailerName, FieldFacts, parseFieldLine } from './fields.ts';
+import { checkTrailerName, FieldFacts } from './field-facts.ts';
+import { buildFields, scanFieldLine } from './field-lines.ts';
 import { parseRequestHead } from './request-head.ts';
 import { parseResponseHead } from './response-head.ts';
 import { DEFAULT_LIMITS, type H1Handler, type H1Limits, type RequestHead, type ResponseHead } from './types.ts';
@@ -232,14 +233,19 @@ export class H1Parser<Head> {
     this.#handler.onComplete();
   }
 
-  /** Finds the end of a head (CRLFCRLF), across chunk boundaries, without buffering past the limit. Returns the new offset. */
+  /**
+   * Parses a head straight from the chunk when it is all there (the common case: one scan, no search). Otherwise
+   * buffers it, bounded by the limit, and re-parses only once a CRLFCRLF search over the new bytes finds its end.
+   * Returns the new offset.
+   */
   #head(buf: Buffer, off: number): number {
     const limit = this.#limits.maxHeaderBytes + (this.#request ? 2 : 0); // one empty line may precede a request-line
     if (this.#accLen === 0) {
-      const idx = buf.indexOf(CRLFCRLF, off);
-      if (idx !== -1) {
-        this.#headBlock(buf, off, idx + 2, idx + 4);
-        return idx + 4;
+      const head = this.#parseHead(buf, off, buf.length);
+      if (head !== null) {
+        const next = this.#facts.headEnd;
+        this.#startMessage(head, next);
+        return next;
       }
       this.#checkPartialHead(buf, off, buf.length, off, limit);
       this.#accAppend(buf, off, buf.length);
@@ -251,13 +257,24 @@ export class H1Parser<Head> {
     const acc = this.#acc;
     const idx = acc.indexOf(CRLFCRLF, old > 3 ? old - 3 : 0);
     if (idx !== -1 && idx + 4 <= this.#accLen) {
-      const next = off + idx + 4 - old;
+      const head = this.#parseHead(acc, 0, this.#accLen);
+      if (head === null) bad('incomplete-head'); // unreachable: a CRLFCRLF ends every head that has not failed
+      const next = off + this.#facts.headEnd - old;
       this.#accReset();
-      this.#headBlock(acc, 0, idx + 2, next);
+      this.#startMessage(head, next);
       return next;
     }
     this.#checkPartialHead(acc, 0, this.#accLen, old, limit);
     return off + take;
+  }
+
+  #parseHead(b: Buffer, s: number, len: number): RequestHead | ResponseHead | null {
+    if (this.#request) return parseRequestHead(b, s, len, this.#limits, this.#facts);
+    const methods = this.#methods;
+    const head = parseResponseHead(b, s, len, this.#limits, this.#facts, methods.length > 0 ? methods[0] : 'GET');
+    // Interim 1xx responses precede the real one: the request still awaits its final response.
+    if (head !== null && (head.status >= 200 || head.status === 101) && methods.length > 0) methods.shift();
+    return head;
   }
 
   /**
@@ -293,47 +310,20 @@ export class H1Parser<Head> {
     return i - s - 1 > max;
   }
 
-  /** A complete head in `b[s, end)` (`end` = start of its final empty line); `next` = position in the current chunk after it. */
-  #headBlock(b: Buffer, s: number, end: number, next: number): void {
+  /** Sets up body framing for a parsed head and delivers it; `next` = position in the current chunk after the head. */
+  #startMessage(head: RequestHead | ResponseHead, next: number): void {
     this.#uriChecked = false;
-    if (this.#request && b[s] === CR && b[s + 1] === LF) {
-      s += 2; // RFC 9112 §2.2: ignore one empty line before a request-line (some clients send CRLF after a body)
-      if (s >= end) bad('empty-line-before-request');
-    }
-    const size = end + 2 - s;
-    const limits = this.#limits;
-    if (size > limits.maxHeaderBytes) {
-      if (this.#request && this.#targetTooLong(b, s, end)) throw new H1ParseError(414, 'uri-too-long');
-      throw new H1ParseError(431, 'headers-too-large');
-    }
-    this.#headBytes = size;
-    let head: RequestHead | ResponseHead;
-    let upgrade: string | null;
-    let kind: string;
-    if (this.#request) {
-      const h = parseRequestHead(b, s, end, limits, this.#facts);
-      upgrade = h.upgrade;
-      kind = h.framing.kind;
-      this.#remaining = h.framing.kind === 'length' ? h.framing.length : 0;
-      head = h;
-    } else {
-      const methods = this.#methods;
-      const h = parseResponseHead(b, s, end, limits, this.#facts, methods.length > 0 ? methods[0] : 'GET');
-      // Interim 1xx responses precede the real one: the request still awaits its final response.
-      if ((h.status >= 200 || h.status === 101) && methods.length > 0) methods.shift();
-      upgrade = h.upgrade;
-      kind = h.framing.kind;
-      this.#remaining = h.framing.kind === 'length' ? h.framing.length : 0;
-      head = h;
-    }
-    this.#stopAfter = upgrade !== null;
-    if (kind === 'chunked') {
+    this.#headBytes = this.#facts.headBytes;
+    this.#stopAfter = head.upgrade !== null;
+    const f = head.framing;
+    if (f.kind === 'chunked') {
       this.#state = S_CHUNK_LINE;
       this.#extBudget = CHUNK_EXT_BUDGET;
       this.#trailers = null;
-    } else if (kind === 'close') {
+    } else if (f.kind === 'close') {
       this.#state = S_CLOSE_BODY;
     } else {
+      this.#remaining = f.kind === 'length' ? f.length : 0;
       this.#state = this.#remaining > 0 ? S_BODY : S_MSG_END;
     }
     this.#pos = next;
@@ -395,7 +385,8 @@ export class H1Parser<Head> {
     this.#headBytes += lf + 1 - s;
     if (++this.#facts.count > this.#limits.maxHeaderCount) throw new H1ParseError(431, 'too-many-headers');
     const trailers = (this.#trailers ??= []);
-    parseFieldLine(b, s, b.toString('latin1', s, lf + 1), s, trailers);
+    scanFieldLine(b, s, lf + 1, 0);
+    buildFields(b, b.toString('latin1', s, lf + 1), s, 1, trailers, null);
     checkTrailerName(trailers[trailers.length - 2]);
     return next;
   }

@@ -1,34 +1,60 @@
-// Request head (RFC 9112 §3): request-line, fields and the framing decision, from one CRLF-terminated head in a Buffer.
+// Request head (RFC 9112 §3): request-line, fields and the framing decision, straight from the received bytes.
+import type { HeaderList } from '../headers.ts';
 import { CR, HOST, LF, SP, TARGET, TOKEN } from './chars.ts';
 import { bad, H1ParseError } from './errors.ts';
-import { type FieldFacts, parseFieldSection } from './fields.ts';
+import type { FieldFacts } from './field-facts.ts';
+import { buildFields, INCOMPLETE, scanFields } from './field-lines.ts';
 import { checkTransferEncoding } from './framing.ts';
 import { type BodyFraming, FRAMING_CHUNKED, FRAMING_NONE, type H1Limits, type RequestHead } from './types.ts';
 
 /**
- * Parses the head in `buf[start, end)`, where `end` is the start of the empty line that ends it (so every
- * line in range ends with CRLF). Throws H1ParseError for anything that is not strictly valid.
+ * Parses a request head starting at `start` in `buf[.., len)`: validates while scanning, then decodes the head once
+ * and cuts every string from it. Returns null when the bytes end before the head does; throws H1ParseError for
+ * anything that is not strictly valid. facts.headEnd is then the index just past the head.
  */
-export function parseRequestHead(buf: Buffer, start: number, end: number, limits: H1Limits, facts: FieldFacts): RequestHead {
-  const str = buf.toString('latin1', start, end);
-  let i = start;
+export function parseRequestHead(buf: Buffer, start: number, len: number, limits: H1Limits, facts: FieldFacts): RequestHead | null {
+  let s = start;
+  if (buf[s] === CR) {
+    // RFC 9112 §2.2: ignore one empty line before a request-line (some clients send CRLF after a body).
+    if (s + 1 >= len) return null;
+    if (buf[s + 1] !== LF) bad('bare-cr');
+    s += 2;
+    if (buf[s] === CR) bad('empty-line-before-request');
+  }
+  let i = s;
   let c = buf[i];
-  while (TOKEN[c] !== 0) c = buf[++i];
-  if (c !== SP || i === start) bad(c === LF ? 'bare-lf' : 'invalid-method');
-  const method = str.slice(0, i - start);
+  while (TOKEN[c] > 0) c = buf[++i];
+  if (c !== SP || i === s) {
+    if (i >= len) return null;
+    bad(c === LF ? 'bare-lf' : 'invalid-method');
+  }
+  const methodEnd = i;
   const targetStart = ++i;
   c = buf[i];
   while (TARGET[c] === 1) c = buf[++i];
   if (i - targetStart > limits.maxUriBytes) throw new H1ParseError(414, 'uri-too-long');
-  if (c !== SP || i === targetStart) bad(c === LF ? 'bare-lf' : 'invalid-target');
-  const target = str.slice(targetStart - start, i - start);
-  const versionMinor = parseVersion(buf, i + 1);
-  i += 9; // SP "HTTP/1.x"
+  if (c !== SP || i === targetStart) {
+    if (i >= len) return null;
+    bad(c === LF ? 'bare-lf' : 'invalid-target');
+  }
+  const targetEnd = i++;
+  if (i + 10 > len) return null; // "HTTP/1.x" CRLF
+  const versionMinor = parseVersion(buf, i);
+  i += 8;
   if (buf[i] !== CR) bad(buf[i] === LF ? 'bare-lf' : 'invalid-version');
   if (buf[i + 1] !== LF) bad('bare-cr');
-  i += 2;
+  facts.reset();
+  const n = scanFields(buf, i + 2, len, facts, limits.maxHeaderCount, s + limits.maxHeaderBytes);
+  if (n === INCOMPLETE) return null;
+  facts.count = n;
+  const end = facts.headEnd;
+  facts.headBytes = end - s;
 
-  const headers = parseFieldSection(buf, i, end, str, start, facts, limits.maxHeaderCount);
+  const str = buf.toString('latin1', s, end);
+  const method = str.slice(0, methodEnd - s);
+  const target = str.slice(targetStart - s, targetEnd - s);
+  const headers: HeaderList = [];
+  buildFields(buf, str, s, n, headers, facts);
 
   const connect = method === 'CONNECT';
   checkTarget(method, target, connect);

@@ -1,8 +1,6 @@
-// Field lines (RFC 9112 §5): strict syntax, lower-cased names, and the facts about framing fields a head needs.
-import type { HeaderList } from '../headers.ts';
-import { COLON, CR, HTAB, HOST, LF, SP, TOKEN, TOKEN_UNDERSCORE, TOKEN_UPPER } from './chars.ts';
+// What a head's fields mean for framing and the connection: Content-Length, Transfer-Encoding, Host, Connection, Upgrade, Expect.
+import { HTAB, HOST, SP, TOKEN } from './chars.ts';
 import { bad, H1ParseError } from './errors.ts';
-import { knownName } from './names.ts';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -20,6 +18,9 @@ export class FieldFacts {
   expectContinue = false;
   /** An Expect other than 100-continue: answered 417 only once the whole head is known to be well-formed. */
   expectUnsupported = false;
+  /** Index just past the head's final CRLF, and the head's size: set by the head parsers. */
+  headEnd = 0;
+  headBytes = 0;
 
   reset(): void {
     this.count = 0;
@@ -34,67 +35,6 @@ export class FieldFacts {
     this.expectContinue = false;
     this.expectUnsupported = false;
   }
-}
-
-/**
- * Parses one field line starting at `pos` (which the caller guarantees is followed, somewhere, by CRLF)
- * and pushes name and value onto `out`. `str` is the latin1 decoding of `buf` from `base`, so
- * strings are cut from one decoded head instead of decoded field by field. Returns the index after the CRLF.
- */
-export function parseFieldLine(buf: Buffer, pos: number, str: string, base: number, out: HeaderList): number {
-  let i = pos;
-  let c = buf[i];
-  // A line starting with whitespace continues the previous one (obs-fold): recipients disagree on it, so refuse.
-  if (c === SP || c === HTAB) bad('obs-fold');
-  let cls = 0;
-  let t: number;
-  while ((t = TOKEN[c]) !== 0) {
-    cls |= t;
-    c = buf[++i];
-  }
-  if (c !== COLON) {
-    if (c === SP || c === HTAB) bad('space-before-colon');
-    if (c === LF) bad('bare-lf');
-    if (c === CR) bad(i === pos ? 'bare-cr' : 'missing-colon');
-    bad('invalid-header-name');
-  }
-  if (i === pos) bad('empty-header-name');
-  // `_` is a tchar, but CGI-style gateways map it onto `-`, which lets one header pose as another.
-  if ((cls & TOKEN_UNDERSCORE) !== 0) bad('underscore-in-header-name');
-  const nameEnd = i;
-  c = buf[++i];
-  while (c === SP || c === HTAB) c = buf[++i];
-  const valueStart = i;
-  // Range checks beat a table lookup here, and this loop sees most of a head's bytes. Allowed: HTAB, SP, VCHAR, obs-text.
-  for (;;) {
-    while (c > 0x1f && c !== 0x7f) c = buf[++i];
-    if (c !== HTAB) break;
-    c = buf[++i];
-  }
-  if (c !== CR) bad(c === LF ? 'bare-lf' : c === 0 ? 'nul-in-header' : 'ctl-in-header');
-  if (buf[i + 1] !== LF) bad('bare-cr');
-  let valueEnd = i;
-  while (valueEnd > valueStart && ((c = buf[valueEnd - 1]) === SP || c === HTAB)) valueEnd--;
-  let name = knownName(buf, pos, nameEnd);
-  if (name === undefined) {
-    name = str.slice(pos - base, nameEnd - base);
-    if ((cls & TOKEN_UPPER) !== 0) name = name.toLowerCase();
-  }
-  out.push(name, str.slice(valueStart - base, valueEnd - base));
-  return i + 2;
-}
-
-/** Parses the field lines in `buf[i, end)` of a head, resetting and filling `facts`. */
-export function parseFieldSection(buf: Buffer, i: number, end: number, str: string, base: number, facts: FieldFacts, maxCount: number): HeaderList {
-  const headers: HeaderList = [];
-  facts.reset();
-  while (i < end) {
-    i = parseFieldLine(buf, i, str, base, headers);
-    if (++facts.count > maxCount) throw new H1ParseError(431, 'too-many-headers');
-  }
-  // Meaning only once the whole section is well-formed, so a fold or bare CR is reported as such, not as a bad value.
-  for (let k = 0; k < headers.length; k += 2) noteField(facts, headers[k], headers[k + 1]);
-  return headers;
 }
 
 /** Records what a request or response field means for framing and connection handling. */
