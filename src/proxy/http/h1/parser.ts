@@ -1,10 +1,11 @@
 // H1Parser: the HTTP/1.1 message-stream state machine (find heads, frame bodies, de-chunk, pipeline, pause, hand off tunnels).
 import type { HeaderList } from '../headers.ts';
 import { WeftError } from '../../../core/errors.ts';
-import { CR, LF, SP, TARGET, TOKEN } from './chars.ts';
+import { CR, LF } from './chars.ts';
 import { parseChunkLine } from './chunked.ts';
 import { bad, H1ParseError } from './errors.ts';
 import { checkTrailerName, FieldFacts } from './field-facts.ts';
+import { Accumulator, checkPartialHead } from './partial.ts';
 import { buildFields, scanFieldLine } from './field-lines.ts';
 import { parseRequestHead } from './request-head.ts';
 import { parseResponseHead } from './response-head.ts';
@@ -33,8 +34,6 @@ const EMPTY = Buffer.alloc(0);
 const CHUNK_EXT_BUDGET = 16 * 1024;
 /** Chunk-line bytes that need no extension budget: 16 hex digits. */
 const CHUNK_SIZE_MAX = 16;
-/** A partial-head buffer bigger than this is dropped once a head completes, so idle connections stay small. */
-const ACC_KEEP = 4096;
 
 export class H1Parser<Head> {
   readonly #handler: H1Handler<Head>;
@@ -45,9 +44,8 @@ export class H1Parser<Head> {
   readonly #methods: string[] = [];
   #state = S_HEAD;
   #remaining = 0;
-  /** Bytes of an unfinished head or line, copied out of earlier chunks (never handed to the handler). */
-  #acc: Buffer = EMPTY;
-  #accLen = 0;
+  /** Bytes of an unfinished head or line, copied out of earlier chunks. */
+  readonly #acc = new Accumulator();
   /** The request line of the buffered partial head is complete and its target was checked against maxUriBytes. */
   #uriChecked = false;
   /** Input received while paused (a reference to the caller's chunk when possible, no copy). */
@@ -81,7 +79,7 @@ export class H1Parser<Head> {
 
   /** Between messages with no partial bytes buffered: safe to reuse or close a keep-alive connection. */
   get idle(): boolean {
-    return this.#state === S_HEAD && this.#accLen === 0 && this.#kept === null && (!this.#running || this.#pos >= this.#cur.length);
+    return this.#state === S_HEAD && this.#acc.len === 0 && this.#kept === null && (!this.#running || this.#pos >= this.#cur.length);
   }
 
   get paused(): boolean {
@@ -137,14 +135,13 @@ export class H1Parser<Head> {
   /** Hands over every byte after the current position (tunnels, upgrades); the parser stops for good. */
   takeRemaining(): Buffer {
     const parts: Buffer[] = [];
-    if (this.#accLen > 0) parts.push(this.#acc.subarray(0, this.#accLen));
+    if (this.#acc.len > 0) parts.push(Buffer.from(this.#acc.bytes()));
     if (this.#running && this.#pos < this.#cur.length) parts.push(this.#cur.subarray(this.#pos));
     if (this.#kept !== null) parts.push(this.#kept);
     this.#state = S_STOPPED;
     this.#paused = false;
     this.#kept = null;
-    this.#accLen = 0;
-    this.#acc = EMPTY;
+    this.#acc.reset();
     return parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts);
   }
 
@@ -240,31 +237,31 @@ export class H1Parser<Head> {
    */
   #head(buf: Buffer, off: number): number {
     const limit = this.#limits.maxHeaderBytes + (this.#request ? 2 : 0); // one empty line may precede a request-line
-    if (this.#accLen === 0) {
+    if (this.#acc.len === 0) {
       const head = this.#parseHead(buf, off, buf.length);
       if (head !== null) {
         const next = this.#facts.headEnd;
         this.#startMessage(head, next);
         return next;
       }
-      this.#checkPartialHead(buf, off, buf.length, off, limit);
-      this.#accAppend(buf, off, buf.length);
+      this.#uriChecked = checkPartialHead(buf, off, buf.length, off, limit, this.#limits, this.#request, this.#uriChecked);
+      this.#acc.append(buf, off, buf.length);
       return buf.length;
     }
-    const old = this.#accLen;
+    const old = this.#acc.len;
     const take = Math.min(buf.length - off, limit + 4 - old); // never copy more than a head can hold
-    this.#accAppend(buf, off, off + take);
+    this.#acc.append(buf, off, off + take);
     const acc = this.#acc;
-    const idx = acc.indexOf(CRLFCRLF, old > 3 ? old - 3 : 0);
-    if (idx !== -1 && idx + 4 <= this.#accLen) {
-      const head = this.#parseHead(acc, 0, this.#accLen);
+    const idx = acc.buf.indexOf(CRLFCRLF, old > 3 ? old - 3 : 0);
+    if (idx !== -1 && idx + 4 <= acc.len) {
+      const head = this.#parseHead(acc.buf, 0, acc.len);
       if (head === null) bad('incomplete-head'); // unreachable: a CRLFCRLF ends every head that has not failed
       const next = off + this.#facts.headEnd - old;
-      this.#accReset();
+      this.#acc.reset();
       this.#startMessage(head, next);
       return next;
     }
-    this.#checkPartialHead(acc, 0, this.#accLen, old, limit);
+    this.#uriChecked = checkPartialHead(acc.buf, 0, acc.len, old, limit, this.#limits, this.#request, this.#uriChecked);
     return off + take;
   }
 
@@ -275,39 +272,6 @@ export class H1Parser<Head> {
     // Interim 1xx responses precede the real one: the request still awaits its final response.
     if (head !== null && (head.status >= 200 || head.status === 101) && methods.length > 0) methods.shift();
     return head;
-  }
-
-  /**
-   * Early refusals while a head is incomplete, so a peer cannot make us hold bytes we will refuse anyway:
-   * bare LF / bare CR (a head ended by LF alone would otherwise wait for CRLFCRLF), 414 and 431.
-   * Only the bytes from `from` on are new, so a head trickled byte by byte is still scanned once.
-   */
-  #checkPartialHead(b: Buffer, s: number, e: number, from: number, limit: number): void {
-    let sawLf = false;
-    for (let j = b.indexOf(LF, from); j !== -1 && j < e; j = b.indexOf(LF, j + 1)) {
-      if (j === s || b[j - 1] !== CR) bad('bare-lf');
-      sawLf = true;
-    }
-    for (let j = b.indexOf(CR, from > s ? from - 1 : s); j !== -1 && j + 1 < e; j = b.indexOf(CR, j + 1)) {
-      if (b[j + 1] !== LF) bad('bare-cr');
-    }
-    if (this.#request && !this.#uriChecked) {
-      if (e - s > this.#limits.maxUriBytes && this.#targetTooLong(b, s, e)) throw new H1ParseError(414, 'uri-too-long');
-      if (sawLf) this.#uriChecked = true;
-    }
-    if (e - s > limit) throw new H1ParseError(431, 'headers-too-large');
-  }
-
-  /** Whether the request-target starting in `b[s, e)` is already longer than maxUriBytes. Scans at most that many bytes. */
-  #targetTooLong(b: Buffer, s: number, e: number): boolean {
-    if (b[s] === CR && b[s + 1] === LF) s += 2;
-    while (s < e && TOKEN[b[s]] !== 0) s++;
-    if (b[s] !== SP) return false;
-    const max = this.#limits.maxUriBytes;
-    let i = s + 1;
-    const stop = Math.min(e, i + max + 1);
-    while (i < stop && TARGET[b[i]] === 1) i++;
-    return i - s - 1 > max;
   }
 
   /** Sets up body framing for a parsed head and delivers it; `next` = position in the current chunk after the head. */
@@ -338,30 +302,30 @@ export class H1Parser<Head> {
     let s: number;
     let lf: number;
     let next: number;
-    if (this.#accLen === 0) {
+    if (this.#acc.len === 0) {
       lf = buf.indexOf(LF, off);
       if (lf === -1 || lf - off >= cap) {
         if (buf.length - off > cap || lf !== -1) this.#lineTooLong(chunkLine);
-        this.#accAppend(buf, off, buf.length);
+        this.#acc.append(buf, off, buf.length);
         return buf.length;
       }
       b = buf;
       s = off;
       next = lf + 1;
     } else {
-      const old = this.#accLen;
+      const old = this.#acc.len;
       const take = Math.min(buf.length - off, cap + 1 - old);
-      this.#accAppend(buf, off, off + take);
-      b = this.#acc;
+      this.#acc.append(buf, off, off + take);
+      b = this.#acc.buf;
       lf = b.indexOf(LF, old);
-      if (lf === -1 || lf >= this.#accLen) {
-        if (this.#accLen > cap) this.#lineTooLong(chunkLine);
+      if (lf === -1 || lf >= this.#acc.len) {
+        if (this.#acc.len > cap) this.#lineTooLong(chunkLine);
         return off + take;
       }
       if (lf + 1 > cap) this.#lineTooLong(chunkLine);
       s = 0;
       next = off + lf + 1 - old;
-      this.#accReset();
+      this.#acc.reset();
     }
     if (lf === s || b[lf - 1] !== CR) bad('bare-lf');
     const e = lf - 1;
@@ -396,27 +360,11 @@ export class H1Parser<Head> {
     throw new H1ParseError(431, 'headers-too-large');
   }
 
-  #accAppend(b: Buffer, s: number, e: number): void {
-    const need = this.#accLen + e - s;
-    if (need > this.#acc.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.#acc.length * 2, 256));
-      this.#acc.copy(grown, 0, 0, this.#accLen);
-      this.#acc = grown;
-    }
-    b.copy(this.#acc, this.#accLen, s, e);
-    this.#accLen = need;
-  }
-
-  #accReset(): void {
-    this.#accLen = 0;
-    if (this.#acc.length > ACC_KEEP) this.#acc = EMPTY;
-  }
-
   #finishNow(): void {
     const st = this.#state;
     this.#state = S_DEAD;
     if (st === S_CLOSE_BODY) this.#handler.onComplete();
-    else if (!(st === S_HEAD && this.#accLen === 0) && st !== S_UPGRADED) {
+    else if (!(st === S_HEAD && this.#acc.len === 0) && st !== S_UPGRADED) {
       this.#state = st;
       this.#fail(new H1ParseError(400, 'incomplete-message'));
     }
@@ -426,8 +374,7 @@ export class H1Parser<Head> {
     this.#state = S_DEAD;
     this.#paused = false;
     this.#kept = null;
-    this.#accLen = 0;
-    this.#acc = EMPTY;
+    this.#acc.reset();
     this.#handler.onError(this.#request ? err : new H1ParseError(502, err.reason, `invalid upstream response (${err.message})`));
   }
 }
