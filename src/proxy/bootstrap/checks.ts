@@ -1,0 +1,65 @@
+// Checks that span a whole bootstrap: unique names, cluster references, listen addresses that can
+// all be bound at once. Per-resource checks live with the resource types in xds/envoy.
+
+import { isIP } from 'node:net';
+import { checkCluster, checkListener, formatPath, type Bootstrap, type FieldPath, type Issues, type SocketAddress } from '../../xds/envoy/index.ts';
+
+interface Binding {
+  readonly address: string;
+  readonly port: number;
+  readonly path: FieldPath;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+function uniqueNames(items: readonly { name: string }[], base: FieldPath, what: string, issues: Issues): Set<string> {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const first = seen.get(item.name);
+    if (first === undefined) seen.set(item.name, i);
+    else issues.invalid([...base, i, 'name'], `duplicate ${what} name '${item.name}' (also at ${formatPath([...base, first])})`);
+  });
+  return new Set(seen.keys());
+}
+
+function binding(sa: SocketAddress | undefined, path: FieldPath, issues: Issues, out: Binding[]): void {
+  if (!sa) return;
+  if (isIP(sa.address) === 0) {
+    issues.invalid([...path, 'address'], `'${sa.address}' is not an IP address; listen addresses must be IPs (e.g. 127.0.0.1 or 0.0.0.0)`);
+    return;
+  }
+  const port = sa.port_value ?? 0;
+  if (port !== 0) out.push({ address: sa.address, port, path });
+}
+
+/** Two sockets conflict on the same port when their addresses are equal or either is a wildcard. */
+function checkBindings(bindings: readonly Binding[], issues: Issues): void {
+  bindings.forEach((b, i) => {
+    const clash = bindings
+      .slice(0, i)
+      .find((a) => a.port === b.port && (a.address === b.address || WILDCARDS.has(a.address) || WILDCARDS.has(b.address)));
+    if (clash) {
+      issues.invalid(
+        [...b.path, 'port_value'],
+        `${b.address}:${b.port} conflicts with ${clash.address}:${clash.port} at ${formatPath(clash.path)}; use another port`,
+      );
+    }
+  });
+}
+
+export function checkBootstrap(b: Bootstrap, issues: Issues): void {
+  const sr = b.static_resources ?? {};
+  const clusters = sr.clusters ?? [];
+  const listeners = sr.listeners ?? [];
+  const clusterNames = uniqueNames(clusters, ['static_resources', 'clusters'], 'cluster', issues);
+  uniqueNames(listeners, ['static_resources', 'listeners'], 'listener', issues);
+  clusters.forEach((c, i) => checkCluster(c, ['static_resources', 'clusters', i], issues));
+  const bindings: Binding[] = [];
+  listeners.forEach((l, i) => {
+    const path = ['static_resources', 'listeners', i];
+    checkListener(l, path, issues, { clusters: clusterNames, staticResources: true });
+    binding(l.address.socket_address, [...path, 'address', 'socket_address'], issues, bindings);
+  });
+  binding(b.admin?.address?.socket_address, ['admin', 'address', 'socket_address'], issues, bindings);
+  checkBindings(bindings, issues);
+}

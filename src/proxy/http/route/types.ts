@@ -1,0 +1,81 @@
+// The router's contract with the rest of the proxy: what a request looks like to it, and what a
+// compiled route table hands back. Pure data and functions; no I/O.
+
+import type { HeaderList } from '../headers.ts';
+
+export interface RouteRequest {
+  readonly authority: string;
+  readonly method: string;
+  /** The raw request target in origin form, query included. */
+  readonly path: string;
+  readonly headers: HeaderList;
+}
+
+export interface Mirror {
+  readonly cluster: string;
+  /** Share of requests to mirror, in [0, 1]. */
+  readonly fraction: number;
+}
+
+export interface ForwardAction {
+  readonly kind: 'forward';
+  /** The cluster for this request; `random` is uniform in [0, 1). Constant for single-cluster routes. */
+  pickCluster(random: number): string;
+  /** Every cluster pickCluster can return (for pre-binding metrics, existence checks). */
+  readonly clusters: readonly string[];
+  /** Upstream timeout; 0 means none. */
+  readonly timeoutMs: number;
+  /** Per-route stream idle timeout; null inherits the connection manager's, 0 disables. */
+  readonly idleTimeoutMs: number | null;
+  /** prefix_rewrite / regex_rewrite applied to the request target; identity when neither is set. */
+  rewritePath(path: string): string;
+  readonly hostRewrite: string | null;
+  readonly mirrors: readonly Mirror[];
+}
+
+export interface RedirectAction {
+  readonly kind: 'redirect';
+  readonly status: number;
+  /** The Location header value; `scheme` is the request's scheme (http or https). */
+  location(req: RouteRequest, scheme: string): string;
+}
+
+export interface DirectResponseAction {
+  readonly kind: 'direct_response';
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
+
+export interface CompiledRoute {
+  /** Envoy's route name ('' when unnamed). */
+  readonly name: string;
+  readonly action: RouteAction;
+  /**
+   * Applies request header mutations in Envoy's order: the picked weighted cluster's own (pass the
+   * name pickCluster returned), then route → virtual host → route configuration — or the reverse
+   * of the last three with most_specific_header_mutations_wins. Later levels win.
+   */
+  mutateRequestHeaders(headers: HeaderList, cluster?: string): void;
+  /** Same order as mutateRequestHeaders, for the response (also for redirects and direct responses). */
+  mutateResponseHeaders(headers: HeaderList, cluster?: string): void;
+}
+
+export interface CompiledVirtualHost {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly routes: readonly CompiledRoute[];
+}
+
+export interface RouteMatch {
+  readonly virtualHost: CompiledVirtualHost;
+  readonly route: CompiledRoute;
+}
+
+export interface RouteTable {
+  readonly name: string;
+  readonly virtualHosts: readonly CompiledVirtualHost[];
+  /** The first matching route of the selected virtual host, or null (the caller answers 404). */
+  match(req: RouteRequest): RouteMatch | null;
+}

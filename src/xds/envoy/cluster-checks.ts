@@ -1,0 +1,27 @@
+// Semantic checks on a decoded Cluster: endpoint addresses that fit the discovery type, ports, and
+// protocol options Envoy refuses to combine. Shared by the bootstrap loader and, later, CDS.
+
+import { isIP } from 'node:net';
+import type { Cluster } from './cluster.ts';
+import type { FieldPath, Issues } from './issues.ts';
+import { HTTP_PROTOCOL_OPTIONS_KEY } from './type-urls.ts';
+
+export function checkCluster(c: Cluster, path: FieldPath, issues: Issues): void {
+  (c.load_assignment?.endpoints ?? []).forEach((locality, l) => {
+    (locality.lb_endpoints ?? []).forEach((lb, e) => {
+      const sa = lb.endpoint.address.socket_address;
+      if (!sa) return;
+      const at = [...path, 'load_assignment', 'endpoints', l, 'lb_endpoints', e, 'endpoint', 'address', 'socket_address'];
+      if (c.type === 'STATIC' && isIP(sa.address) === 0) {
+        issues.invalid([...at, 'address'], `'${sa.address}' is not an IP address; a STATIC cluster needs IPs (use type: STRICT_DNS for host names)`);
+      }
+      if (!sa.port_value) issues.invalid([...at, 'port_value'], 'an endpoint needs a port_value between 1 and 65535');
+    });
+  });
+  if (c.http2_protocol_options !== undefined && c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY] !== undefined) {
+    issues.invalid(
+      [...path, 'http2_protocol_options'],
+      `set the protocol in typed_extension_protocol_options["${HTTP_PROTOCOL_OPTIONS_KEY}"] only; the legacy http2_protocol_options cannot be combined with it`,
+    );
+  }
+}

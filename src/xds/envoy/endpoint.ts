@@ -1,0 +1,42 @@
+// config.endpoint.v3: ClusterLoadAssignment and its localities and endpoints.
+
+import type { Static } from 'typebox';
+import { Address, Locality } from './core.ts';
+import { Enum, Message, Str, Type, UInt32 } from './schema.ts';
+
+export const Endpoint = Message(
+  { address: Address },
+  { unsupported: { health_check_config: 'active health checking is not supported', hostname: '', additional_addresses: '' } },
+);
+
+export const LbEndpoint = Message(
+  {
+    endpoint: Endpoint,
+    health_status: Type.Optional(Enum(['UNKNOWN', 'HEALTHY', 'UNHEALTHY', 'DRAINING', 'TIMEOUT', 'DEGRADED'])),
+    load_balancing_weight: Type.Optional(UInt32({ minimum: 1 })),
+  },
+  { unsupported: { endpoint_name: 'inline the endpoint', metadata: 'subset load balancing is not supported' } },
+);
+
+export const LocalityLbEndpoints = Message(
+  {
+    locality: Type.Optional(Locality),
+    lb_endpoints: Type.Optional(Type.Array(LbEndpoint)),
+    load_balancing_weight: Type.Optional(UInt32({ minimum: 1 })),
+    priority: Type.Optional(UInt32({ maximum: 128 })),
+  },
+  { unsupported: { metadata: '', leds_cluster_locality_config: '', proximity: '' } },
+);
+
+export const ClusterLoadAssignment = Message(
+  {
+    cluster_name: Str({ minLength: 1 }),
+    endpoints: Type.Optional(Type.Array(LocalityLbEndpoints)),
+  },
+  { unsupported: { named_endpoints: '', policy: '' } },
+);
+
+export type Endpoint = Static<typeof Endpoint>;
+export type LbEndpoint = Static<typeof LbEndpoint>;
+export type LocalityLbEndpoints = Static<typeof LocalityLbEndpoints>;
+export type ClusterLoadAssignment = Static<typeof ClusterLoadAssignment>;

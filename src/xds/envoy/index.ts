@@ -1,0 +1,38 @@
+// xds/envoy: the Envoy v3 resource subset Weft serves — TypeBox schemas (the normalised shape) with
+// same-named TS types, the proto-JSON decoder, per-resource semantic checks, and the helpers that
+// config compilers share (durations, RE2 regexes, domain patterns).
+
+export { TYPE_URLS, HTTP_PROTOCOL_OPTIONS_KEY, type TypeUrl } from './type-urls.ts';
+export { Issues, ConfigError, toConfigError, formatPath, MAX_REPORTED_ISSUES } from './issues.ts';
+export type { ConfigIssue, FieldPath, IssueCode } from './issues.ts';
+export { decode, isPlainObject } from './decode.ts';
+export { parseDuration, formatDuration, durationMs } from './duration.ts';
+export { compileRe2, translateRe2, parseRe2Substitution, MAX_REGEX_LENGTH } from './regex.ts';
+export type { CompiledRe2, Re2Check, Re2Substitution, Re2Translation } from './regex.ts';
+export { parseDomain, domainKey, type DomainPattern, type DomainParse } from './domains.ts';
+export { checkRouteConfiguration, hasFormatter, MAX_ROUTES_PER_ROUTE_CONFIGURATION, type RouteCheckOptions } from './route-checks.ts';
+export { checkListener, type ListenerCheckOptions } from './listener-checks.ts';
+export { checkCluster } from './cluster-checks.ts';
+
+// Each schema below is also a type of the same name (Static<typeof Schema>).
+export {
+  Address, DataSource, FractionalPercent, HeaderValue, HeaderValueOption, HEADER_APPEND_ACTIONS, Int64Range, Locality,
+  RegexMatchAndSubstitute, RegexMatcher, RuntimeFractionalPercent, SocketAddress, StringMatcher, type HeaderAppendAction,
+} from './core.ts';
+export { HeaderMatcher, QueryParameterMatcher, RouteMatch, HEADER_MATCH_SPECIFIERS, PATH_SPECIFIERS } from './route-match.ts';
+export {
+  ClusterWeight, DirectResponseAction, RedirectAction, RequestMirrorPolicy, Route, RouteAction, RouteConfiguration,
+  VirtualHost, WeightedCluster, DEFAULT_ROUTE_TIMEOUT, DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, REDIRECT_RESPONSE_CODES,
+} from './route.ts';
+export {
+  HttpProtocolOptions, Http1ProtocolOptions, Http2ProtocolOptions, DEFAULT_HTTP_IDLE_TIMEOUT, DEFAULT_MAX_HEADERS_COUNT,
+} from './protocol.ts';
+export { AccessLog, FileAccessLog, StdoutAccessLog } from './access-log.ts';
+export { HttpConnectionManager, HttpFilter, Router, UpgradeConfig } from './hcm.ts';
+export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOUT } from './tcp-proxy.ts';
+export { FilterChain, Listener, NetworkFilter } from './listener.ts';
+export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints } from './endpoint.ts';
+export {
+  CircuitBreakers, Cluster, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
+} from './cluster.ts';
+export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';
