@@ -160,9 +160,26 @@ test('finish(): clean between messages; incomplete-message mid-head or mid-body;
   assert.equal(afterError.length, 1);
 });
 
-test('an exception thrown by a handler propagates to the caller; it is not turned into a parse error', () => {
-  const p = H1Parser.requests({ onHead: () => { throw new TypeError('handler bug'); }, onData() {}, onTrailers() {}, onComplete() {}, onError: () => assert.fail('not a parse error') });
-  assert.throws(() => p.execute(bytes(GET)), TypeError);
+test('an exception thrown by a handler propagates to the caller, is not a parse error, and ends parsing', () => {
+  let heads = 0;
+  const p = H1Parser.requests({
+    onHead: () => {
+      heads++;
+      throw new TypeError('handler bug');
+    },
+    onData() {},
+    onTrailers() {},
+    onComplete() {},
+    onError: () => assert.fail('not a parse error'),
+  });
+  assert.throws(() => p.execute(bytes(GET + GET)), TypeError);
+  p.execute(bytes(GET));
+  assert.equal(heads, 1, 'no byte is read as a message after the handler failed');
+});
+
+test('a client that sends CRLF after its last body and closes has closed cleanly', () => {
+  assert.equal(errorOf(record('request', [bytes(POST + '\r\n')], { finish: true }).events), null);
+  assert.equal(errorOf(record('request', [bytes(POST + '\r')], { finish: true }).events), null);
 });
 
 test('default limits match the documented ones', async () => {

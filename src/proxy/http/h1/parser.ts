@@ -152,7 +152,11 @@ export class H1Parser<Head> {
     try {
       this.#loop(buf);
     } catch (err) {
-      if (!(err instanceof H1ParseError)) throw err;
+      if (!(err instanceof H1ParseError)) {
+        // A handler threw: where the stream stands is unknown, so no further byte may be read as a message.
+        this.#state = S_DEAD;
+        throw err;
+      }
       this.#fail(err);
     } finally {
       this.#running = false;
@@ -171,7 +175,10 @@ export class H1Parser<Head> {
     const len = buf.length;
     let off = 0;
     for (;;) {
-      if (this.#paused || this.#state >= S_STOPPED) return;
+      if (this.#paused || this.#state >= S_STOPPED) {
+        this.#pos = off;
+        return;
+      }
       switch (this.#state) {
         case S_MSG_END:
           this.#pos = off;
@@ -364,10 +371,16 @@ export class H1Parser<Head> {
     const st = this.#state;
     this.#state = S_DEAD;
     if (st === S_CLOSE_BODY) this.#handler.onComplete();
-    else if (!(st === S_HEAD && this.#acc.len === 0) && st !== S_UPGRADED) {
+    else if (st !== S_UPGRADED && !(st === S_HEAD && this.#onlyEmptyLine())) {
       this.#state = st;
       this.#fail(new H1ParseError(400, 'incomplete-message'));
     }
+  }
+
+  /** Nothing buffered but (part of) the one empty line a client may send after a body: closing then is clean. */
+  #onlyEmptyLine(): boolean {
+    const a = this.#acc;
+    return a.len === 0 || (this.#request && a.len <= 2 && a.buf[0] === CR && (a.len === 1 || a.buf[1] === LF));
   }
 
   #fail(err: H1ParseError): void {
