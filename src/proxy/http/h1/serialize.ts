@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import { WeftError } from '../../../core/errors.ts';
 import type { HeaderList } from '../headers.ts';
-import { FIELD_VALUE, isToken, TARGET } from './chars.ts';
+import { HTAB, isToken, TARGET } from './chars.ts';
 
 export const CHUNK_SUFFIX = '\r\n';
 
@@ -47,9 +47,11 @@ function fields(first: string, headers: HeaderList): string {
 
 // Values are written as latin1, so a code unit above 0xff would be mangled; CR, LF, NUL and other CTLs could split the message.
 function isFieldValue(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0xff || FIELD_VALUE[c] === 0) return false;
+    // SP and VCHAR (0x20–0x7e) are almost every byte of a real value: test that range first, then HTAB and obs-text.
+    if ((c < 0x20 || c > 0x7e) && c !== HTAB && (c < 0x80 || c > 0xff)) return false;
   }
   return true;
 }

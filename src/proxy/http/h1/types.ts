@@ -39,8 +39,11 @@ export interface ResponseHead {
 }
 
 export interface H1Limits {
+  /** Field lines per message, head and trailers together (more is 431). */
   maxHeaderCount: number;
+  /** Bytes of a head: start line, field lines and the final CRLF; trailer lines count too (more is 431). */
   maxHeaderBytes: number;
+  /** Bytes of a request-target (more is 414). */
   maxUriBytes: number;
 }
 
