@@ -258,17 +258,18 @@ export class H1Parser<Head> {
     const old = this.#acc.len;
     const take = Math.min(buf.length - off, limit + 4 - old); // never copy more than a head can hold
     this.#acc.append(buf, off, off + take);
-    const acc = this.#acc;
-    const idx = acc.buf.indexOf(CRLFCRLF, old > 3 ? old - 3 : 0);
-    if (idx !== -1 && idx + 4 <= acc.len) {
-      const head = this.#parseHead(acc.buf, 0, acc.len);
+    // A view bounded to the kept bytes: searching the spare capacity too would make a trickled head quadratic.
+    const kept = this.#acc.bytes();
+    const idx = kept.indexOf(CRLFCRLF, old > 3 ? old - 3 : 0);
+    if (idx !== -1) {
+      const head = this.#parseHead(kept, 0, kept.length);
       if (head === null) bad('incomplete-head'); // unreachable: a CRLFCRLF ends every head that has not failed
       const next = off + this.#facts.headEnd - old;
       this.#acc.reset();
       this.#startMessage(head, next);
       return next;
     }
-    this.#uriChecked = checkPartialHead(acc.buf, 0, acc.len, old, limit, this.#limits, this.#request, this.#uriChecked);
+    this.#uriChecked = checkPartialHead(kept, 0, kept.length, old, limit, this.#limits, this.#request, this.#uriChecked);
     return off + take;
   }
 
@@ -323,9 +324,9 @@ export class H1Parser<Head> {
       const old = this.#acc.len;
       const take = Math.min(buf.length - off, cap + 1 - old);
       this.#acc.append(buf, off, off + take);
-      b = this.#acc.buf;
+      b = this.#acc.bytes();
       lf = b.indexOf(LF, old);
-      if (lf === -1 || lf >= this.#acc.len) {
+      if (lf === -1) {
         if (this.#acc.len > cap) this.#lineTooLong(chunkLine);
         return off + take;
       }
