@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuSecondsPer1k, descendants, parseStat, parseVmHwmKiB, treeCpuTicks } from './proc.ts';
+import { cpuSecondsPer1k, descendants, parseCpuLine, parseStat, parseVmHwmKiB, treeCpuTicks } from './proc.ts';
 
 // A real /proc/<pid>/stat line, with a command name holding spaces and a ')'.
 const STAT = '4242 (nginx: a) b) S 4240 4242 4242 0 -1 4194624 1312 0 0 0 1234 567 89 10 20 0 1 0 123456 '
@@ -34,4 +34,11 @@ test('treeCpuTicks reads this very process', () => {
   const end = Date.now() + 150;
   while (Date.now() < end) { /* burn a few ticks */ }
   assert.ok(treeCpuTicks(process.pid) > start);
+});
+
+test('parseCpuLine: busy excludes idle and iowait, guest is not counted twice', () => {
+  const stat = 'cpu  46556 0 16844 246666 391 0 7774 20 0 0\ncpu0 25849 1 6274 123358 44 2 4204 9 500 0\ncpu1 20706 0 10570 123307 346 0 3570 11 0 0\n';
+  assert.deepEqual(parseCpuLine(stat, 0), { busy: 25849 + 1 + 6274 + 2 + 4204 + 9, total: 25849 + 1 + 6274 + 123358 + 44 + 2 + 4204 + 9 });
+  assert.equal(parseCpuLine(stat, 1).busy, 20706 + 10570 + 3570 + 11);
+  assert.throws(() => parseCpuLine(stat, 7), /no cpu7 line/);
 });

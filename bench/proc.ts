@@ -41,6 +41,18 @@ export function cpuSecondsPer1k(beforeTicks: number, afterTicks: number, ticksPe
   return ((afterTicks - beforeTicks) / ticksPerSecond / requests) * 1000;
 }
 
+/**
+ * Busy and total ticks of one CPU from /proc/stat's `cpuN` line. Busy excludes idle and
+ * iowait; guest time is already inside user, so only the first eight fields are summed.
+ */
+export function parseCpuLine(procStat: string, cpu: number): { busy: number; total: number } {
+  const line = procStat.split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+  if (line === undefined) throw new Error(`/proc/stat has no cpu${cpu} line`);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + (steal ?? 0);
+  return { busy: total - idle - iowait, total };
+}
+
 /** Root pid plus every descendant, given a pid → ppid map. */
 export function descendants(root: number, parentOf: ReadonlyMap<number, number>): number[] {
   const children = new Map<number, number[]>();
@@ -99,6 +111,11 @@ export function treeCpuTicks(root: number): number {
   let sum = 0;
   for (const stat of processTree(root).values()) sum += stat.ticks;
   return sum;
+}
+
+/** Busy ticks of one CPU so far, every process included. */
+export function cpuBusyTicks(cpu: number): number {
+  return parseCpuLine(readFileSync('/proc/stat', 'utf8'), cpu).busy;
 }
 
 /**
@@ -261,10 +278,16 @@ function removeTempDirs(): void {
  * else will stop them: we must.
  */
 export function installCleanupHandlers(onSignal: (signal: NodeJS.Signals) => void): void {
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    // process.on, not once: under `npm run`, Ctrl-C arrives twice (from the terminal and
+    // forwarded by npm), and a second SIGINT with no listener would kill us mid-cleanup.
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       onSignal(signal);
-      void cleanupAll().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+      const code = 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1);
+      void cleanupAll().finally(() => process.exit(code));
     });
   }
   // Last resort, synchronous: no graceful stop is possible inside 'exit'.

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { fileStamp, formatMs, formatTable, median, summarize } from './report.ts';
 import type { PeerRow, RunSample } from './scenarios/types.ts';
 
-function sample(rps: number, p50: number, p99: number, p999: number, cpuPer1k?: number, errors = 0): RunSample {
+function sample(rps: number, p50: number, p99: number, p999: number, cpuPer1k?: number, errors = 0, foreign = 0): RunSample {
   const latency = { p50, p90: p99, p99, p999, max: p999 };
   return {
     saturation: { requests: rps * 10, seconds: 10, rps, latencyMs: latency, errors },
     cpuPer1k,
+    proxyCpuShare: cpuPer1k === undefined ? undefined : 0.99,
+    foreignCpuShare: cpuPer1k === undefined ? undefined : foreign,
     fixedRate: { rate: 1000, seconds: 10, scheduled: 10_000, completed: 10_000, errors: 0, latencyMs: latency, sendLagMs: latency },
     cpuPer1kAtRate: undefined,
   };
@@ -17,7 +19,7 @@ const ROWS: PeerRow[] = [
   { id: 'direct', label: 'direct', status: 'ok', version: 'no proxy', peakRssMiB: undefined, runs: [sample(200_000, 0.05, 0.2, 0.5)] },
   {
     id: 'haproxy', label: 'HAProxy', status: 'ok', version: '2.6', peakRssMiB: 15.5,
-    runs: [sample(30_000, 0.2, 0.4, 1.0, 0.033), sample(32_000, 0.1, 0.3, 0.9, 0.031), sample(28_000, 0.3, 0.5, 1.1, 0.035)],
+    runs: [sample(30_000, 0.2, 0.4, 1.0, 0.033), sample(32_000, 0.1, 0.3, 0.9, 0.031), sample(28_000, 0.3, 0.5, 1.1, 0.035, 0, 0.34)],
   },
   { id: 'caddy', label: 'Caddy', status: 'skipped', reason: 'caddy not installed' },
   { id: 'fastify', label: 'fastify-http-proxy', status: 'ok', version: '11', peakRssMiB: 80, runs: [sample(8_000, 0.4, 1.2, 3.0, 0.12, 5)] },
@@ -42,6 +44,9 @@ test('summaries take per-column medians and ratios against the same run', () => 
   assert.ok(Math.abs(direct.xHaproxy! - 200 / 30) < 1e-9);
   assert.equal(fastify.xHaproxy, 8_000 / 30_000);
   assert.equal(fastify.errors, 5);
+  assert.equal(haproxy.disturbedRuns, 1);
+  assert.equal(haproxy.maxForeignCpuShare, 0.34);
+  assert.equal(fastify.disturbedRuns, 0);
   assert.equal(caddy.status, 'skipped');
   assert.equal(weft.reason, 'failed to start: Error: boom');
 });
@@ -75,6 +80,8 @@ test('table: aligned columns, reasons in place of figures, a warning for errors'
   assert.match(lines[4], /^Caddy\s+skipped: caddy not installed$/);
   assert.match(lines[6], /^Weft\s+failed to start: Error: boom$/);
   assert.match(text, /! fastify-http-proxy: 5 failed requests/);
+  assert.match(text, /! HAProxy: 1 run\(s\) disturbed — other processes took up to 34% of its CPU/);
+  assert.doesNotMatch(text, /fastify-http-proxy: \d run\(s\) disturbed/);
   assert.match(text, /\n {2}how\n$/);
 });
 

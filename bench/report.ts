@@ -32,7 +32,16 @@ export interface Summary {
   readonly xHaproxy?: number;
   /** Failed requests over all runs (wrk and open loop); figures of a row with errors are suspect. */
   readonly errors?: number;
+  /** Cores the proxy used at saturation (median); well below 1 means it was not the bottleneck. */
+  readonly proxyCpuShare?: number;
+  /** Runs in which other processes took more than DISTURBED of the proxy's CPU. */
+  readonly disturbedRuns?: number;
+  /** The largest share of the proxy's CPU that other processes took in any run. */
+  readonly maxForeignCpuShare?: number;
 }
+
+/** Above this share of the proxy's CPU used by other processes, a run counts as disturbed. */
+export const DISTURBED = 0.1;
 
 export function median(values: readonly number[]): number | undefined {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -66,6 +75,9 @@ export function summarize(rows: readonly PeerRow[]): Summary[] {
       cpuPer1k: median(runs.map((r) => r.cpuPer1k ?? Number.NaN)),
       cpuPer1kAtRate: median(runs.map((r) => r.cpuPer1kAtRate ?? Number.NaN)),
       errors: runs.reduce((sum, r) => sum + r.saturation.errors + r.fixedRate.errors, 0),
+      proxyCpuShare: median(runs.map((r) => r.proxyCpuShare ?? Number.NaN)),
+      disturbedRuns: runs.filter((r) => (r.foreignCpuShare ?? 0) > DISTURBED).length,
+      maxForeignCpuShare: Math.max(0, ...runs.map((r) => r.foreignCpuShare ?? 0)),
     };
     return row.status === 'failed' ? { ...common, reason: row.reason } : { ...common, peakRssMiB: row.peakRssMiB };
   });
@@ -134,9 +146,14 @@ export function formatTable(report: Pick<ScenarioReport, 'scenario' | 'title' | 
     if (r) out.push(line(r));
     else out.push(`${s.label.padEnd(widths[0])}  ${s.status === 'skipped' ? 'skipped: ' : ''}${s.reason}`);
   });
-  const notes = summaries
-    .filter((s) => s.status === 'ok' && (s.errors ?? 0) > 0)
-    .map((s) => `  ! ${s.label}: ${s.errors} failed requests (non-2xx, socket errors or unanswered); its figures are suspect`);
+  const notes = summaries.filter((s) => s.status === 'ok').flatMap((s) => [
+    ...((s.errors ?? 0) > 0
+      ? [`  ! ${s.label}: ${s.errors} failed requests (non-2xx, socket errors or unanswered); its figures are suspect`]
+      : []),
+    ...((s.disturbedRuns ?? 0) > 0
+      ? [`  ! ${s.label}: ${s.disturbedRuns} run(s) disturbed — other processes took up to ${Math.round((s.maxForeignCpuShare ?? 0) * 100)}% of its CPU`]
+      : []),
+  ]);
   out.push(...notes, `  ${report.protocol}`);
   return `${out.join('\n')}\n`;
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { runOpenLoop } from '../load/open-loop.ts';
 import { runWrk } from '../load/wrk.ts';
 import { PEERS, StartFailure, startBackend, type Peer, type Running } from '../peers/index.ts';
-import { cpuSecondsPer1k, makeTempDir, ticksPerSecond, treeCpuTicks, treePeakRssMiB } from '../proc.ts';
-import { formatMs } from '../report.ts';
+import { cpuBusyTicks, cpuSecondsPer1k, makeTempDir, ticksPerSecond, treeCpuTicks, treePeakRssMiB, type Pinning } from '../proc.ts';
+import { DISTURBED, formatMs } from '../report.ts';
 import type { BenchOptions, PeerRow, RunSample, Scenario, ScenarioContext, ScenarioReport } from './types.ts';
 
 /** Unmeasured wrk run per peer before round 1: JIT warm-up for Node peers, pools for all. */
@@ -27,35 +27,70 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-/** CPU seconds per 1,000 requests that `pid`'s process tree spends while `load` runs. */
-async function withCpu<T>(pid: number | undefined, load: () => Promise<T>, requests: (result: T) => number): Promise<[T, number | undefined]> {
-  const before = pid === undefined ? undefined : treeCpuTicks(pid);
-  const result = await load();
-  if (pid === undefined || before === undefined) return [result, undefined];
-  return [result, cpuSecondsPer1k(before, treeCpuTicks(pid), ticksPerSecond(), requests(result))];
+interface CpuUse {
+  readonly per1k: number;
+  /** Cores used by the proxy tree. */
+  readonly share: number;
+  /** Share of its CPU used by other processes; undefined when not pinned. */
+  readonly foreign: number | undefined;
 }
 
-async function measure(running: Running, options: BenchOptions, cpu: number | undefined): Promise<RunSample> {
-  const [saturation, cpuPer1k] = await withCpu(
+/** What `pid`'s process tree (and anything else on `cpu`) spends while `load` runs. */
+async function withCpu<T>(
+  pid: number | undefined, cpu: number | undefined, load: () => Promise<T>, requests: (result: T) => number,
+): Promise<[T, CpuUse | undefined]> {
+  if (pid === undefined) return [await load(), undefined];
+  const hz = ticksPerSecond();
+  const sample = () => ({ tree: treeCpuTicks(pid), busy: cpu === undefined ? 0 : cpuBusyTicks(cpu), at: performance.now() });
+  const before = sample();
+  const result = await load();
+  const after = sample();
+  const wallSeconds = (after.at - before.at) / 1000;
+  const tree = after.tree - before.tree;
+  return [result, {
+    per1k: cpuSecondsPer1k(before.tree, after.tree, hz, requests(result)),
+    share: tree / hz / wallSeconds,
+    foreign: cpu === undefined ? undefined : Math.max(0, (after.busy - before.busy - tree) / hz / wallSeconds),
+  }];
+}
+
+async function measure(running: Running, options: BenchOptions, pinning: Pinning | undefined): Promise<RunSample> {
+  const loadCpu = pinning?.load;
+  const [saturation, cpu] = await withCpu(
     running.pid,
-    () => runWrk(running.url, { seconds: options.seconds, cpu }),
+    pinning?.proxy,
+    () => runWrk(running.url, { seconds: options.seconds, cpu: loadCpu }),
     (r) => r.requests,
   );
-  const [fixedRate, cpuPer1kAtRate] = await withCpu(
+  const [fixedRate, cpuAtRate] = await withCpu(
     running.pid,
-    () => runOpenLoop(running.url, { rate: options.rate, seconds: options.seconds, warmupSeconds: options.warmupSeconds, cpu }),
+    pinning?.proxy,
+    () => runOpenLoop(running.url, { rate: options.rate, seconds: options.seconds, warmupSeconds: options.warmupSeconds, cpu: loadCpu }),
     // Every scheduled request, warm-up included, was sent while we sampled.
     (r) => r.scheduled + Math.round(options.warmupSeconds * options.rate),
   );
-  return { saturation, cpuPer1k, fixedRate, cpuPer1kAtRate };
+  return {
+    saturation,
+    cpuPer1k: cpu?.per1k,
+    proxyCpuShare: cpu?.share,
+    foreignCpuShare: cpu?.foreign,
+    fixedRate,
+    cpuPer1kAtRate: cpuAtRate?.per1k,
+  };
 }
 
 function progress(round: number, runs: number, label: string, s: RunSample): string {
-  const cpu = s.cpuPer1k === undefined ? '' : `  CPU ${s.cpuPer1k.toPrecision(3)} s/1k`;
+  const pct = (share: number) => `${Math.round(share * 100)}%`;
+  const cpu = s.cpuPer1k === undefined || s.proxyCpuShare === undefined
+    ? ''
+    : `  CPU ${s.cpuPer1k.toPrecision(3)} s/1k (${pct(s.proxyCpuShare)} of a core)`;
+  const foreign = s.foreignCpuShare !== undefined && s.foreignCpuShare > DISTURBED
+    ? `  DISTURBED: other processes took ${pct(s.foreignCpuShare)} of the proxy's CPU`
+    : '';
   const errors = s.saturation.errors + s.fixedRate.errors;
   return `  run ${round + 1}/${runs}  ${label.padEnd(18)} ${Math.round(s.saturation.rps).toLocaleString('en-US').padStart(8)} rps` +
     `  @${s.fixedRate.rate} rps p50 ${formatMs(s.fixedRate.latencyMs.p50)} p99 ${formatMs(s.fixedRate.latencyMs.p99)}` +
-    ` p99.9 ${formatMs(s.fixedRate.latencyMs.p999)} ms${cpu}${errors > 0 ? `  ${errors} errors` : ''}`;
+    ` p99.9 ${formatMs(s.fixedRate.latencyMs.p999)} ms${cpu}${errors > 0 ? `  ${errors} errors` : ''}${foreign}`;
 }
 
 async function startPeers(context: ScenarioContext, backend: string, dir: string): Promise<{ live: Live[]; rows: Map<string, PeerRow> }> {
@@ -108,7 +143,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       for (const s of rotate(live, round)) {
         if (s.failure !== undefined) continue;
         try {
-          const sample = await measure(s.running, options, loadCpu);
+          const sample = await measure(s.running, options, pinning);
           s.runs.push(sample);
           context.log(progress(round, options.runs, s.peer.label, sample));
         } catch (err) {

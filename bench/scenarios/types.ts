@@ -28,6 +28,13 @@ export interface RunSample {
   readonly saturation: WrkResult;
   /** Proxy CPU seconds per 1,000 requests during the saturation run. */
   readonly cpuPer1k: number | undefined;
+  /** Cores the proxy used during the saturation run (≈ 1 when it is the bottleneck). */
+  readonly proxyCpuShare: number | undefined;
+  /**
+   * Share of the proxy's pinned CPU that *other* processes used during the saturation run.
+   * Anything but ≈ 0 means the run was disturbed (e.g. a test suite running meanwhile).
+   */
+  readonly foreignCpuShare: number | undefined;
   readonly fixedRate: OpenLoopResult;
   /** Proxy CPU seconds per 1,000 requests at the fixed rate. */
   readonly cpuPer1kAtRate: number | undefined;
