@@ -42,15 +42,16 @@ export function cpuSecondsPer1k(beforeTicks: number, afterTicks: number, ticksPe
 }
 
 /**
- * Busy and total ticks of one CPU from /proc/stat's `cpuN` line. Busy excludes idle and
- * iowait; guest time is already inside user, so only the first eight fields are summed.
+ * Ticks one CPU spent running tasks (user, nice, system) or lost to the hypervisor (steal),
+ * from /proc/stat's `cpuN` line. Interrupt and softirq time is left out: loopback networking
+ * is charged there whichever process caused it, so counting it would make the bench's own
+ * traffic look like someone else's load. Guest time is already inside user.
  */
-export function parseCpuLine(procStat: string, cpu: number): { busy: number; total: number } {
+export function parseCpuLine(procStat: string, cpu: number): number {
   const line = procStat.split('\n').find((l) => l.startsWith(`cpu${cpu} `));
   if (line === undefined) throw new Error(`/proc/stat has no cpu${cpu} line`);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = user + nice + system + idle + iowait + irq + softirq + (steal ?? 0);
-  return { busy: total - idle - iowait, total };
+  const [user, nice, system, , , , , steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return user + nice + system + (steal ?? 0);
 }
 
 /** Root pid plus every descendant, given a pid → ppid map. */
@@ -113,9 +114,10 @@ export function treeCpuTicks(root: number): number {
   return sum;
 }
 
-/** Busy ticks of one CPU so far, every process included. */
-export function cpuBusyTicks(cpu: number): number {
-  return parseCpuLine(readFileSync('/proc/stat', 'utf8'), cpu).busy;
+/** Task and steal ticks of some CPUs so far, every process included (see parseCpuLine). */
+export function cpuBusyTicks(cpus: readonly number[]): number {
+  const stat = readFileSync('/proc/stat', 'utf8');
+  return cpus.reduce((sum, cpu) => sum + parseCpuLine(stat, cpu), 0);
 }
 
 /**

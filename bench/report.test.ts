@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { fileStamp, formatMs, formatTable, median, summarize } from './report.ts';
 import type { PeerRow, RunSample } from './scenarios/types.ts';
 
-function sample(rps: number, p50: number, p99: number, p999: number, cpuPer1k?: number, errors = 0, foreign = 0): RunSample {
+function sample(rps: number, p50: number, p99: number, p999: number, cpuPer1k?: number, errors = 0, others = 0): RunSample {
   const latency = { p50, p90: p99, p99, p999, max: p999 };
   return {
     saturation: { requests: rps * 10, seconds: 10, rps, latencyMs: latency, errors },
     cpuPer1k,
     proxyCpuShare: cpuPer1k === undefined ? undefined : 0.99,
-    foreignCpuShare: cpuPer1k === undefined ? undefined : foreign,
+    otherCores: 0,
     fixedRate: { rate: 1000, seconds: 10, scheduled: 10_000, completed: 10_000, errors: 0, latencyMs: latency, sendLagMs: latency },
     cpuPer1kAtRate: undefined,
+    otherCoresAtRate: others,
   };
 }
 
@@ -45,7 +46,7 @@ test('summaries take per-column medians and ratios against the same run', () => 
   assert.equal(fastify.xHaproxy, 8_000 / 30_000);
   assert.equal(fastify.errors, 5);
   assert.equal(haproxy.disturbedRuns, 1);
-  assert.equal(haproxy.maxForeignCpuShare, 0.34);
+  assert.equal(haproxy.maxOtherCores, 0.34);
   assert.equal(fastify.disturbedRuns, 0);
   assert.equal(caddy.status, 'skipped');
   assert.equal(weft.reason, 'failed to start: Error: boom');
@@ -80,7 +81,7 @@ test('table: aligned columns, reasons in place of figures, a warning for errors'
   assert.match(lines[4], /^Caddy\s+skipped: caddy not installed$/);
   assert.match(lines[6], /^Weft\s+failed to start: Error: boom$/);
   assert.match(text, /! fastify-http-proxy: 5 failed requests/);
-  assert.match(text, /! HAProxy: 1 run\(s\) disturbed — other processes took up to 34% of its CPU/);
+  assert.match(text, /! HAProxy: 1 run\(s\) disturbed — other processes used up to 0\.34 cores of the bench's CPUs/);
   assert.doesNotMatch(text, /fastify-http-proxy: \d run\(s\) disturbed/);
   assert.match(text, /\n {2}how\n$/);
 });

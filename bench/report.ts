@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './machine.ts';
-import type { BenchOptions, PeerRow, ScenarioReport } from './scenarios/types.ts';
+import type { BenchOptions, PeerRow, RunSample, ScenarioReport } from './scenarios/types.ts';
 
 export interface Latency {
   readonly p50: number;
@@ -34,14 +34,19 @@ export interface Summary {
   readonly errors?: number;
   /** Cores the proxy used at saturation (median); well below 1 means it was not the bottleneck. */
   readonly proxyCpuShare?: number;
-  /** Runs in which other processes took more than DISTURBED of the proxy's CPU. */
+  /** Runs in which processes outside the bench used more than DISTURBED cores. */
   readonly disturbedRuns?: number;
-  /** The largest share of the proxy's CPU that other processes took in any run. */
-  readonly maxForeignCpuShare?: number;
+  /** The most cores processes outside the bench used in any of this peer's runs. */
+  readonly maxOtherCores?: number;
 }
 
-/** Above this share of the proxy's CPU used by other processes, a run counts as disturbed. */
+/** Cores used by processes outside the bench above which a run counts as disturbed. */
 export const DISTURBED = 0.1;
+
+/** The larger of a run's two outside-load figures (saturation, fixed rate); 0 when unknown. */
+export function otherCores(run: RunSample): number {
+  return Math.max(run.otherCores ?? 0, run.otherCoresAtRate ?? 0);
+}
 
 export function median(values: readonly number[]): number | undefined {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -76,8 +81,8 @@ export function summarize(rows: readonly PeerRow[]): Summary[] {
       cpuPer1kAtRate: median(runs.map((r) => r.cpuPer1kAtRate ?? Number.NaN)),
       errors: runs.reduce((sum, r) => sum + r.saturation.errors + r.fixedRate.errors, 0),
       proxyCpuShare: median(runs.map((r) => r.proxyCpuShare ?? Number.NaN)),
-      disturbedRuns: runs.filter((r) => (r.foreignCpuShare ?? 0) > DISTURBED).length,
-      maxForeignCpuShare: Math.max(0, ...runs.map((r) => r.foreignCpuShare ?? 0)),
+      disturbedRuns: runs.filter((r) => otherCores(r) > DISTURBED).length,
+      maxOtherCores: Math.max(0, ...runs.map(otherCores)),
     };
     return row.status === 'failed' ? { ...common, reason: row.reason } : { ...common, peakRssMiB: row.peakRssMiB };
   });
@@ -151,7 +156,7 @@ export function formatTable(report: Pick<ScenarioReport, 'scenario' | 'title' | 
       ? [`  ! ${s.label}: ${s.errors} failed requests (non-2xx, socket errors or unanswered); its figures are suspect`]
       : []),
     ...((s.disturbedRuns ?? 0) > 0
-      ? [`  ! ${s.label}: ${s.disturbedRuns} run(s) disturbed — other processes took up to ${Math.round((s.maxForeignCpuShare ?? 0) * 100)}% of its CPU`]
+      ? [`  ! ${s.label}: ${s.disturbedRuns} run(s) disturbed — other processes used up to ${(s.maxOtherCores ?? 0).toFixed(2)} cores of the bench's CPUs`]
       : []),
   ]);
   out.push(...notes, `  ${report.protocol}`);

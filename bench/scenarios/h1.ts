@@ -6,7 +6,7 @@ import { runOpenLoop } from '../load/open-loop.ts';
 import { runWrk } from '../load/wrk.ts';
 import { PEERS, StartFailure, startBackend, type Peer, type Running } from '../peers/index.ts';
 import { cpuBusyTicks, cpuSecondsPer1k, makeTempDir, ticksPerSecond, treeCpuTicks, treePeakRssMiB, type Pinning } from '../proc.ts';
-import { DISTURBED, formatMs } from '../report.ts';
+import { DISTURBED, formatMs, otherCores } from '../report.ts';
 import type { BenchOptions, PeerRow, RunSample, Scenario, ScenarioContext, ScenarioReport } from './types.ts';
 
 /** Unmeasured wrk run per peer before round 1: JIT warm-up for Node peers, pools for all. */
@@ -28,29 +28,39 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
 }
 
 interface CpuUse {
-  readonly per1k: number;
-  /** Cores used by the proxy tree. */
-  readonly share: number;
-  /** Share of its CPU used by other processes; undefined when not pinned. */
-  readonly foreign: number | undefined;
+  /** The proxy tree's CPU seconds per 1,000 requests; undefined for direct. */
+  readonly per1k: number | undefined;
+  /** Cores used by the proxy tree; undefined for direct. */
+  readonly share: number | undefined;
+  /** Cores used on the pinned CPUs by anything outside the bench; undefined when not pinned. */
+  readonly otherCores: number | undefined;
 }
 
-/** What `pid`'s process tree (and anything else on `cpu`) spends while `load` runs. */
+/**
+ * Samples CPU around `load`: the proxy's tree, and the pinned CPUs' busy time minus the whole
+ * bench's (this process and every child: peers, backend, load generators) to see whether
+ * something else ran meanwhile.
+ */
 async function withCpu<T>(
-  pid: number | undefined, cpu: number | undefined, load: () => Promise<T>, requests: (result: T) => number,
-): Promise<[T, CpuUse | undefined]> {
-  if (pid === undefined) return [await load(), undefined];
+  pid: number | undefined, pinning: Pinning | undefined, load: () => Promise<T>, requests: (result: T) => number,
+): Promise<[T, CpuUse]> {
   const hz = ticksPerSecond();
-  const sample = () => ({ tree: treeCpuTicks(pid), busy: cpu === undefined ? 0 : cpuBusyTicks(cpu), at: performance.now() });
+  const cpus = pinning === undefined ? [] : [pinning.proxy, pinning.load];
+  const sample = () => ({
+    proxy: pid === undefined ? 0 : treeCpuTicks(pid),
+    bench: treeCpuTicks(process.pid),
+    busy: cpuBusyTicks(cpus),
+    at: performance.now(),
+  });
   const before = sample();
   const result = await load();
   const after = sample();
   const wallSeconds = (after.at - before.at) / 1000;
-  const tree = after.tree - before.tree;
+  const others = after.busy - before.busy - (after.bench - before.bench);
   return [result, {
-    per1k: cpuSecondsPer1k(before.tree, after.tree, hz, requests(result)),
-    share: tree / hz / wallSeconds,
-    foreign: cpu === undefined ? undefined : Math.max(0, (after.busy - before.busy - tree) / hz / wallSeconds),
+    per1k: pid === undefined ? undefined : cpuSecondsPer1k(before.proxy, after.proxy, hz, requests(result)),
+    share: pid === undefined ? undefined : (after.proxy - before.proxy) / hz / wallSeconds,
+    otherCores: pinning === undefined ? undefined : Math.max(0, others / hz / wallSeconds),
   }];
 }
 
@@ -58,24 +68,25 @@ async function measure(running: Running, options: BenchOptions, pinning: Pinning
   const loadCpu = pinning?.load;
   const [saturation, cpu] = await withCpu(
     running.pid,
-    pinning?.proxy,
+    pinning,
     () => runWrk(running.url, { seconds: options.seconds, cpu: loadCpu }),
     (r) => r.requests,
   );
   const [fixedRate, cpuAtRate] = await withCpu(
     running.pid,
-    pinning?.proxy,
+    pinning,
     () => runOpenLoop(running.url, { rate: options.rate, seconds: options.seconds, warmupSeconds: options.warmupSeconds, cpu: loadCpu }),
     // Every scheduled request, warm-up included, was sent while we sampled.
     (r) => r.scheduled + Math.round(options.warmupSeconds * options.rate),
   );
   return {
     saturation,
-    cpuPer1k: cpu?.per1k,
-    proxyCpuShare: cpu?.share,
-    foreignCpuShare: cpu?.foreign,
+    cpuPer1k: cpu.per1k,
+    proxyCpuShare: cpu.share,
+    otherCores: cpu.otherCores,
     fixedRate,
-    cpuPer1kAtRate: cpuAtRate?.per1k,
+    cpuPer1kAtRate: cpuAtRate.per1k,
+    otherCoresAtRate: cpuAtRate.otherCores,
   };
 }
 
@@ -84,13 +95,12 @@ function progress(round: number, runs: number, label: string, s: RunSample): str
   const cpu = s.cpuPer1k === undefined || s.proxyCpuShare === undefined
     ? ''
     : `  CPU ${s.cpuPer1k.toPrecision(3)} s/1k (${pct(s.proxyCpuShare)} of a core)`;
-  const foreign = s.foreignCpuShare !== undefined && s.foreignCpuShare > DISTURBED
-    ? `  DISTURBED: other processes took ${pct(s.foreignCpuShare)} of the proxy's CPU`
-    : '';
+  const others = otherCores(s);
+  const disturbed = others > DISTURBED ? `  DISTURBED: other processes used ${others.toFixed(2)} cores meanwhile` : '';
   const errors = s.saturation.errors + s.fixedRate.errors;
   return `  run ${round + 1}/${runs}  ${label.padEnd(18)} ${Math.round(s.saturation.rps).toLocaleString('en-US').padStart(8)} rps` +
     `  @${s.fixedRate.rate} rps p50 ${formatMs(s.fixedRate.latencyMs.p50)} p99 ${formatMs(s.fixedRate.latencyMs.p99)}` +
-    ` p99.9 ${formatMs(s.fixedRate.latencyMs.p999)} ms${cpu}${errors > 0 ? `  ${errors} errors` : ''}${foreign}`;
+    ` p99.9 ${formatMs(s.fixedRate.latencyMs.p999)} ms${cpu}${errors > 0 ? `  ${errors} errors` : ''}${disturbed}`;
 }
 
 async function startPeers(context: ScenarioContext, backend: string, dir: string): Promise<{ live: Live[]; rows: Map<string, PeerRow> }> {

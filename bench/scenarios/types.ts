@@ -31,13 +31,15 @@ export interface RunSample {
   /** Cores the proxy used during the saturation run (≈ 1 when it is the bottleneck). */
   readonly proxyCpuShare: number | undefined;
   /**
-   * Share of the proxy's pinned CPU that *other* processes used during the saturation run.
-   * Anything but ≈ 0 means the run was disturbed (e.g. a test suite running meanwhile).
+   * Cores that processes outside the bench (or the hypervisor) used on the pinned CPUs during
+   * the saturation run. Anything but ≈ 0 means the run was disturbed, e.g. by a test suite.
    */
-  readonly foreignCpuShare: number | undefined;
+  readonly otherCores: number | undefined;
   readonly fixedRate: OpenLoopResult;
   /** Proxy CPU seconds per 1,000 requests at the fixed rate. */
   readonly cpuPer1kAtRate: number | undefined;
+  /** As otherCores, during the fixed-rate run. */
+  readonly otherCoresAtRate: number | undefined;
 }
 
 export type PeerRow =
