@@ -37,8 +37,14 @@ export function parseConfigText(text: string, source: string): ParsedText {
   const doc: Document.Parsed = docs[0];
   for (const e of doc.errors) issues.invalid([], `YAML: ${e.message.split('\n')[0]} at ${at(e.pos[0])}`);
   if (issues.size > 0) throw toConfigError(issues.list, source);
-  // maxAliasCount bounds alias expansion ("billion laughs").
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    // maxAliasCount bounds alias expansion ("billion laughs").
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    issues.invalid([], `YAML: ${(e as Error).message}`);
+    throw toConfigError(issues.list, source);
+  }
   if (value === null || value === undefined) {
     issues.invalid([], 'the file is empty; expected an Envoy bootstrap (node, admin, static_resources)');
     throw toConfigError(issues.list, source);

@@ -267,7 +267,7 @@ function decodeAny(s: SchemaObj, input: unknown, path: FieldPath, issues: Issues
   const i = names.indexOf(name);
   if (i < 0) {
     const known = /^(envoy|udpa|xds|google|io\.)/.test(name);
-    const msg = `${known ? unsupportedMsg(name, undefined) + ' here' : `unknown '@type' ${JSON.stringify(type)}`} (supported: ${names.join(', ')})`;
+    const msg = `${known ? `Weft does not support ${name} here yet` : `unknown '@type' ${JSON.stringify(type)}`} (supported: ${names.join(', ')})`;
     if (known) issues.unsupported([...path, '@type'], msg);
     else issues.invalid([...path, '@type'], msg);
     return undefined;

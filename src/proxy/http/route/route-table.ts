@@ -6,21 +6,55 @@ import type { HeaderList } from '../headers.ts';
 import { compileForward } from './forward.ts';
 import { allOf, compileHeaderMatcher, compileQueryMatcher, type ViewPredicate } from './header-matcher.ts';
 import { chain, compileLevel, type HeaderMutation, type LevelMutations } from './header-mutation.ts';
-import { compilePathMatcher, type PathMatcher } from './path-matcher.ts';
+import { PathIndex, SCAN_BEFORE_INDEX } from './path-index.ts';
+import { compilePathMatcher, EXACT, PREFIX, type PathMatcher } from './path-matcher.ts';
 import { compileRedirect } from './redirect.ts';
 import { RequestView } from './request-view.ts';
 import type { CompiledRoute, CompiledVirtualHost, RouteAction, RouteMatch, RouteRequest, RouteTable } from './types.ts';
 import { VirtualHostIndex } from './virtual-hosts.ts';
 
 interface Entry {
+  readonly kind: PathMatcher['kind'];
+  readonly value: string;
+  /** Char code of value's last character (-1 when empty). */
+  readonly last: number;
   readonly path: PathMatcher;
   readonly rest: ViewPredicate | null;
   /** Preallocated result, so a match returns without allocating. */
   readonly result: RouteMatch;
 }
 
-interface Host extends CompiledVirtualHost {
+/** Consecutive plain prefix/path routes behind one PathIndex. */
+interface Run {
+  readonly index: PathIndex;
   readonly entries: readonly Entry[];
+}
+
+interface Host extends CompiledVirtualHost {
+  /** The routes in order, runs of plain prefix/path routes indexed. */
+  readonly segments: readonly (Entry | Run)[];
+}
+
+function segment(entries: readonly Entry[]): (Entry | Run)[] {
+  const out: (Entry | Run)[] = [];
+  let run: Entry[] = [];
+  const flush = () => {
+    if (run.length >= 2 * SCAN_BEFORE_INDEX) {
+      const tail = run.slice(SCAN_BEFORE_INDEX);
+      out.push(...run.slice(0, SCAN_BEFORE_INDEX));
+      out.push({ index: new PathIndex(tail.map((e) => ({ exact: e.kind === EXACT, value: e.value, rest: e.rest }))), entries: tail });
+    } else out.push(...run);
+    run = [];
+  };
+  for (const e of entries) {
+    if (e.kind === PREFIX || e.kind === EXACT) run.push(e);
+    else {
+      flush();
+      out.push(e);
+    }
+  }
+  flush();
+  return out;
 }
 
 const NOOP = (): void => {};
@@ -74,17 +108,16 @@ function compileRoute(r: Route, vhost: LevelMutations, config: LevelMutations, m
   const order = (pick: (l: LevelMutations) => HeaderMutation | null) =>
     mostSpecificWins ? [pick(config), pick(vhost), pick(own)] : [pick(own), pick(vhost), pick(config)];
   const route = new CompiledRouteImpl(r.name ?? '', action, chain(order((l) => l.request)), chain(order((l) => l.response)), byCluster);
-  return { path, rest, result: { virtualHost: host, route } };
+  const last = path.value.length > 0 ? path.value.charCodeAt(path.value.length - 1) : -1;
+  return { kind: path.kind, value: path.value, last, path, rest, result: { virtualHost: host, route } };
 }
 
 function compileHost(vh: VirtualHost, config: LevelMutations, mostSpecificWins: boolean): Host {
   const vhost = compileLevel(vh);
-  const host = { name: vh.name, domains: [...vh.domains], routes: [] as CompiledRoute[], entries: [] as Entry[] };
-  for (const r of vh.routes ?? []) {
-    const e = compileRoute(r, vhost, config, mostSpecificWins, host);
-    host.entries.push(e);
-    host.routes.push(e.result.route);
-  }
+  const host = { name: vh.name, domains: [...vh.domains], routes: [] as CompiledRoute[], segments: [] as (Entry | Run)[] };
+  const entries = (vh.routes ?? []).map((r) => compileRoute(r, vhost, config, mostSpecificWins, host));
+  host.routes.push(...entries.map((e) => e.result.route));
+  host.segments.push(...segment(entries));
   return host;
 }
 
@@ -105,12 +138,30 @@ class RouteTableImpl implements RouteTable {
     if (host === null) return null;
     const view = this.view;
     view.reset(req);
+    const path = req.path;
+    const end = view.end;
+    const segments = host.segments;
     let found: RouteMatch | null = null;
-    for (const e of host.entries) {
-      if (e.path.matches(view) && (e.rest === null || e.rest(view))) {
-        found = e.result;
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i];
+      if ('index' in s) {
+        const at = s.index.first(view);
+        if (at < 0) continue;
+        found = s.entries[at].result;
         break;
       }
+      const e = s;
+      // Case-sensitive prefix/path inline: most tables are mostly these.
+      if (e.kind === PREFIX) {
+        // The last character of a prefix rejects most near misses ("/svc1/" vs "/svc12/…") in one compare.
+        const n = e.value.length;
+        if (end < n || (n > 0 && path.charCodeAt(n - 1) !== e.last) || !path.startsWith(e.value)) continue;
+      } else if (e.kind === EXACT) {
+        if (end !== e.value.length || !path.startsWith(e.value)) continue;
+      } else if (!e.path.matches(view)) continue;
+      if (e.rest !== null && !e.rest(view)) continue;
+      found = e.result;
+      break;
     }
     view.reset(EMPTY); // drop references to the request
     return found;

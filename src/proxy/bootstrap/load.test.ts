@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Value } from 'typebox/value';
+import { isWeftError } from '../../core/errors.ts';
+import { Bootstrap, ConfigError, TYPE_URLS, type HttpConnectionManager } from '../../xds/envoy/index.ts';
+import { loadBootstrap, loadBootstrapFile, MAX_BOOTSTRAP_BYTES } from './index.ts';
+
+const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;
+
+function failure(text: string): ConfigError {
+  try {
+    loadBootstrap(text, 'test.yaml');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e;
+  }
+  assert.fail('loaded');
+}
+
+const listener = (name: string, port: number, routeConfig: object, address = '127.0.0.1') => ({
+  name,
+  address: { socket_address: { address, port_value: port } },
+  filter_chains: [
+    {
+      filters: [
+        {
+          name: 'hcm',
+          typed_config: {
+            '@type': TYPE_URLS.httpConnectionManager,
+            stat_prefix: name,
+            route_config: routeConfig,
+            http_filters: [{ name: 'router', typed_config: { '@type': TYPE_URLS.router } }],
+          },
+        },
+      ],
+    },
+  ],
+});
+const cluster = (name: string, port = 8081) => ({
+  name,
+  load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] },
+});
+const routes = (cluster: string) => ({ virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster } }] }] });
+const doc = (o: object) => JSON.stringify(o);
+
+test('both examples load cleanly, and what loads conforms to the Bootstrap schema', () => {
+  for (const f of ['front-proxy.yaml', 'tcp-proxy.yaml']) {
+    const b = loadBootstrapFile(join(EXAMPLES, f));
+    assert.ok(Value.Check(Bootstrap, b), `${f}: ${JSON.stringify([...Value.Errors(Bootstrap, b)].slice(0, 3))}`);
+  }
+});
+
+test('the result is normalised, defaulted and deeply frozen', () => {
+  const b = loadBootstrapFile(join(EXAMPLES, 'front-proxy.yaml'));
+  const c = b.static_resources!.clusters![1];
+  assert.equal(c.lb_policy, 'ROUND_ROBIN');
+  assert.equal(c.connect_timeout, '0.250s');
+  const hcm = b.static_resources!.listeners![0].filter_chains[0].filters![0].typed_config as HttpConnectionManager;
+  assert.equal(hcm.route_config!.virtual_hosts![0].routes![2].route!.timeout, '10s');
+  assert.equal(hcm.route_config!.virtual_hosts![1].routes![0].redirect!.response_code, 'MOVED_PERMANENTLY');
+  assert.ok(Object.isFrozen(b) && Object.isFrozen(c) && Object.isFrozen(hcm.route_config!.virtual_hosts));
+  assert.throws(() => (c as { name: string }).name = 'x', TypeError);
+});
+
+test('JSON works as well as YAML', () => {
+  const b = loadBootstrap(doc({ static_resources: { clusters: [cluster('a')], listeners: [listener('l', 10000, routes('a'))] } }), 'b.json');
+  assert.equal(b.static_resources!.listeners![0].name, 'l');
+});
+
+test('errors carry the exact field path, a code, and the file position', () => {
+  const e = failure(`static_resources:
+  listeners:
+    - name: l
+      address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+      filter_chains:
+        - filters:
+            - name: hcm
+              typed_config:
+                "@type": ${TYPE_URLS.httpConnectionManager}
+                stat_prefix: s
+                http_filters: [{ name: r, typed_config: { "@type": ${TYPE_URLS.router} } }]
+                route_config:
+                  virtual_hosts:
+                    - name: v
+                      domains: ["*"]
+                      routes:
+                        - match: { prefix: /, foo: 1 }
+                          route: { cluster: a }
+  clusters: [{ name: a }]
+`);
+  assert.equal(e.code, 'WEFT_CONFIG_INVALID');
+  assert.equal(e.path, 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].match.foo');
+  assert.match(e.message, /^static_resources\.listeners\[0\].*\.match\.foo: unknown field 'foo' \(supported: prefix, path, safe_regex, path_separated_prefix, case_sensitive, headers, query_parameters\) \(test\.yaml:17:52\)$/);
+  assert.ok(isWeftError(e));
+});
+
+test('unsupported Envoy features are WEFT_CONFIG_UNSUPPORTED and name the field', () => {
+  const e = failure('dynamic_resources: { ads_config: { api_type: GRPC } }\n');
+  assert.equal(e.code, 'WEFT_CONFIG_UNSUPPORTED');
+  assert.equal(e.path, 'dynamic_resources');
+  assert.match(e.message, /Weft does not support 'dynamic_resources' yet/);
+  assert.equal(failure('layered_runtime: { layers: [] }\n').code, 'WEFT_CONFIG_UNSUPPORTED');
+  assert.equal(failure(doc({ static_resources: { clusters: [{ ...cluster('a'), type: 'EDS' }] } })).path, 'static_resources.clusters[0].type');
+});
+
+test('cross-field checks: duplicate names, unknown clusters, port conflicts, IP-only addresses', () => {
+  const e = failure(
+    doc({
+      admin: { address: { socket_address: { address: '127.0.0.1', port_value: 10000 } } },
+      static_resources: {
+        clusters: [cluster('a'), cluster('a'), { name: 'h', load_assignment: { cluster_name: 'h', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 'backend.local', port_value: 80 } } } }] }] } }],
+        listeners: [listener('l', 10000, routes('a')), listener('l', 10001, routes('missing'), '0.0.0.0'), listener('m', 10001, routes('a')), listener('n', 10002, routes('a'), 'localhost')],
+      },
+    }),
+  );
+  assert.deepEqual(
+    e.issues.map((i) => i.path.join('.')),
+    [
+      'static_resources.clusters.1.name',
+      'static_resources.listeners.1.name',
+      'static_resources.clusters.2.load_assignment.endpoints.0.lb_endpoints.0.endpoint.address.socket_address.address',
+      'static_resources.listeners.1.filter_chains.0.filters.0.typed_config.route_config.virtual_hosts.0.routes.0.route.cluster',
+      'static_resources.listeners.3.address.socket_address.address',
+      'static_resources.listeners.2.address.socket_address.port_value',
+      'admin.address.socket_address.port_value',
+    ],
+  );
+  assert.match(e.message, /^test\.yaml: 7 problems in the configuration:\n/);
+  assert.match(e.message, /duplicate cluster name 'a' \(also at static_resources\.clusters\[0\]\)/);
+  assert.match(e.message, /a STATIC cluster needs IPs \(use type: STRICT_DNS for host names\)/);
+  assert.match(e.message, /127\.0\.0\.1:10001 conflicts with 0\.0\.0\.0:10001/);
+});
+
+test('structure: one filter chain, a terminal filter last, the router last and present', () => {
+  const l = listener('l', 10000, routes('a'));
+  const hcm = l.filter_chains[0].filters[0];
+  const two = { ...l, filter_chains: [l.filter_chains[0], l.filter_chains[0]] };
+  assert.equal(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [two] } })).code, 'WEFT_CONFIG_UNSUPPORTED');
+  const twoFilters = { ...l, filter_chains: [{ filters: [hcm, hcm] }] };
+  assert.match(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [twoFilters] } })).message, /must be the last filter/);
+  const noRouter = { ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, http_filters: [] } }] }] };
+  assert.match(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [noRouter] } })).message, /add the router filter/);
+});
+
+test('up to 20 problems are listed, the rest counted', () => {
+  const clusters = Array.from({ length: 25 }, (_, i) => ({ name: `c${i}`, bogus: true }));
+  const e = failure(doc({ static_resources: { clusters } }));
+  assert.equal(e.issues.length, 25);
+  assert.equal(e.message.split('\n').filter((l) => l.startsWith('  - ')).length, 20);
+  assert.match(e.message, /… and 5 more$/);
+});
+
+test('YAML problems: syntax errors, duplicate keys, several documents, an empty file', () => {
+  assert.match(failure('static_resources: [\n').message, /YAML: .* at test\.yaml:\d+:\d+/);
+  assert.match(failure('node: {}\nnode: {}\n').message, /YAML: Map keys must be unique/);
+  assert.match(failure('node: {}\n---\nnode: {}\n').message, /found 2 YAML documents \(the second starts at test\.yaml:2:1\)/);
+  assert.match(failure('# nothing\n').message, /the file is empty/);
+  assert.match(failure('[]').message, /^expected an object/);
+});
+
+test('YAML anchors and merge keys work, as hand-written Envoy configs use them', () => {
+  const merged = loadBootstrap(
+    `static_resources:
+  clusters:
+    - &base { name: a, connect_timeout: 2s }
+    - <<: *base
+      name: b
+`,
+    'm.yaml',
+  );
+  assert.equal(merged.static_resources!.clusters![1].name, 'b');
+  assert.equal(merged.static_resources!.clusters![1].connect_timeout, '2s');
+  assert.match(failure('static_resources:\n  clusters:\n    - <<: 5\n      name: b\n').message, /^YAML: Merge sources must be maps/);
+  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [*${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}, *${'abcdefghij'[i]}]`)];
+  assert.match(failure(laughs.join('\n')).message, /YAML: Excessive alias count/);
+});
+
+test('files: unreadable is WEFT_IO; oversized is refused before parsing', () => {
+  assert.throws(() => loadBootstrapFile('/nonexistent/bootstrap.yaml'), (e: unknown) => isWeftError(e) && e.code === 'WEFT_IO');
+  const dir = mkdtempSync(join(tmpdir(), 'weft-bootstrap-'));
+  const big = join(dir, 'big.yaml');
+  writeFileSync(big, `# ${'x'.repeat(MAX_BOOTSTRAP_BYTES)}\n`);
+  assert.throws(() => loadBootstrapFile(big), /a bootstrap may be at most/);
+});
