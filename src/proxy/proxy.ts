@@ -17,7 +17,7 @@ export interface ProxySnapshot {
 export type ProxyState = 'PRE_INITIALIZING' | 'LIVE' | 'DRAINING';
 
 export class Proxy implements AdminTarget {
-  readonly metrics: ProxyMetrics;
+  readonly registry: ProxyMetrics;
   private readonly snapshot: ProxySnapshot;
   private readonly listenerObjects: Listener[] = [];
   private current: ProxyState = 'PRE_INITIALIZING';
@@ -25,7 +25,7 @@ export class Proxy implements AdminTarget {
 
   constructor(snapshot: ProxySnapshot, metrics: ProxyMetrics, onQuit: () => void) {
     this.snapshot = snapshot;
-    this.metrics = metrics;
+    this.registry = metrics;
     this.onQuit = onQuit;
   }
 
@@ -37,7 +37,7 @@ export class Proxy implements AdminTarget {
         const key = `${listener}\u0000${err.reason}`;
         let counter = rejected.get(key);
         if (counter === undefined) {
-          counter = this.metrics.counter('downstream_rejected', 'Requests refused by the HTTP/1.1 codec before routing.', {
+          counter = this.registry.counter('downstream_rejected', 'Requests refused by the HTTP/1.1 codec before routing.', {
             listener, reason: err.reason, status: String(err.status),
           });
           rejected.set(key, counter);
@@ -87,8 +87,8 @@ export class Proxy implements AdminTarget {
     return this.current;
   }
 
-  metricsText(): string {
-    return this.metrics.render();
+  metrics(): string {
+    return this.registry.render();
   }
 
   configDump(): object {

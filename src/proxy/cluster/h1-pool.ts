@@ -197,11 +197,11 @@ class H1Connection implements UpstreamStream {
   private onHead(head: ResponseHead): void {
     const handler = this.handler;
     if (!handler) return;
-    this.responseStarted = true;
     if (head.status < 200 && head.status !== 101) {
       handler.onInterim(head.status, head.headers);
       return;
     }
+    this.responseStarted = true;
     if (head.status === 101 && this.upgrading && handler.onUpgrade) {
       this.detachForTunnel(head, handler);
       return;

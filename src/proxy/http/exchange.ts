@@ -1,6 +1,6 @@
 // One request/response exchange: route it, forward it to an endpoint, stream the response
 // back, and account for it. It is the router filter of Envoy's HCM, in one object per request.
-import type { HeaderList } from './headers.ts';
+import { removeHeader, type HeaderList } from './headers.ts';
 import { stripHopByHop, stampForwarding } from './hygiene.ts';
 import { LOCAL_REPLIES, type LocalReply } from './local-reply.ts';
 import type {
@@ -102,7 +102,11 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
       upgrade: head.upgrade,
       expectContinue: false,
     };
-    if (head.expectContinue) this.ds.sendInterim(100, []);
+    if (head.expectContinue) {
+      // Envoy's default: the proxy answers 100-continue itself and does not forward Expect.
+      removeHeader(head.headers, 'expect');
+      this.ds.sendInterim(100, []);
+    }
     if (action.mirrors.length > 0) this.startMirrors(action.mirrors, upstreamHead);
     endpoint.activeRequests++;
     endpoint.totalRequests++;

@@ -3,10 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import type { HeaderList } from './headers.ts';
 
-/** Fields that describe one connection, never forwarded (HTTP/2 forbids them outright). */
+/**
+ * Fields that describe one connection, never forwarded (HTTP/2 forbids them outright), plus
+ * `host`: the request's authority travels beside the list and each codec writes it (Host or
+ * :authority) after routing has had its chance to rewrite it.
+ */
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te',
-  'http2-settings', 'proxy-authenticate', 'proxy-authorization', 'trailer',
+  'http2-settings', 'proxy-authenticate', 'proxy-authorization', 'trailer', 'host',
 ]);
 
 export interface StripResult {

@@ -91,7 +91,7 @@ export class Listener {
 
   /** Codec AUTO: the HTTP/2 client preface decides; anything else is HTTP/1.1. */
   private detect(socket: net.Socket, hcm: HttpConnectionManager): void {
-    let seen = Buffer.alloc(0);
+    let seen: Buffer = Buffer.alloc(0);
     // A client that connects and stays silent is closed like one that sends half a head.
     const timer = setTimeout(() => socket.destroy(), hcm.requestHeadersTimeoutMs);
     socket.once('close', () => clearTimeout(timer));

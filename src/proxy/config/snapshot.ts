@@ -1,0 +1,168 @@
+// Envoy resources (listeners, clusters — static from the bootstrap, later from xDS) → the
+// proxy's run-time objects. Static and dynamic config take this same path.
+import { WeftError } from '../../core/errors.ts';
+import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
+import type { HttpConnectionManager } from '../http/connection-manager.ts';
+import { compileRouteConfiguration } from '../http/route/index.ts';
+import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
+import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
+import { AccessLog } from '../observe/access-log.ts';
+import type { ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
+import type { ProxySnapshot } from '../proxy.ts';
+import {
+  durationMs, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
+  type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type Listener as EnvoyListener,
+  type HttpConnectionManager as HttpConnectionManagerConfig, type TcpProxy as TcpProxyFilterConfig,
+} from '../../xds/envoy/index.ts';
+
+/** A duration field in milliseconds, or the default when it is absent. */
+function ms(duration: string | undefined, fallbackMs: number): number {
+  return duration === undefined ? fallbackMs : durationMs(duration);
+}
+
+export function buildSnapshot(bootstrap: Bootstrap, metrics: ProxyMetrics): ProxySnapshot {
+  const resources = bootstrap.static_resources ?? {};
+  const clusters = new Map<string, Cluster>();
+  for (const c of resources.clusters ?? []) clusters.set(c.name, new Cluster(clusterSpec(c)));
+  const logs: AccessLog[] = [];
+  const listeners = (resources.listeners ?? []).map((l, i) => listenerSpec(l, `static_resources.listeners[${i}]`, clusters, metrics, logs));
+  return { clusters, listeners, accessLogs: logs, configDump: configDump(bootstrap) };
+}
+
+function clusterSpec(c: EnvoyCluster): ClusterSpec {
+  const endpoints: EndpointSpec[] = [];
+  for (const locality of c.load_assignment?.endpoints ?? []) {
+    for (const lb of locality.lb_endpoints ?? []) {
+      const address = lb.endpoint?.address?.socket_address;
+      if (!address) continue;
+      const health = lb.health_status ?? 'UNKNOWN';
+      endpoints.push({
+        host: address.address,
+        port: address.port_value ?? 0,
+        weight: weightOf(lb.load_balancing_weight),
+        // Envoy routes to HEALTHY, UNKNOWN and DEGRADED hosts; the rest are excluded.
+        healthy: health === 'HEALTHY' || health === 'UNKNOWN' || health === 'DEGRADED',
+      });
+    }
+  }
+  const protocolOptions = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY];
+  const http2 = protocolOptions?.explicit_http_config?.http2_protocol_options !== undefined || c.http2_protocol_options !== undefined;
+  const family = c.dns_lookup_family === 'V4_ONLY' ? 4 : c.dns_lookup_family === 'V6_ONLY' ? 6 : 0;
+  return {
+    name: c.name,
+    discovery: c.type === 'STRICT_DNS' ? 'strict_dns' : 'static',
+    protocol: http2 ? 'http2' : 'http1',
+    connectTimeoutMs: ms(c.connect_timeout, 5000),
+    dnsRefreshMs: ms(c.dns_refresh_rate, 5000),
+    dnsFamily: family,
+    endpoints,
+  };
+}
+
+function weightOf(w: number | { value?: number } | undefined): number {
+  if (w === undefined) return 1;
+  return typeof w === 'number' ? w : (w.value ?? 1);
+}
+
+function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): ListenerSpec {
+  const address = l.address?.socket_address;
+  if (!address) throw new WeftError('WEFT_CONFIG_INVALID', 'a listener needs address.socket_address', { path: `${path}.address` });
+  const chains = l.filter_chains ?? [];
+  if (chains.length !== 1) {
+    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `Weft serves exactly one filter chain per listener (found ${chains.length}); filter_chain_match is not supported yet`, { path: `${path}.filter_chains` });
+  }
+  const filters = chains[0].filters ?? [];
+  if (filters.length !== 1) {
+    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `a filter chain holds exactly one network filter in Weft (found ${filters.length})`, { path: `${path}.filter_chains[0].filters` });
+  }
+  const config = filters[0].typed_config;
+  const filterPath = `${path}.filter_chains[0].filters[0].typed_config`;
+  let chain: FilterChain;
+  if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
+    chain = httpChain(config as HttpConnectionManagerConfig, clusters, metrics, logs);
+  } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
+    chain = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs) };
+  } else {
+    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `network filter ${String(config?.['@type'])} is not supported (use HttpConnectionManager or TcpProxy)`, { path: filterPath });
+  }
+  return { name: l.name, host: address.address, port: address.port_value ?? 0, chain };
+}
+
+function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): FilterChain {
+  const accessLogs = accessLogsOf(h.access_log, logs);
+  const hcm: HttpConnectionManager = {
+    statPrefix: h.stat_prefix,
+    routes: compileRouteConfiguration(h.route_config!),
+    clusters,
+    upgrades: new Set((h.upgrade_configs ?? []).filter((u) => u.enabled !== false).map((u) => u.upgrade_type.toLowerCase())),
+    generateRequestId: h.generate_request_id ?? true,
+    skipXffAppend: h.skip_xff_append ?? false,
+    accessLogs,
+    metrics,
+    // Envoy disables this by default; Weft defaults to 10 s (RELIABILITY.md A7, slowloris).
+    requestHeadersTimeoutMs: ms(h.request_headers_timeout, 10_000) || 10_000,
+    idleTimeoutMs: ms(h.common_http_protocol_options?.idle_timeout, 3_600_000),
+    requestMetrics: new Map(),
+    draining: false,
+  };
+  const codec = h.codec_type === 'HTTP1' ? 'http1' : h.codec_type === 'HTTP2' ? 'http2' : 'auto';
+  return { kind: 'http', codec, hcm };
+}
+
+function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): TcpProxyConfig {
+  const weighted = t.weighted_clusters?.clusters ?? [];
+  const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
+  const single = t.cluster ?? '';
+  const handles = new Map<string, TcpMetrics>();
+  return {
+    statPrefix: t.stat_prefix,
+    pickCluster(random: number): string {
+      if (weighted.length === 0) return single;
+      let point = random * total;
+      for (const c of weighted) {
+        point -= c.weight ?? 0;
+        if (point < 0) return c.name;
+      }
+      return weighted[weighted.length - 1].name;
+    },
+    clusters,
+    idleTimeoutMs: ms(t.idle_timeout, 3_600_000),
+    accessLogs: [], // Weft does not support access_log on tcp_proxy yet (the loader refuses it)
+    metrics(cluster: string): TcpMetrics {
+      let handle = handles.get(cluster);
+      if (handle === undefined) {
+        handle = metrics.tcp('outbound', cluster);
+        handles.set(cluster, handle);
+      }
+      return handle;
+    },
+  };
+}
+
+/** One AccessLog per configured logger; stdout loggers share one writer so lines never interleave. */
+let stdoutLog: AccessLog | null = null;
+
+function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, all: AccessLog[]): AccessLog[] {
+  const out: AccessLog[] = [];
+  for (const c of configs ?? []) {
+    const sink = c.typed_config;
+    const log = sink['@type'] === TYPE_URLS.fileAccessLog ? AccessLog.toFile(sink.path) : (stdoutLog ??= AccessLog.toStdout());
+    out.push(log);
+    if (!all.includes(log)) all.push(log);
+  }
+  return out;
+}
+
+function configDump(bootstrap: Bootstrap): object {
+  const now = new Date().toISOString();
+  const resources = bootstrap.static_resources ?? {};
+  return {
+    configs: [
+      { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap, last_updated: now },
+      { '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+        static_clusters: (resources.clusters ?? []).map((cluster) => ({ cluster: { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...cluster }, last_updated: now })) },
+      { '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+        static_listeners: (resources.listeners ?? []).map((listener) => ({ listener: { '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...listener }, last_updated: now })) },
+    ],
+  };
+}

@@ -1,0 +1,75 @@
+// RELIABILITY.md A1–A3 through the real proxy: every smuggling vector is refused with the
+// right status and a closed connection, and the upstream never sees a desynchronised request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
+import { startEchoServer, rawExchange, type EchoServer } from '../helpers/upstream.ts';
+import { simple, staticCluster } from '../helpers/bootstrap.ts';
+import { SMUGGLING_CORPUS } from '../../src/proxy/http/h1/smuggling-corpus.ts';
+
+let echo: EchoServer;
+let proxy: RunningProxy;
+let port: number;
+
+before(async () => {
+  echo = await startEchoServer('echo');
+  proxy = await startProxy(simple([{ match: { prefix: '/' }, route: { cluster: 'echo' } }], [staticCluster('echo', [echo.port])],
+    { request_headers_timeout: '1s' }));
+  port = proxy.ports.main;
+});
+
+after(async () => {
+  await proxy?.stop();
+  await echo?.close();
+});
+
+test('A1: smuggling corpus — refused with the expected status, connection closed, upstream sees nothing of it', async () => {
+  const failures: string[] = [];
+  for (const vector of SMUGGLING_CORPUS) {
+    if (vector.expect === 200) continue;
+    const before = echo.requests.length;
+    const canary = 'GET /canary HTTP/1.1\r\nhost: t\r\n\r\n';
+    const { data, closed } = await rawExchange(port, Buffer.concat([Buffer.from(vector.bytes), Buffer.from(canary)]), 2000);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
+    const reached = echo.requests.slice(before).map((r) => r.url);
+    if (status !== vector.expect) failures.push(`${vector.name}: status ${status}, expected ${vector.expect}`);
+    if (!closed) failures.push(`${vector.name}: connection left open`);
+    if (reached.length > 0) failures.push(`${vector.name}: upstream saw ${reached.join(', ')}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('A3: header limits and invalid fields', async () => {
+  const cases: [string, string, number][] = [
+    ['101 headers', 'GET / HTTP/1.1\r\nhost: t\r\n' + Array.from({ length: 100 }, (_, i) => `x-h${i}: v\r\n`).join('') + '\r\n', 431],
+    ['64 KiB of headers', `GET / HTTP/1.1\r\nhost: t\r\nx-big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431],
+    ['URI over 8 KiB', `GET /${'u'.repeat(8 * 1024 + 1)} HTTP/1.1\r\nhost: t\r\n\r\n`, 414],
+    ['underscore in a name', 'GET / HTTP/1.1\r\nhost: t\r\nx_y: 1\r\n\r\n', 400],
+    ['CR in a value', 'GET / HTTP/1.1\r\nhost: t\r\nx-a: 1\r2\r\n\r\n', 400],
+    ['LF in a value', 'GET / HTTP/1.1\r\nhost: t\r\nx-a: 1\n2\r\n\r\n', 400],
+    ['NUL in a value', 'GET / HTTP/1.1\r\nhost: t\r\nx-a: 1\u00002\r\n\r\n', 400],
+    ['space before colon', 'GET / HTTP/1.1\r\nhost: t\r\nx-a : 1\r\n\r\n', 400],
+  ];
+  const before = echo.requests.length;
+  for (const [name, bytes, expected] of cases) {
+    const { data, closed } = await rawExchange(port, bytes, 2000);
+    assert.match(data, new RegExp(`^HTTP/1\\.1 ${expected} `), `${name}: ${data.slice(0, 80)}`);
+    assert.match(data, /x-weft-error: /, name);
+    assert.ok(closed, `${name}: connection closed`);
+  }
+  assert.equal(echo.requests.length, before, 'the upstream received none of them');
+});
+
+test('A7: a head that trickles in is cut off at the request-headers timeout', async () => {
+  const started = Date.now();
+  const { data, closed } = await rawExchange(port, 'GET / HTTP/1.1\r\nhost: t\r\n', 4000);
+  const elapsed = Date.now() - started;
+  assert.ok(closed, 'closed');
+  assert.ok(elapsed >= 900 && elapsed < 2500, `closed after ${elapsed} ms (timeout 1 s)`);
+  assert.match(data, /^HTTP\/1\.1 408 /);
+});
+
+test('a valid request after all that still works (the proxy did not fall over)', async () => {
+  const { data } = await rawExchange(port, 'GET /still-alive HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n', 2000);
+  assert.match(data, /^HTTP\/1\.1 200 /);
+});
