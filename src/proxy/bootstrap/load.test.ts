@@ -3,9 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Value } from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
 import { isWeftError } from '../../core/errors.ts';
 import { Bootstrap, ConfigError, TYPE_URLS, type HttpConnectionManager } from '../../xds/envoy/index.ts';
+import { compileRouteConfiguration } from '../http/route/index.ts';
 import { loadBootstrap, loadBootstrapFile, MAX_BOOTSTRAP_BYTES } from './index.ts';
 
 const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;
@@ -65,9 +69,53 @@ test('the result is normalised, defaulted and deeply frozen', () => {
   assert.throws(() => (c as { name: string }).name = 'x', TypeError);
 });
 
-test('JSON works as well as YAML', () => {
-  const b = loadBootstrap(doc({ static_resources: { clusters: [cluster('a')], listeners: [listener('l', 10000, routes('a'))] } }), 'b.json');
+test('JSON works as well as YAML; node metadata is kept as free-form JSON', () => {
+  const metadata = { NAMESPACE: 'shop', labels: { app: 'web', tier: 1 }, list: [true, null] };
+  const b = loadBootstrap(
+    doc({ node: { id: 'n', metadata }, static_resources: { clusters: [cluster('a')], listeners: [listener('l', 10000, routes('a'))] } }),
+    'b.json',
+  );
   assert.equal(b.static_resources!.listeners![0].name, 'l');
+  assert.deepEqual(b.node!.metadata, metadata);
+});
+
+test('property: any JSON, or the example with any field replaced, loads or fails with a WeftError — never a crash', () => {
+  const example = parseYaml(readFileSync(join(EXAMPLES, 'front-proxy.yaml'), 'utf8')) as Record<string, unknown>;
+  const paths: (string | number)[][] = [];
+  const walk = (v: unknown, at: (string | number)[]) => {
+    paths.push(at);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+  };
+  walk(example, []);
+  const replaced = (at: (string | number)[], value: unknown) => {
+    const copy = structuredClone(example);
+    if (at.length === 0) return value;
+    let cur = copy as Record<string | number, unknown>;
+    for (const k of at.slice(0, -1)) cur = cur[k] as Record<string | number, unknown>;
+    cur[at[at.length - 1]] = value;
+    return copy;
+  };
+  const input = fc.oneof(
+    fc.jsonValue(),
+    fc.tuple(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 })).map(([at, v]) => replaced(at, v)),
+  );
+  fc.assert(
+    fc.property(input, (value) => {
+      try {
+        const b = loadBootstrap(JSON.stringify(value) ?? 'null', 'fuzz.json');
+        // Whatever the loader accepts, the router compiles.
+        for (const l of b.static_resources?.listeners ?? []) {
+          for (const f of l.filter_chains[0].filters ?? []) {
+            if (f.typed_config['@type'] === TYPE_URLS.httpConnectionManager) compileRouteConfiguration(f.typed_config.route_config!);
+          }
+        }
+      } catch (e) {
+        assert.ok(isWeftError(e), `not a WeftError: ${(e as Error)?.stack}`);
+      }
+    }),
+    { numRuns: 400 },
+  );
 });
 
 test('errors carry the exact field path, a code, and the file position', () => {
@@ -143,6 +191,30 @@ test('structure: one filter chain, a terminal filter last, the router last and p
   assert.match(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [twoFilters] } })).message, /must be the last filter/);
   const noRouter = { ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, http_filters: [] } }] }] };
   assert.match(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [noRouter] } })).message, /add the router filter/);
+});
+
+test('tcp_proxy clusters must exist; legacy and typed HTTP/2 options cannot be combined; upgrades are unique', () => {
+  const tcp = {
+    name: 't',
+    address: { socket_address: { address: '127.0.0.1', port_value: 10001 } },
+    filter_chains: [{ filters: [{ name: 'tcp', typed_config: { '@type': TYPE_URLS.tcpProxy, stat_prefix: 't', weighted_clusters: { clusters: [{ name: 'a', weight: 1 }, { name: 'gone', weight: 1 }] } } }] }],
+  };
+  const h2 = {
+    ...cluster('a'),
+    http2_protocol_options: {},
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': TYPE_URLS.httpProtocolOptions, explicit_http_config: { http2_protocol_options: {} } },
+    },
+  };
+  const l = listener('l', 10000, routes('a'));
+  const hcm = l.filter_chains[0].filters[0];
+  const upgrades = { ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, upgrade_configs: [{ upgrade_type: 'websocket' }, { upgrade_type: 'WebSocket' }] } }] }] };
+  const e = failure(doc({ static_resources: { clusters: [h2], listeners: [tcp, upgrades] } }));
+  assert.deepEqual(e.issues.map((i) => i.message.split(';')[0].split(' (')[0]), [
+    'set the protocol in typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"] only',
+    "unknown cluster 'gone'",
+    "duplicate upgrade type 'WebSocket'",
+  ]);
 });
 
 test('up to 20 problems are listed, the rest counted', () => {

@@ -43,6 +43,7 @@ export interface RedirectAction {
 export interface DirectResponseAction {
   readonly kind: 'direct_response';
   readonly status: number;
+  /** Shared by every response of this route: write it, never modify it. */
   readonly body: Buffer;
 }
 
