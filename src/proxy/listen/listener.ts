@@ -104,9 +104,10 @@ export class Listener {
       clearTimeout(timer);
       socket.pause();
       if (isPrefix) {
+        // node:http2 replays bytes still buffered in a paused socket (nodejs/node#35475), so the
+        // preface goes back into the buffer and the socket stays paused until the session reads it.
         socket.unshift(seen);
         this.h2!.accept(socket);
-        socket.resume();
       } else {
         this.serveH1(socket, hcm, seen);
         socket.resume();
