@@ -22,7 +22,7 @@ const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
 };
 
 /** Discards a request body the proxy will not forward (the response was local). */
-const DISCARD: RequestBodyHandler = { onRequestData() {}, onRequestEnd() {}, onDownstreamAbort() {} };
+const DISCARD: RequestBodyHandler = { onRequestData() {}, onRequestEnd() {}, onDownstreamAbort() {}, onRequestError() {} };
 
 export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpConnectionManager): void {
   new Exchange(ds, head, hcm).run();
@@ -134,6 +134,21 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     if (this.finished) return;
     this.flag = 'DC';
     this.upstream?.abort();
+    this.finish();
+  }
+
+  onRequestError(status: number, code: string, message: string): void {
+    if (this.finished) return;
+    this.upstream?.abort();
+    this.upstream = null;
+    this.requestDone = true;
+    if (!this.responseStarted) {
+      // Envoy's flag for a downstream protocol error.
+      return this.respondLocally(status, Buffer.from(`${message}\n`), ['content-type', 'text/plain', 'x-weft-error', code], 'DPE', code);
+    }
+    this.flag = 'DPE';
+    this.weftError = code;
+    this.ds.reset();
     this.finish();
   }
 

@@ -68,10 +68,18 @@ export class H1ServerConnection {
     const protocol: HttpProtocol = h.versionMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
     const stream = new H1Stream(this, protocol, h.keepAlive && !hcm.draining, h.method === 'HEAD', h.framing.kind !== 'none');
     this.current = stream;
+    let path = h.target;
+    let authority = h.host ?? '';
+    if (path.charCodeAt(0) !== 47 /* '/' */ && path !== '*' && h.method !== 'CONNECT') {
+      // absolute-form (RFC 9112 §3.2.2): the target's authority replaces Host.
+      const split = splitAbsoluteForm(path);
+      path = split.path;
+      authority = split.authority;
+    }
     const head: RequestHead = {
       method: h.method,
-      path: h.target,
-      authority: h.host ?? '',
+      path,
+      authority,
       scheme: 'http',
       headers: h.headers,
       contentLength: h.framing.kind === 'length' ? h.framing.length : h.framing.kind === 'chunked' ? -1 : 0,
@@ -148,11 +156,19 @@ export class H1ServerConnection {
   }
 
   private onParseError(err: H1ParseError): void {
-    if (this.current !== null) {
+    const stream = this.current;
+    if (stream === null) return this.rejectNow(err);
+    if (stream.requestEnded) {
+      // A pipelined request behind the one in flight is bad: refuse it once that one is answered.
       this.pendingError = err;
       return;
     }
-    this.rejectNow(err);
+    // The body of the request in flight broke its framing: the exchange stops and the
+    // connection closes; nothing after the bad bytes is ever read.
+    this.hooks.onRejected(err, this.remoteAddress);
+    stream.keepAlive = false;
+    stream.bodyHandler?.onRequestError(err.status, err.reason, err.message);
+    if (!stream.responseEnded) stream.reset();
   }
 
   private rejectNow(err: H1ParseError): void {
@@ -285,4 +301,13 @@ class H1Stream implements DownstreamStream {
     this.responseEnded = true;
     this.conn.responseFinished(this);
   }
+}
+
+/** `http://host:port/p?q` → authority `host:port`, path `/p?q` (the parser vouched for the syntax). */
+function splitAbsoluteForm(target: string): { authority: string; path: string } {
+  const start = target.indexOf('//') + 2;
+  let end = start;
+  while (end < target.length && target[end] !== '/' && target[end] !== '?') end++;
+  const rest = target.slice(end);
+  return { authority: target.slice(start, end), path: rest === '' ? '/' : rest.charCodeAt(0) === 63 ? `/${rest}` : rest };
 }

@@ -49,6 +49,8 @@ export interface RequestBodyHandler {
   onRequestEnd(trailers: HeaderList | null): void;
   /** The downstream went away before the exchange finished. */
   onDownstreamAbort(): void;
+  /** The request body broke its framing (e.g. a bad chunk): answer `status` if still possible, then close. */
+  onRequestError(status: number, code: string, message: string): void;
 }
 
 /** Why an upstream attempt failed; drives the local reply, the response flag and retries. */
