@@ -1,7 +1,7 @@
 // Child processes for the bench: CPU pinning, process groups that are always cleaned up, temp
 // dirs, and CPU / peak-RSS sampling of a process tree from /proc.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -263,15 +263,63 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
+// ---------------------------------------------------------------- one bench at a time
+
+const LOCK = join(tmpdir(), 'weft-bench.lock');
+let lockHeld = false;
+
+function lockOwner(): number | undefined {
+  try {
+    const pid = Number(readFileSync(LOCK, 'utf8').trim());
+    process.kill(pid, 0); // throws when no such process: a stale lock
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits (up to `maxWaitMs`) until no other bench runs on this machine, then holds the lock
+ * until exit. Two benches pinned to the same CPUs would wreck each other's figures.
+ */
+export async function acquireBenchLock(log: (line: string) => void, maxWaitMs = 10 * 60_000): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, `${process.pid}\n`, { flag: 'wx' });
+      lockHeld = true;
+      return;
+    } catch {
+      const owner = lockOwner();
+      if (owner === undefined) {
+        rmSync(LOCK, { force: true }); // its bench died without cleaning up
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`another bench (pid ${owner}) is still running; gave up waiting`);
+      if (!told) log(`another bench (pid ${owner}) is running on this machine; waiting for it to finish…`);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function releaseBenchLock(): void {
+  if (lockHeld && lockOwner() === process.pid) rmSync(LOCK, { force: true });
+  lockHeld = false;
+}
+
 /** Stops every tracked child (gracefully, then SIGKILL) and removes temp dirs. */
 export async function cleanupAll(): Promise<void> {
   await Promise.all([...live].map((c) => c.stop(1500)));
-  removeTempDirs();
+  releaseFiles();
 }
 
-function removeTempDirs(): void {
+/** Temp dirs and the bench lock: what must not outlive us. */
+function releaseFiles(): void {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
+  releaseBenchLock();
 }
 
 /**
@@ -295,6 +343,6 @@ export function installCleanupHandlers(onSignal: (signal: NodeJS.Signals) => voi
   // Last resort, synchronous: no graceful stop is possible inside 'exit'.
   process.on('exit', () => {
     for (const child of live) signalGroup(child.pid, 'SIGKILL');
-    removeTempDirs();
+    releaseFiles();
   });
 }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { describeMachine, machineLine } from './machine.ts';
 import { PEERS } from './peers/index.ts';
 import { wrkVersionOrThrow } from './load/wrk.ts';
-import { cleanupAll, detectPinning, installCleanupHandlers } from './proc.ts';
+import { acquireBenchLock, cleanupAll, detectPinning, installCleanupHandlers } from './proc.ts';
 import { formatTable, summarize, writeResult } from './report.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS, type BenchOptions, type ScenarioReport } from './scenarios/index.ts';
 
@@ -130,6 +130,7 @@ async function main(cli: Extract<Cli, { kind: 'run' }>): Promise<void> {
   const estimate = scenarios.reduce((sum, s) => sum + s.estimateSeconds(cli.options, peerCount), 0);
   log(`weft bench: ${cli.scenarios.join(', ')}; ${peerCount} peers × ${cli.options.runs} runs of ${cli.options.seconds} s; estimated ${minutes(estimate)}`);
 
+  await acquireBenchLock(log);
   const began = Date.now();
   for (const scenario of scenarios) {
     const startedAt = new Date();

@@ -9,6 +9,8 @@ import { cpuBusyTicks, cpuSecondsPer1k, makeTempDir, ticksPerSecond, treeCpuTick
 import { DISTURBED, formatMs, otherCores } from '../report.ts';
 import type { BenchOptions, PeerRow, RunSample, Scenario, ScenarioContext, ScenarioReport } from './types.ts';
 
+const KTHREADD = 2;
+
 /** Unmeasured wrk run per peer before round 1: JIT warm-up for Node peers, pools for all. */
 const WARM_SECONDS = 2;
 
@@ -39,7 +41,8 @@ interface CpuUse {
 /**
  * Samples CPU around `load`: the proxy's tree, and the pinned CPUs' busy time minus the whole
  * bench's (this process and every child: peers, backend, load generators) to see whether
- * something else ran meanwhile.
+ * something else ran meanwhile. Kernel threads (children of kthreadd, pid 2) are not counted
+ * as "something else": ksoftirqd carries part of the bench's own loopback traffic.
  */
 async function withCpu<T>(
   pid: number | undefined, pinning: Pinning | undefined, load: () => Promise<T>, requests: (result: T) => number,
@@ -48,7 +51,7 @@ async function withCpu<T>(
   const cpus = pinning === undefined ? [] : [pinning.proxy, pinning.load];
   const sample = () => ({
     proxy: pid === undefined ? 0 : treeCpuTicks(pid),
-    bench: treeCpuTicks(process.pid),
+    accounted: treeCpuTicks(process.pid) + treeCpuTicks(KTHREADD),
     busy: cpuBusyTicks(cpus),
     at: performance.now(),
   });
@@ -56,7 +59,7 @@ async function withCpu<T>(
   const result = await load();
   const after = sample();
   const wallSeconds = (after.at - before.at) / 1000;
-  const others = after.busy - before.busy - (after.bench - before.bench);
+  const others = after.busy - before.busy - (after.accounted - before.accounted);
   return [result, {
     per1k: pid === undefined ? undefined : cpuSecondsPer1k(before.proxy, after.proxy, hz, requests(result)),
     share: pid === undefined ? undefined : (after.proxy - before.proxy) / hz / wallSeconds,
