@@ -40,8 +40,18 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
+    if (isUsageError(err)) {
+      console.error(`weft: ${err.message} (see weft ${process.argv[2] ?? ''} --help)`);
+      process.exitCode = 2;
+      return;
+    }
     if (isWeftError(err)) console.error(`weft: error ${err.code}: ${err.message}`);
     else console.error('weft: unexpected error (please report it):', err);
     process.exitCode = isWeftError(err) && err.code === 'WEFT_USAGE' ? 2 : 1;
   },
 );
+
+/** util.parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes. */
+function isUsageError(err: unknown): err is Error {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+}

@@ -52,6 +52,7 @@ test('A1: accepted vectors are forwarded as exactly one request, and the canary 
   for (const vector of SMUGGLING_CORPUS) {
     if (vector.expect !== 200) continue;
     const before = echo.requests.length;
+    const rawBefore = echo.raw().length;
     const canary = 'GET /canary HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n';
     const { data } = await rawExchange(port, Buffer.concat([vector.bytes, Buffer.from(canary)]), 2000);
     const reached = echo.requests.slice(before);
@@ -59,6 +60,10 @@ test('A1: accepted vectors are forwarded as exactly one request, and the canary 
     if (reached.length !== 2 || reached[1].url !== '/canary') failures.push(`${vector.name}: upstream saw ${reached.map((r) => r.url).join(', ')}`);
     else if (vector.body !== undefined && reached[0].body !== vector.body) failures.push(`${vector.name}: body ${JSON.stringify(reached[0].body)}`);
     if (responses !== 2) failures.push(`${vector.name}: ${responses} responses`);
+    // A2: what was forwarded is canonical.
+    const forwarded = echo.raw().slice(rawBefore);
+    const problem = nonCanonical(forwarded);
+    if (problem) failures.push(`${vector.name}: forwarded bytes are not canonical (${problem})`);
   }
   assert.deepEqual(failures, []);
 });
@@ -97,3 +102,17 @@ test('a valid request after all that still works (the proxy did not fall over)',
   const { data } = await rawExchange(port, 'GET /still-alive HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n', 2000);
   assert.match(data, /^HTTP\/1\.1 200 /);
 });
+
+/** RELIABILITY.md A2: CRLF only, no NUL, no obs-fold, at most one framing field per head. */
+function nonCanonical(bytes: string): string | null {
+  if (/[^\r]\n/.test(bytes) || /^\n/.test(bytes)) return 'bare LF';
+  if (/\r[^\n]/.test(bytes)) return 'bare CR';
+  if (bytes.includes('\0')) return 'NUL';
+  for (const head of bytes.split('\r\n\r\n')) {
+    if (!/^[A-Z]+ \S+ HTTP\/1\.1\r\n/.test(head)) continue;
+    if (/\r\n[ \t]/.test(head)) return 'obs-fold';
+    const framing = (head.match(/\r\n(content-length|transfer-encoding):/gi) ?? []).length;
+    if (framing > 1) return 'two framing fields';
+  }
+  return null;
+}

@@ -30,6 +30,7 @@ before(async () => {
             request_headers_to_add: [{ header: { key: 'x-route', value: 'api' } }], request_headers_to_remove: ['x-drop-me'],
             response_headers_to_remove: ['x-upstream'] },
           { name: 'regex', match: { safe_regex: { regex: '/items/[0-9]+' } }, route: { cluster: 'v2' } },
+          { name: 'mirror', match: { prefix: '/mirror' }, route: { cluster: 'v1', request_mirror_policies: [{ cluster: 'v2' }] } },
           { name: 'split', match: { prefix: '/split' }, route: { weighted_clusters: { clusters: [{ name: 'v1', weight: 80 }, { name: 'v2', weight: 20 }] } } },
           { name: 'query', match: { prefix: '/q', query_parameters: [{ name: 'debug', string_match: { exact: '1' } }] }, route: { cluster: 'v2' } },
           { name: 'default', match: { prefix: '/' }, route: { cluster: 'v1' } },
@@ -114,4 +115,15 @@ test('no matching virtual host → 404 with x-weft-error: no-route, flagged NR i
   const line = proxy.accessLog().find((l) => l.authority === 'unknown.test');
   assert.equal(line?.response_flags, 'NR');
   assert.equal(line?.response_code, 404);
+});
+
+test('request_mirror_policies send a copy (authority + "-shadow") and ignore its answer', async () => {
+  const before = v2.requests.length;
+  const res = await request(port, '/mirror/m1', { method: 'POST', headers: { ...shop, 'content-type': 'text/plain' }, body: 'copy me' });
+  assert.equal(res.json().server, 'v1');
+  await new Promise((r) => setTimeout(r, 100));
+  const shadow = v2.requests.slice(before).find((r) => r.url === '/mirror/m1');
+  assert.ok(shadow, 'v2 received the mirrored request');
+  assert.equal(shadow.headers.host, 'shop.example.com-shadow');
+  assert.equal(shadow.body, 'copy me');
 });

@@ -91,7 +91,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     if (endpoint === null) return this.localReply(LOCAL_REPLIES.noHealthyUpstream);
     this.endpoint = endpoint;
 
-    route.mutateRequestHeaders(head.headers);
+    route.mutateRequestHeaders(head.headers, this.clusterName);
     const upstreamHead: RequestHead = {
       method: head.method,
       path: action.rewritePath(head.path),
@@ -168,7 +168,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     this.upstreamHeadAt = performance.now();
     this.status = status;
     stripHopByHop(headers, true);
-    this.route!.mutateResponseHeaders(headers);
+    this.route!.mutateResponseHeaders(headers, this.clusterName);
     if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
     this.ds.sendHead(status, headers, endStream);
     this.ds.onWritable = () => this.upstream?.resumeResponse();
@@ -242,7 +242,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     this.weftError = weftError;
     this.status = status;
     if (!this.requestDone) this.ds.bodyHandler = DISCARD;
-    if (this.route !== null) this.route.mutateResponseHeaders(headers);
+    if (this.route !== null) this.route.mutateResponseHeaders(headers, this.clusterName || undefined);
     if (this.requestId !== '') headers.push('x-request-id', this.requestId);
     const bodyless = this.head.method === 'HEAD' || status === 204 || status === 304;
     headers.push('content-length', String(body.length));
