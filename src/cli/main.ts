@@ -53,5 +53,6 @@ main(process.argv.slice(2)).then(
 
 /** util.parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes. */
 function isUsageError(err: unknown): err is Error {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+  const code: unknown = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
