@@ -2,6 +2,7 @@
 // right status and a closed connection, and the upstream never sees a desynchronised request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { startEchoServer, rawExchange, type EchoServer } from '../helpers/upstream.ts';
 import { simple, staticCluster } from '../helpers/bootstrap.ts';
@@ -96,6 +97,19 @@ test('A7: a head that trickles in is cut off at the request-headers timeout', as
   assert.ok(closed, 'closed');
   assert.ok(elapsed >= 900 && elapsed < 2500, `closed after ${elapsed} ms (timeout 1 s)`);
   assert.match(data, /^HTTP\/1\.1 408 /);
+});
+
+test('an idle keep-alive connection outlives the request-headers timeout (only a started head is timed)', async () => {
+  const socket = net.connect(port, '127.0.0.1');
+  let data = '';
+  socket.on('data', (d) => { data += d.toString('latin1'); });
+  socket.write('GET /first HTTP/1.1\r\nhost: t\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 1600)); // idle for longer than the 1 s headers timeout
+  assert.ok(!socket.destroyed && socket.readyState === 'open', 'still open while idle');
+  socket.write('GET /second HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n');
+  await new Promise((r) => socket.on('close', r));
+  assert.match(data, /"url":"\/first"/);
+  assert.match(data, /"url":"\/second"/);
 });
 
 test('a valid request after all that still works (the proxy did not fall over)', async () => {

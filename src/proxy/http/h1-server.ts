@@ -28,6 +28,9 @@ export class H1ServerConnection {
   private readonly remoteAddress: string;
   private readonly remotePort: number;
   private timer: NodeJS.Timeout;
+  private readonly headersTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private idleSince: number;
   private waitingForHead = true;
   private closing = false;
   private handedOver = false;
@@ -45,9 +48,14 @@ export class H1ServerConnection {
       onComplete: () => this.onRequestEnd(null),
       onError: (err) => this.onParseError(err),
     });
-    // One timer per connection, re-armed with refresh(): the request-headers timeout while a
-    // head is awaited (slowloris defence, RELIABILITY.md A7), the idle timeout otherwise.
-    this.timer = setTimeout(() => this.onTimer(), hcm().requestHeadersTimeoutMs);
+    // One timer per connection, period = the request-headers timeout, re-armed with refresh()
+    // when the first byte of a head arrives: a head must be complete within that period
+    // (slowloris defence, RELIABILITY.md A7). Between requests the same timer checks the
+    // (longer) keep-alive idle timeout.
+    this.headersTimeoutMs = hcm().requestHeadersTimeoutMs;
+    this.idleTimeoutMs = hcm().idleTimeoutMs;
+    this.idleSince = performance.now();
+    this.timer = setTimeout(() => this.onTimer(), this.headersTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.feed(chunk));
     socket.on('drain', () => this.current?.onWritable?.());
@@ -120,6 +128,7 @@ export class H1ServerConnection {
     }
     if (this.pendingError !== null) return this.rejectNow(this.pendingError);
     this.waitingForHead = true;
+    this.idleSince = performance.now();
     this.timer.refresh();
     this.resumeParser();
   }
@@ -130,6 +139,8 @@ export class H1ServerConnection {
   private resumePending = false;
 
   private feed(chunk: Buffer | null): void {
+    // First bytes of a new head: the headers timeout starts now.
+    if (chunk !== null && this.waitingForHead && this.parser.idle) this.timer.refresh();
     this.inExecute = true;
     if (chunk !== null) this.parser.execute(chunk);
     while (this.resumePending) {
@@ -189,7 +200,11 @@ export class H1ServerConnection {
       setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
-    this.socket.destroy();
+    if (performance.now() - this.idleSince >= this.idleTimeoutMs) {
+      this.socket.destroy();
+      return;
+    }
+    this.timer.refresh(); // idle, but not for long enough yet
   }
 
   private onClose(): void {
