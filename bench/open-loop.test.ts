@@ -21,6 +21,7 @@ test('open loop sends exactly rate × seconds after warm-up and counts non-200 a
     assert.equal(served, 600);
     assert.equal(r.completed + r.errors, 400);
     assert.ok(r.errors >= 35 && r.errors <= 45, `errors ${r.errors}`);
+    assert.deepEqual(r.errorKinds, { 'status 503': r.errors });
     assert.ok(r.latencyMs.p50 > 0 && r.latencyMs.p50 < 20, `p50 ${r.latencyMs.p50}`);
     assert.ok(r.latencyMs.max >= 20, `the slow answers show in max: ${r.latencyMs.max}`);
   } finally {

@@ -10,7 +10,7 @@ function sample(rps: number, p50: number, p99: number, p999: number, cpuPer1k?: 
     cpuPer1k,
     proxyCpuShare: cpuPer1k === undefined ? undefined : 0.99,
     otherCores: 0,
-    fixedRate: { rate: 1000, seconds: 10, scheduled: 10_000, completed: 10_000, errors: 0, latencyMs: latency, sendLagMs: latency },
+    fixedRate: { rate: 1000, seconds: 10, scheduled: 10_000, completed: 10_000, errors: 0, errorKinds: {}, latencyMs: latency, sendLagMs: latency },
     cpuPer1kAtRate: undefined,
     otherCoresAtRate: others,
   };

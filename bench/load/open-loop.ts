@@ -22,6 +22,8 @@ export interface OpenLoopResult {
   readonly completed: number;
   /** Non-200 answers, transport errors and requests still unanswered at the end. */
   readonly errors: number;
+  /** The errors by kind: `status 503`, an undici error code, or `unanswered`. */
+  readonly errorKinds: Readonly<Record<string, number>>;
   /** Scheduled send → full response received, ms. */
   readonly latencyMs: Percentiles;
   /** Scheduled → actual send, ms: the generator's own lateness. Large values mean it was overloaded. */
@@ -98,6 +100,7 @@ async function generate(url: string, rate: number, seconds: number, warmup: numb
   const base = process.hrtime.bigint() + 20_000_000n;
   const now = () => Number(process.hrtime.bigint() - base);
   let completed = 0;
+  const errorKinds: Record<string, number> = {};
   let inflight = 0;
   let sent = 0;
   let onIdle: (() => void) | undefined;
@@ -107,12 +110,17 @@ async function generate(url: string, rate: number, seconds: number, warmup: numb
     const measured = index >= warmupCount;
     if (measured) sendLag.recordValue(Math.max(1, Math.round((now() - scheduled) / 1000)));
     inflight++;
-    const finish = (ok: boolean): void => {
+    // `failure` is undefined for a 200; the total is taken at the end as measured requests
+    // that did not complete, so that stragglers are counted too.
+    const finish = (failure?: string): void => {
       inflight--;
-      // Failures are counted at the end as measured requests that did not complete.
-      if (measured && ok) {
+      if (!measured) {
+        // warm-up: not recorded
+      } else if (failure === undefined) {
         completed++;
         latency.recordValue(Math.max(1, Math.round((now() - scheduled) / 1000)));
+      } else {
+        errorKinds[failure] = (errorKinds[failure] ?? 0) + 1;
       }
       if (inflight === 0 && sent === total) onIdle?.();
     };
@@ -123,8 +131,8 @@ async function generate(url: string, rate: number, seconds: number, warmup: numb
       onRequestStart: () => {},
       onResponseStart: (_controller, statusCode) => { status = statusCode; },
       onResponseData: () => {},
-      onResponseEnd: () => finish(status === 200),
-      onResponseError: () => finish(false),
+      onResponseEnd: () => finish(status === 200 ? undefined : `status ${status}`),
+      onResponseError: (_controller, err) => finish((err as { code?: string }).code ?? err.message),
     });
   };
 
@@ -148,6 +156,9 @@ async function generate(url: string, rate: number, seconds: number, warmup: numb
   // Snapshot before destroy(): it fails the stragglers, whose callbacks would count them again.
   const measuredCompleted = completed;
   const measuredErrors = total - warmupCount - completed;
+  const kinds = { ...errorKinds };
+  const unanswered = measuredErrors - Object.values(kinds).reduce((a, n) => a + n, 0);
+  if (unanswered > 0) kinds.unanswered = unanswered;
   await pool.destroy();
 
   const summary = (h: typeof latency): Percentiles => ({
@@ -163,6 +174,7 @@ async function generate(url: string, rate: number, seconds: number, warmup: numb
     scheduled: total - warmupCount,
     completed: measuredCompleted,
     errors: measuredErrors,
+    errorKinds: kinds,
     latencyMs: summary(latency),
     sendLagMs: summary(sendLag),
   };

@@ -101,9 +101,10 @@ function progress(round: number, runs: number, label: string, s: RunSample): str
   const others = otherCores(s);
   const disturbed = others > DISTURBED ? `  DISTURBED: other processes used ${others.toFixed(2)} cores meanwhile` : '';
   const errors = s.saturation.errors + s.fixedRate.errors;
+  const kinds = Object.entries(s.fixedRate.errorKinds).map(([kind, n]) => `${kind} ×${n}`).join(', ');
   return `  run ${round + 1}/${runs}  ${label.padEnd(18)} ${Math.round(s.saturation.rps).toLocaleString('en-US').padStart(8)} rps` +
     `  @${s.fixedRate.rate} rps p50 ${formatMs(s.fixedRate.latencyMs.p50)} p99 ${formatMs(s.fixedRate.latencyMs.p99)}` +
-    ` p99.9 ${formatMs(s.fixedRate.latencyMs.p999)} ms${cpu}${errors > 0 ? `  ${errors} errors` : ''}${disturbed}`;
+    ` p99.9 ${formatMs(s.fixedRate.latencyMs.p999)} ms${cpu}${errors > 0 ? `  ${errors} errors${kinds ? ` (open loop: ${kinds})` : ''}` : ''}${disturbed}`;
 }
 
 async function startPeers(context: ScenarioContext, backend: string, dir: string): Promise<{ live: Live[]; rows: Map<string, PeerRow> }> {
