@@ -1,5 +1,6 @@
 // What a result was measured on: CPU, cores, kernel, Node and every tool's version.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import type { Pinning } from './proc.ts';
 
@@ -14,6 +15,16 @@ export interface Machine {
   readonly pinning: Pinning | undefined;
   /** Peer and load-tool versions, by name. */
   readonly versions: Readonly<Record<string, string>>;
+}
+
+/** Version of an npm package in the repo's node_modules; undefined when it is not installed. */
+export function packageVersion(name: string): string | undefined {
+  try {
+    const file = join(import.meta.dirname, '..', 'node_modules', name, 'package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
 }
 
 function osName(): string {

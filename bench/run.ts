@@ -1,8 +1,7 @@
 // `npm run bench`: parses the command line, runs the chosen scenarios, prints and saves results.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeMachine, machineLine } from './machine.ts';
+import { describeMachine, machineLine, packageVersion } from './machine.ts';
 import { PEERS } from './peers/index.ts';
 import { wrkVersionOrThrow } from './load/wrk.ts';
 import { acquireBenchLock, cleanupAll, detectPinning, installCleanupHandlers } from './proc.ts';
@@ -102,18 +101,10 @@ function minutes(seconds: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-function packageVersion(name: string): string {
-  try {
-    const file = join(import.meta.dirname, '..', 'node_modules', name, 'package.json');
-    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'missing';
-  }
-}
-
 /** Versions for the JSON: each peer's as probed by the scenario, plus the load tools'. */
 function versionsOf(report: ScenarioReport, wrkVersion: string): Record<string, string> {
-  const versions: Record<string, string> = { wrk: wrkVersion, undici: packageVersion('undici'), 'hdr-histogram-js': packageVersion('hdr-histogram-js') };
+  const versions: Record<string, string> = { wrk: wrkVersion };
+  for (const name of ['undici', 'hdr-histogram-js']) versions[name] = packageVersion(name) ?? 'missing';
   for (const row of report.rows) versions[row.label] = row.status === 'skipped' ? `skipped: ${row.reason}` : row.version;
   return versions;
 }

@@ -1,17 +1,11 @@
 // The Node peer: a minimal fastify server with @fastify/http-proxy (see fastify-server.ts).
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageVersion } from '../machine.ts';
 import { freePorts } from '../net.ts';
 import { launch } from './launch.ts';
 import type { Peer, PeerSetup, Probe } from './types.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function packageVersion(name: string): string | undefined {
-  const file = join(root, 'node_modules', name, 'package.json');
-  if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
-}
 
 export const fastify: Peer = {
   id: 'fastify',
