@@ -39,6 +39,9 @@ export const command = {
     if (!Number.isFinite(drainTime) || drainTime < 0) {
       throw new WeftError('WEFT_USAGE', `--drain-time-s takes a number of seconds, got "${values['drain-time-s']}"`);
     }
-    return runProxy({ bootstrapPath: bootstrap, adminAddressPath: values['admin-address-path'], drainTimeMs: drainTime * 1000 });
+    const code = await runProxy({ bootstrapPath: bootstrap, adminAddressPath: values['admin-address-path'], drainTimeMs: drainTime * 1000 });
+    // Everything was drained, closed and flushed; a handle still open (a peer that never
+    // closes) must not keep a sidecar alive past its drain time.
+    process.exit(code);
   },
 };

@@ -33,6 +33,7 @@ export class H1Pool {
   readonly port: number;
   readonly options: H1PoolOptions;
   private readonly idle: H1Connection[] = [];
+  private readonly all = new Set<H1Connection>();
   /** Connections open now (idle or busy). */
   openConnections = 0;
   private closed = false;
@@ -68,19 +69,24 @@ export class H1Pool {
   }
 
   forget(conn: H1Connection): void {
+    if (!this.all.delete(conn)) return;
     this.openConnections--;
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
   }
 
+  /** Closes idle connections now and busy ones too (called after the drain time). */
   close(): void {
     this.closed = true;
-    for (const conn of this.idle.splice(0)) conn.close();
+    this.idle.length = 0;
+    for (const conn of this.all) conn.close();
   }
 
   private fresh(): H1Connection {
     this.openConnections++;
-    return new H1Connection(this);
+    const conn = new H1Connection(this);
+    this.all.add(conn);
+    return conn;
   }
 }
 
@@ -120,7 +126,7 @@ class H1Connection implements UpstreamStream {
       if (this.state === 'connecting') this.state = this.handler ? 'busy' : 'idle';
       if (this.handler) this.requestBytesSent = true;
     });
-    socket.on('data', (chunk: Buffer) => this.parser.execute(chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.handler?.onWritable());
     socket.on('error', () => {}); // 'close' follows and carries the outcome
     socket.on('close', () => this.onClose());
@@ -194,6 +200,23 @@ class H1Connection implements UpstreamStream {
     this.socket.destroy();
   }
 
+  private onData(chunk: Buffer): void {
+    if (this.state === 'idle') {
+      // Bytes nobody asked for: they must not be taken as the next request's response.
+      this.close();
+      return;
+    }
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      // A handler failed (a bug further up): fail this exchange, not the process.
+      const handler = this.handler;
+      this.handler = null;
+      this.close();
+      handler?.onError('protocol-error', err instanceof Error ? err.message : String(err));
+    }
+  }
+
   private onHead(head: ResponseHead): void {
     const handler = this.handler;
     if (!handler) return;
@@ -222,6 +245,8 @@ class H1Connection implements UpstreamStream {
 
   private finishExchange(): void {
     this.handler = null;
+    // A response paused for downstream backpressure may end paused: resume before pooling.
+    this.socket.resume();
     if (this.keepAlive && this.parser.idle && this.state === 'busy') this.pool.release(this);
     else this.close();
   }
@@ -267,6 +292,7 @@ class H1Connection implements UpstreamStream {
     } else if (!this.responseStarted) {
       if (this.replay) {
         this.replacement = this.replay();
+        if (this.requestDone) this.replacement.end(null);
         return;
       }
       handler.onError('reset-before-response', 'upstream closed the connection before responding');

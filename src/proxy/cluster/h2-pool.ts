@@ -3,7 +3,7 @@
 import http2 from 'node:http2';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
-import { toH2Request, fromH2Headers } from '../http/h2-headers.ts';
+import { toH2Request, toH2Trailers, fromH2Headers } from '../http/h2-headers.ts';
 
 export interface H2PoolOptions {
   connectTimeoutMs: number;
@@ -37,7 +37,7 @@ export class H2Pool {
   }
 
   close(): void {
-    for (const s of this.sessions.splice(0)) s.session.close();
+    for (const s of this.sessions.splice(0)) s.session.destroy();
   }
 
   private session(): Session {
@@ -90,18 +90,40 @@ class H2Exchange implements UpstreamStream {
     this.stream = stream;
     if (entry.connected) this.requestBytesSent = true;
     else entry.session.once('connect', () => { this.requestBytesSent = true; });
-    stream.on('response', (headers, flags) => this.onResponse(headers, flags));
-    stream.on('data', (chunk: Buffer) => this.handler?.onData(chunk));
+    stream.on('response', (headers, flags) => this.guard(() => this.onResponse(headers, flags)));
+    stream.on('data', (chunk: Buffer) => this.guard(() => this.handler?.onData(chunk)));
     stream.on('trailers', (trailers) => { this.responseTrailers = fromH2Headers(trailers).headers; });
-    stream.on('end', () => this.onEnd());
+    stream.on('end', () => this.guard(() => this.onEnd()));
     stream.on('drain', () => this.handler?.onWritable());
-    stream.on('wantTrailers', () => stream.sendTrailers(this.pendingTrailers ? headersObject(this.pendingTrailers) : {}));
+    stream.on('wantTrailers', () => {
+      try {
+        stream.sendTrailers(this.pendingTrailers ? toH2Trailers(this.pendingTrailers) : {});
+      } catch {
+        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR); // a field HTTP/2 cannot carry
+      }
+    });
     stream.on('error', () => {});
     stream.on('close', () => this.onClose());
   }
 
   writeData(chunk: Buffer): boolean {
     return this.stream.write(chunk);
+  }
+
+  /** A failure in a handler further up fails this exchange, not the process. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const handler = this.handler;
+      this.handler = null;
+      this.abortStream();
+      handler?.onError('protocol-error', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private abortStream(): void {
+    if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
   end(trailers: HeaderList | null): void {
@@ -111,7 +133,7 @@ class H2Exchange implements UpstreamStream {
 
   abort(): void {
     this.handler = null;
-    if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
+    this.abortStream();
   }
 
   pauseResponse(): void {
@@ -158,10 +180,4 @@ class H2Exchange implements UpstreamStream {
       handler.onError('reset-during-response', `upstream reset the stream mid-response (code ${code})`);
     }
   }
-}
-
-function headersObject(list: HeaderList): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
-  for (let i = 0; i < list.length; i += 2) out[list[i]] = list[i + 1];
-  return out;
 }

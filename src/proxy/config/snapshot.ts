@@ -102,6 +102,8 @@ function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string,
     // Envoy disables this by default; Weft defaults to 10 s (RELIABILITY.md A7, slowloris).
     requestHeadersTimeoutMs: ms(h.request_headers_timeout, 10_000) || 10_000,
     idleTimeoutMs: ms(h.common_http_protocol_options?.idle_timeout, 3_600_000),
+    maxHeadersCount: h.common_http_protocol_options?.max_headers_count ?? 100,
+    maxRequestHeadersBytes: (h.max_request_headers_kb ?? 60) * 1024,
     requestMetrics: new Map(),
     draining: false,
   };

@@ -17,8 +17,11 @@ export interface HttpConnectionManager {
   readonly metrics: ProxyMetrics;
   /** Time allowed for the request headers to arrive (`request_headers_timeout`, default 10 s). */
   readonly requestHeadersTimeoutMs: number;
-  /** Idle keep-alive connections close after this (`common_http_protocol_options.idle_timeout`, 1 h). */
+  /** Idle keep-alive connections close after this (`common_http_protocol_options.idle_timeout`, 1 h; 0 = never). */
   readonly idleTimeoutMs: number;
+  /** HTTP/1.1 codec limits: `common_http_protocol_options.max_headers_count` (100), `max_request_headers_kb` (60). */
+  readonly maxHeadersCount: number;
+  readonly maxRequestHeadersBytes: number;
   /** Cache of pre-bound metric handles, one per (route, cluster). */
   readonly requestMetrics: Map<string, RequestMetrics>;
   /** Set while the listener drains: responses carry `Connection: close`, HTTP/2 gets GOAWAY. */

@@ -25,7 +25,12 @@ const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
 const DISCARD: RequestBodyHandler = { onRequestData() {}, onRequestEnd() {}, onDownstreamAbort() {}, onRequestError() {} };
 
 export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpConnectionManager): void {
-  new Exchange(ds, head, hcm).run();
+  const exchange = new Exchange(ds, head, hcm);
+  try {
+    exchange.run();
+  } catch (err) {
+    exchange.fail(err);
+  }
 }
 
 class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
@@ -40,6 +45,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
   private upstream: UpstreamStream | null = null;
   private mirrors: UpstreamStream[] | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Route timeout; it runs from the end of the request to the end of the response, as in Envoy. */
+  private timeoutMs = 0;
   private requestId = '';
   private requestDone = false;
   private responseStarted = false;
@@ -111,7 +118,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     endpoint.activeRequests++;
     endpoint.totalRequests++;
     this.upstreamStart = performance.now();
-    if (action.timeoutMs > 0) this.timer = setTimeout(() => this.onTimeout(), action.timeoutMs);
+    this.timeoutMs = action.timeoutMs;
     this.ds.bodyHandler = this;
     this.upstream = endpoint.request(upstreamHead, this);
   }
@@ -120,14 +127,42 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
 
   onRequestData(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
-    if (this.mirrors !== null) for (const m of this.mirrors) m.writeData(chunk);
+    if (this.mirrors !== null) this.feedMirrors(chunk);
     if (this.upstream !== null && !this.upstream.writeData(chunk)) this.ds.pauseBody();
   }
 
+  /** A shadow that cannot keep up is dropped: mirrored traffic must never slow or bloat the real one. */
+  private feedMirrors(chunk: Buffer): void {
+    const mirrors = this.mirrors!;
+    for (let i = mirrors.length - 1; i >= 0; i--) {
+      if (!mirrors[i].writeData(chunk)) {
+        mirrors[i].abort();
+        mirrors.splice(i, 1);
+      }
+    }
+  }
+
+  /** An exception escaped routing or forwarding: answer 500 rather than take the process down. */
+  fail(err: unknown): void {
+    if (this.finished) return;
+    const detail = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`weft proxy: request ${this.head.method} ${this.head.path} failed: ${detail}\n`);
+    this.upstream?.abort();
+    this.upstream = null;
+    if (!this.responseStarted) return this.localReply(LOCAL_REPLIES.internalError, detail);
+    this.flag = 'UPE';
+    this.ds.reset();
+    this.finish();
+  }
+
   onRequestEnd(trailers: HeaderList | null): void {
+    if (this.requestDone) return;
     this.requestDone = true;
+    if (trailers !== null) stripHopByHop(trailers, false);
     if (this.mirrors !== null) for (const m of this.mirrors) m.end(trailers);
-    this.upstream?.end(trailers);
+    if (this.upstream === null) return;
+    this.upstream.end(trailers);
+    if (this.timeoutMs > 0 && !this.finished) this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
   }
 
   onDownstreamAbort(): void {
@@ -181,6 +216,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
 
   onEnd(trailers: HeaderList | null): void {
     if (this.finished) return;
+    if (trailers !== null) stripHopByHop(trailers, false);
     this.ds.sendEnd(trailers);
     this.finish();
   }
@@ -245,7 +281,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     if (this.route !== null) this.route.mutateResponseHeaders(headers, this.clusterName || undefined);
     if (this.requestId !== '') headers.push('x-request-id', this.requestId);
     const bodyless = this.head.method === 'HEAD' || status === 204 || status === 304;
-    headers.push('content-length', String(body.length));
+    if (status !== 204 && status !== 304) headers.push('content-length', String(body.length));
     if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
     this.responseStarted = true;
     this.ds.sendHead(status, headers, bodyless || body.length === 0);
@@ -279,8 +315,12 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
-    // The response ended before the request did: the upstream stream cannot be reused.
-    if (!this.requestDone && this.upstream !== null) this.upstream.abort();
+    this.ds.onWritable = null;
+    if (!this.requestDone) {
+      // The response ended before the request did: neither stream can be reused or completed.
+      this.upstream?.abort();
+      if (this.mirrors !== null) for (const m of this.mirrors) m.abort();
+    }
     if (this.endpoint !== null) this.endpoint.activeRequests--;
     const now = performance.now();
     const seconds = (now - this.start) / 1000;

@@ -47,7 +47,7 @@ export class H1ServerConnection {
       onTrailers: (trailers) => this.onRequestEnd(trailers),
       onComplete: () => this.onRequestEnd(null),
       onError: (err) => this.onParseError(err),
-    });
+    }, { maxHeaderCount: hcm().maxHeadersCount, maxHeaderBytes: hcm().maxRequestHeadersBytes });
     // One timer per connection, period = the request-headers timeout, re-armed with refresh()
     // when the first byte of a head arrives: a head must be complete within that period
     // (slowloris defence, RELIABILITY.md A7). Between requests the same timer checks the
@@ -57,10 +57,10 @@ export class H1ServerConnection {
     this.idleSince = performance.now();
     this.timer = setTimeout(() => this.onTimer(), this.headersTimeoutMs);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.feed(chunk));
-    socket.on('drain', () => this.current?.onWritable?.());
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
     socket.on('error', () => {});
-    socket.on('close', () => this.onClose());
+    socket.on('close', this.onSocketClose);
     if (initial && initial.length > 0) this.feed(initial);
   }
 
@@ -69,6 +69,11 @@ export class H1ServerConnection {
     if (this.current === null) this.socket.end();
     else this.closing = true;
   }
+
+  // Socket handlers, kept by reference so an upgrade can remove exactly these.
+  private readonly onData = (chunk: Buffer): void => this.feed(chunk);
+  private readonly onDrain = (): void => this.current?.onWritable?.();
+  private readonly onSocketClose = (): void => this.onClose();
 
   private onHead(h: H1RequestHead): void {
     this.waitingForHead = false;
@@ -114,14 +119,30 @@ export class H1ServerConnection {
     if (!stream.requestEnded) {
       // The response ended before the request: with body bytes still to come the connection
       // is no longer framed, so close it; a bodiless request completes right after this.
-      if (stream.requestHasBody) this.socket.end();
+      if (stream.requestHasBody) this.closeUnframed();
       return;
     }
     this.advance(stream);
   }
 
+  /**
+   * Ends a connection whose remaining input can no longer be trusted as HTTP (a response went
+   * out before its request body was read). Nothing more is parsed — a pipelined request behind
+   * the body must never run — but the socket keeps reading, so the peer's FIN is seen and
+   * backpressure cannot leave it paused forever.
+   */
+  private closeUnframed(): void {
+    this.discarding = true;
+    this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  private discarding = false;
+
   private advance(stream: H1Stream): void {
     this.current = null;
+    if (this.discarding) return;
     if (!stream.keepAlive || this.closing) {
       this.socket.end();
       return;
@@ -139,13 +160,20 @@ export class H1ServerConnection {
   private resumePending = false;
 
   private feed(chunk: Buffer | null): void {
+    if (this.discarding) return;
     // First bytes of a new head: the headers timeout starts now.
     if (chunk !== null && this.waitingForHead && this.parser.idle) this.timer.refresh();
     this.inExecute = true;
-    if (chunk !== null) this.parser.execute(chunk);
-    while (this.resumePending) {
-      this.resumePending = false;
-      this.parser.resume();
+    try {
+      if (chunk !== null) this.parser.execute(chunk);
+      while (this.resumePending) {
+        this.resumePending = false;
+        this.parser.resume();
+      }
+    } catch (err) {
+      // A handler failed (a bug further up): drop this connection, not the process.
+      process.stderr.write(`weft proxy: connection from ${this.remoteAddress} dropped: ${err instanceof Error ? err.message : String(err)}\n`);
+      this.socket.destroy();
     }
     this.inExecute = false;
   }
@@ -159,9 +187,9 @@ export class H1ServerConnection {
     this.handedOver = true;
     clearTimeout(this.timer);
     const rest = this.parser.takeRemaining();
-    this.socket.removeAllListeners('data');
-    this.socket.removeAllListeners('drain');
-    this.socket.removeAllListeners('close');
+    this.socket.off('data', this.onData);
+    this.socket.off('drain', this.onDrain);
+    this.socket.off('close', this.onSocketClose);
     this.current = null;
     return { socket: this.socket, head: rest };
   }
@@ -200,7 +228,7 @@ export class H1ServerConnection {
       setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
-    if (performance.now() - this.idleSince >= this.idleTimeoutMs) {
+    if (this.idleTimeoutMs > 0 && performance.now() - this.idleSince >= this.idleTimeoutMs) {
       this.socket.destroy();
       return;
     }

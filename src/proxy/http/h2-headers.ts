@@ -21,16 +21,27 @@ export function toH2Response(status: number, headers: HeaderList): http2.Outgoin
   return out;
 }
 
-function addList(out: http2.OutgoingHttpHeaders, headers: HeaderList): void {
+/**
+ * Repeated fields are joined into one (RFC 9110 §5.3, as Envoy does): node:http2 refuses
+ * arrays for single-value fields such as user-agent. Cookies join with "; " (RFC 9113
+ * §8.2.3); set-cookie cannot be joined and stays a list.
+ */
+export function addList(out: http2.OutgoingHttpHeaders, headers: HeaderList): void {
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     const value = headers[i + 1];
     const prev = out[name];
     if (prev === undefined) out[name] = value;
-    else if (name === 'cookie') out[name] = `${prev}; ${value}`;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[name] = [String(prev), value];
+    else if (name === 'set-cookie') out[name] = Array.isArray(prev) ? [...prev, value] : [String(prev), value];
+    else out[name] = `${String(prev)}${name === 'cookie' ? '; ' : ', '}${value}`;
   }
+}
+
+/** Header object for trailers (no pseudo-headers). */
+export function toH2Trailers(headers: HeaderList): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  addList(out, headers);
+  return out;
 }
 
 export interface H2HeadFields {

@@ -3,7 +3,7 @@
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { HeaderList } from './headers.ts';
-import { fromH2Headers, toH2Response } from './h2-headers.ts';
+import { fromH2Headers, toH2Response, toH2Trailers } from './h2-headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
@@ -42,6 +42,12 @@ export class H2Server {
         upgrade: null,
         expectContinue: false,
       };
+      if (!isOriginFormPath(head.path, head.method)) {
+        // What HTTP/1.1 could not carry is refused at the door, as Envoy does.
+        stream.respond({ ':status': 400, 'content-type': 'text/plain', 'x-weft-error': 'invalid-path' });
+        stream.end('the request path is not a valid origin-form path\n');
+        return;
+      }
       serveRequest(new H2Stream(stream), head, hcmNow);
     });
   }
@@ -49,6 +55,11 @@ export class H2Server {
   /** Takes over a socket whose first bytes are the HTTP/2 connection preface. */
   accept(socket: Socket): void {
     this.server.emit('connection', socket);
+  }
+
+  /** Ends every session now (after the drain time). */
+  destroy(): void {
+    for (const session of this.sessions) session.destroy();
   }
 
   /** Graceful drain: GOAWAY to every session; in-flight streams complete. */
@@ -85,7 +96,13 @@ class H2Stream implements DownstreamStream {
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.bodyHandler?.onRequestEnd(this.requestTrailers));
     stream.on('drain', () => this.onWritable?.());
-    stream.on('wantTrailers', () => stream.sendTrailers(this.responseTrailers ? trailerObject(this.responseTrailers) : {}));
+    stream.on('wantTrailers', () => {
+      try {
+        stream.sendTrailers(this.responseTrailers ? toH2Trailers(this.responseTrailers) : {});
+      } catch {
+        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR); // a field HTTP/2 cannot carry
+      }
+    });
     stream.on('error', () => {});
     stream.on('close', () => {
       if (!this.ended) {
@@ -137,8 +154,13 @@ class H2Stream implements DownstreamStream {
   }
 }
 
-function trailerObject(list: HeaderList): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
-  for (let i = 0; i < list.length; i += 2) out[list[i]] = list[i + 1];
-  return out;
+/** `/` followed by visible ASCII only (or `*` for OPTIONS): what an HTTP/1.1 request line accepts. */
+function isOriginFormPath(path: string, method: string): boolean {
+  if (path === '*') return method === 'OPTIONS';
+  if (path.charCodeAt(0) !== 47) return false;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x23 /* '#' */) return false;
+  }
+  return true;
 }

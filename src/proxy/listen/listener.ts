@@ -36,7 +36,9 @@ export class Listener {
   constructor(spec: ListenerSpec, hooks: ListenerHooks) {
     this.spec = spec;
     this.hooks = hooks;
-    this.server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.onConnection(socket));
+    // TCP proxying passes half-closes through (a client may send, FIN, then read the answer).
+    const allowHalfOpen = spec.chain.kind === 'tcp';
+    this.server = net.createServer({ noDelay: true, allowHalfOpen }, (socket) => this.onConnection(socket));
     const chain = spec.chain;
     if (chain.kind === 'http' && chain.codec !== 'http1') this.h2 = new H2Server(() => chain.hcm);
   }
@@ -73,6 +75,7 @@ export class Listener {
     this.server.close();
     for (const conn of this.h1) conn.socket.destroy();
     for (const socket of this.tcp) socket.destroy();
+    this.h2?.destroy();
   }
 
   private onConnection(socket: net.Socket): void {

@@ -42,7 +42,10 @@ export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig, initial
   metrics.opened();
   downstream.pause();
   const connectTimeoutMs = cluster!.spec.connectTimeoutMs;
-  const upstream = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+  const upstream = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, allowHalfOpen: true });
+  // The client may give up before the upstream answers the connect.
+  const clientGone = (): void => { upstream.destroy(); };
+  downstream.once('close', clientGone);
   upstream.setTimeout(connectTimeoutMs, () => upstream.destroy());
   endpoint.activeRequests++;
   endpoint.totalRequests++;
@@ -57,6 +60,7 @@ export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig, initial
   upstream.once('close', failed);
   upstream.once('connect', () => {
     upstream.off('close', failed);
+    downstream.off('close', clientGone);
     upstream.setTimeout(config.idleTimeoutMs);
     downstream.setTimeout(config.idleTimeoutMs);
     if (config.idleTimeoutMs > 0) {

@@ -22,7 +22,7 @@ export function tunnel(a: Socket, b: Socket, aHead: Buffer, bHead: Buffer, done:
   });
   a.on('drain', () => b.resume());
   b.on('drain', () => a.resume());
-  // A half-close is passed on (TCP allows it); a full close or error tears both down.
+  // A half-close (FIN) is passed on; once either socket is fully closed, the other is too.
   a.on('end', () => b.end());
   b.on('end', () => a.end());
   const closed = (): void => {
