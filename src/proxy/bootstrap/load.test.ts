@@ -8,7 +8,7 @@ import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { isWeftError } from '../../core/errors.ts';
-import { Bootstrap, ConfigError, TYPE_URLS, type HttpConnectionManager } from '../../xds/envoy/index.ts';
+import { Bootstrap, ConfigError, formatPath, TYPE_URLS, type HttpConnectionManager } from '../../xds/envoy/index.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import { loadBootstrap, loadBootstrapFile, MAX_BOOTSTRAP_BYTES } from './index.ts';
 
@@ -152,6 +152,31 @@ test('unsupported Envoy features are WEFT_CONFIG_UNSUPPORTED and name the field'
   assert.match(e.message, /Weft does not support 'dynamic_resources' yet/);
   assert.equal(failure('layered_runtime: { layers: [] }\n').code, 'WEFT_CONFIG_UNSUPPORTED');
   assert.equal(failure(doc({ static_resources: { clusters: [{ ...cluster('a'), type: 'EDS' }] } })).path, 'static_resources.clusters[0].type');
+});
+
+test('fields the proxy does not act on are refused with their path, not silently accepted', () => {
+  const hcmPath = 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config';
+  const withHcm = (extra: object, c: object = cluster('a')) => {
+    const l = listener('l', 10000, routes('a'));
+    const hcm = l.filter_chains[0].filters[0];
+    return doc({ static_resources: { clusters: [c], listeners: [{ ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, ...extra } }] }] }] } });
+  };
+  const e = failure(withHcm({ stream_idle_timeout: '10s', normalize_path: true }));
+  assert.equal(e.code, 'WEFT_CONFIG_UNSUPPORTED');
+  assert.deepEqual(e.issues.map((i) => [i.code, formatPath(i.path)]), [
+    ['WEFT_CONFIG_UNSUPPORTED', `${hcmPath}.stream_idle_timeout`],
+    ['WEFT_CONFIG_UNSUPPORTED', `${hcmPath}.normalize_path`],
+  ]);
+  assert.match(e.message, /typed_config\.stream_idle_timeout: Weft does not support 'stream_idle_timeout' yet: arrives with the resilience work/);
+  assert.match(e.message, /typed_config\.normalize_path: Weft does not support 'normalize_path' yet: arrives with path normalization/);
+  // A proto3 zero value changes nothing, so it still loads; so does `{}` as "speak HTTP/2 upstream".
+  const h2 = { ...cluster('a'), http2_protocol_options: {} };
+  const hcm = loadBootstrap(withHcm({ normalize_path: false, xff_num_trusted_hops: 0 }, h2), 'b.json')
+    .static_resources!.listeners![0].filter_chains[0].filters![0].typed_config as HttpConnectionManager;
+  assert.equal('stream_idle_timeout' in hcm || 'drain_timeout' in hcm || 'normalize_path' in hcm, false, 'no defaults for refused fields');
+  const h2e = failure(withHcm({}, { ...cluster('a'), http2_protocol_options: { max_concurrent_streams: 100 } }));
+  assert.equal(h2e.path, 'static_resources.clusters[0].http2_protocol_options.max_concurrent_streams');
+  assert.equal(h2e.code, 'WEFT_CONFIG_UNSUPPORTED');
 });
 
 test('cross-field checks: duplicate names, unknown clusters, port conflicts, IP-only addresses', () => {

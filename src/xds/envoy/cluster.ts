@@ -3,7 +3,7 @@
 
 import type { Static } from 'typebox';
 import { ClusterLoadAssignment } from './endpoint.ts';
-import { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions } from './protocol.ts';
+import { Http1ProtocolOptions, Http2ProtocolOptions } from './protocol.ts';
 import { Any, Bool, Duration, Enum, Message, Refused, Type, UInt32, Str } from './schema.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS } from './type-urls.ts';
 
@@ -11,28 +11,24 @@ export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_DNS_REFRESH_RATE = '5s';
 
 const HTTP3 = { http3_protocol_options: 'HTTP/3 is not supported' };
+const UPSTREAM_COMMON = 'upstream idle timeout and limits are fixed for now; arrives with the resilience work';
 
 export const UpstreamHttpProtocolOptions = Message(
   {
     '@type': Type.Literal(TYPE_URLS.httpProtocolOptions),
-    common_http_protocol_options: Type.Optional(HttpProtocolOptions),
     explicit_http_config: Type.Optional(
       Message(
         { http_protocol_options: Type.Optional(Http1ProtocolOptions), http2_protocol_options: Type.Optional(Http2ProtocolOptions) },
         { unsupported: HTTP3, oneofs: [{ fields: ['http_protocol_options', 'http2_protocol_options', 'http3_protocol_options'], required: true }] },
       ),
     ),
-    use_downstream_protocol_config: Type.Optional(
-      Message(
-        { http_protocol_options: Type.Optional(Http1ProtocolOptions), http2_protocol_options: Type.Optional(Http2ProtocolOptions) },
-        { unsupported: HTTP3 },
-      ),
-    ),
   },
   {
     unsupported: {
+      common_http_protocol_options: UPSTREAM_COMMON,
+      use_downstream_protocol_config: 'name the upstream protocol with explicit_http_config',
       upstream_http_protocol_options: '',
-      auto_config: 'use explicit_http_config or use_downstream_protocol_config',
+      auto_config: 'use explicit_http_config',
       http_filters: '',
       header_validation_config: '',
     },
@@ -115,20 +111,20 @@ export const Cluster = Message(
     ),
     /** Legacy spelling of "speak HTTP/2 upstream"; Envoy refuses it next to the typed options. */
     http2_protocol_options: Type.Optional(Http2ProtocolOptions),
-    per_connection_buffer_limit_bytes: Type.Optional(UInt32()),
     circuit_breakers: Type.Optional(Refused(CircuitBreakers, NEXT_RELEASE)),
     outlier_detection: Type.Optional(Refused(OutlierDetection, NEXT_RELEASE)),
   },
   {
     unsupported: {
       cluster_type: '',
+      per_connection_buffer_limit_bytes: 'arrives with the resilience work',
       eds_cluster_config: 'EDS arrives with dynamic_resources',
       transport_socket_matches: '',
       alt_stat_name: '',
       health_checks: 'active health checking is not supported',
       max_requests_per_connection: '',
       upstream_http_protocol_options: '',
-      common_http_protocol_options: `set it inside typed_extension_protocol_options["${HTTP_PROTOCOL_OPTIONS_KEY}"]`,
+      common_http_protocol_options: UPSTREAM_COMMON,
       http_protocol_options: `set it inside typed_extension_protocol_options["${HTTP_PROTOCOL_OPTIONS_KEY}"]`,
       dns_jitter: '',
       dns_failure_refresh_rate: '',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { decode } from './decode.ts';
 import { Issues, formatPath } from './issues.ts';
 import { Cluster } from './cluster.ts';
+import { LbEndpoint } from './endpoint.ts';
 import { HttpConnectionManager } from './hcm.ts';
 import { RouteConfiguration } from './route.ts';
 import { RouteMatch } from './route-match.ts';
@@ -63,12 +64,13 @@ test('oneofs: none of a required one, and two at once, are both errors', () => {
 });
 
 test('wrong types say what was expected and what was found', () => {
-  const { issues } = run(Cluster, { name: 7, connect_timeout: 5, per_connection_buffer_limit_bytes: -1, load_assignment: [] });
+  const { issues } = run(Cluster, { name: 7, connect_timeout: 5, load_assignment: [] });
   const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
   assert.equal(byPath.name, 'expected a string, got number 7 (quote it: "7")');
   assert.match(byPath.connect_timeout, /expected a duration/);
-  assert.match(byPath.per_connection_buffer_limit_bytes, /between 0 and 4294967295/);
   assert.match(byPath.load_assignment, /^expected an object/);
+  const lb = run(LbEndpoint, { endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: -1 } } } });
+  assert.match(lb.issues[0].message, /between 0 and 65535, got -1/);
 });
 
 test('missing required fields are reported at the field path', () => {
@@ -103,8 +105,8 @@ test('null means unset (proto3-JSON); list items may not be null', () => {
 });
 
 test('integers may be written as decimal strings, as proto3-JSON allows', () => {
-  const c = run(Cluster, { name: 'c', per_connection_buffer_limit_bytes: '32768' }).value as Cluster;
-  assert.equal(c.per_connection_buffer_limit_bytes, 32768);
+  const e = run(LbEndpoint, { endpoint: { address: { socket_address: { address: '127.0.0.1' } } }, load_balancing_weight: '32768' }).value as LbEndpoint;
+  assert.equal(e.load_balancing_weight, 32768);
 });
 
 test("google.protobuf.Any dispatches on '@type'; Envoy types Weft lacks are unsupported, others invalid", () => {

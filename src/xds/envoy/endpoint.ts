@@ -22,10 +22,16 @@ export const LocalityLbEndpoints = Message(
   {
     locality: Type.Optional(Locality),
     lb_endpoints: Type.Optional(Type.Array(LbEndpoint)),
-    load_balancing_weight: Type.Optional(UInt32({ minimum: 1 })),
-    priority: Type.Optional(UInt32({ maximum: 128 })),
   },
-  { unsupported: { metadata: '', leds_cluster_locality_config: '', proximity: '' } },
+  {
+    unsupported: {
+      priority: 'priority-based failover arrives with the resilience work',
+      load_balancing_weight: 'locality weighting arrives with the resilience work',
+      metadata: '',
+      leds_cluster_locality_config: '',
+      proximity: '',
+    },
+  },
 );
 
 export const ClusterLoadAssignment = Message(

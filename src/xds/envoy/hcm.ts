@@ -3,7 +3,7 @@
 
 import type { Static } from 'typebox';
 import { AccessLog } from './access-log.ts';
-import { Http2ProtocolOptions, HttpProtocolOptions } from './protocol.ts';
+import { HttpProtocolOptions } from './protocol.ts';
 import { RouteConfiguration } from './route.ts';
 import { Any, Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
 import { TYPE_URLS } from './type-urls.ts';
@@ -35,6 +35,10 @@ export const UpgradeConfig = Message(
   { unsupported: { filters: '' } },
 );
 
+const RESILIENCE = 'arrives with the resilience work';
+const CONTROL_PLANE = 'arrives with the control-plane work';
+const PATH_NORMALIZATION = 'arrives with path normalization (authorization work)';
+
 export const HttpConnectionManager = Message(
   {
     '@type': Type.Literal(TYPE_URLS.httpConnectionManager),
@@ -42,28 +46,26 @@ export const HttpConnectionManager = Message(
     codec_type: Type.Optional(Enum(['AUTO', 'HTTP1', 'HTTP2', 'HTTP3'], { unsupported: ['HTTP3'], default: 'AUTO' })),
     route_config: Type.Optional(RouteConfiguration),
     http_filters: Type.Optional(Type.Array(HttpFilter)),
-    request_timeout: Type.Optional(Duration()),
-    stream_idle_timeout: Type.Optional(Duration({ default: '300s' })),
     request_headers_timeout: Type.Optional(Duration()),
-    drain_timeout: Type.Optional(Duration({ default: '5s' })),
     common_http_protocol_options: Type.Optional(HttpProtocolOptions),
-    http2_protocol_options: Type.Optional(Http2ProtocolOptions),
     max_request_headers_kb: Type.Optional(UInt32({ minimum: 1, maximum: 8192, default: 60 })),
-    use_remote_address: Type.Optional(Bool()),
-    xff_num_trusted_hops: Type.Optional(UInt32()),
     skip_xff_append: Type.Optional(Bool()),
     generate_request_id: Type.Optional(Bool({ default: true })),
     access_log: Type.Optional(Type.Array(AccessLog)),
     upgrade_configs: Type.Optional(Type.Array(UpgradeConfig)),
-    normalize_path: Type.Optional(Bool()),
-    merge_slashes: Type.Optional(Bool()),
-    path_with_escaped_slashes_action: Type.Optional(
-      Enum(['IMPLEMENTATION_SPECIFIC_DEFAULT', 'KEEP_UNCHANGED', 'REJECT_REQUEST', 'UNESCAPE_AND_REDIRECT', 'UNESCAPE_AND_FORWARD']),
-    ),
-    server_name: Type.Optional(Str()),
   },
   {
     unsupported: {
+      request_timeout: RESILIENCE,
+      stream_idle_timeout: RESILIENCE,
+      drain_timeout: 'Weft drains by --drain-time-s',
+      use_remote_address: CONTROL_PLANE,
+      xff_num_trusted_hops: CONTROL_PLANE,
+      normalize_path: PATH_NORMALIZATION,
+      merge_slashes: PATH_NORMALIZATION,
+      path_with_escaped_slashes_action: PATH_NORMALIZATION,
+      server_name: 'Weft does not set the server header',
+      http2_protocol_options: 'downstream HTTP/2 settings are fixed for now; codec_type AUTO or HTTP2 selects HTTP/2',
       rds: 'RDS arrives with dynamic_resources; inline the table as route_config',
       scoped_routes: 'inline the table as route_config',
       add_user_agent: '',
@@ -77,7 +79,7 @@ export const HttpConnectionManager = Message(
       access_log_flush_interval: '',
       flush_access_log_on_new_request: '',
       access_log_options: '',
-      original_ip_detection_extensions: 'use use_remote_address and xff_num_trusted_hops',
+      original_ip_detection_extensions: CONTROL_PLANE,
       early_header_mutation_extensions: '',
       internal_address_config: '',
       via: '',
@@ -92,7 +94,7 @@ export const HttpConnectionManager = Message(
       strip_matching_host_port: 'set ignore_port_in_host_matching on the route_config',
       strip_any_host_port: 'set ignore_port_in_host_matching on the route_config',
       stream_error_on_invalid_http_message: '',
-      path_normalization_options: '',
+      path_normalization_options: PATH_NORMALIZATION,
       strip_trailing_host_dot: '',
       proxy_status_config: '',
       typed_header_validation_config: '',

@@ -3,7 +3,7 @@
 import type { Static } from 'typebox';
 import { Address } from './core.ts';
 import { HttpConnectionManager } from './hcm.ts';
-import { Any, Message, Str, Type, UInt32 } from './schema.ts';
+import { Any, Message, Str, Type } from './schema.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 
 export const NetworkFilter = Message(
@@ -33,10 +33,10 @@ export const Listener = Message(
     name: Str({ minLength: 1 }),
     address: Address,
     filter_chains: Type.Array(FilterChain, { minItems: 1 }),
-    per_connection_buffer_limit_bytes: Type.Optional(UInt32()),
   },
   {
     unsupported: {
+      per_connection_buffer_limit_bytes: 'arrives with the resilience work',
       additional_addresses: '',
       stat_prefix: '',
       filter_chain_matcher: 'one filter chain per listener is supported',

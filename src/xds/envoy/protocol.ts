@@ -12,10 +12,10 @@ export const HttpProtocolOptions = Message(
   {
     idle_timeout: Type.Optional(Duration()),
     max_headers_count: Type.Optional(UInt32({ minimum: 1 })),
-    max_stream_duration: Type.Optional(Duration()),
   },
   {
     unsupported: {
+      max_stream_duration: 'arrives with the resilience work',
       max_connection_duration: '',
       max_response_headers_kb: '',
       headers_with_underscores_action: '',
@@ -44,31 +44,31 @@ export const Http1ProtocolOptions = Message(
   },
 );
 
-const WINDOW = { minimum: 65535, maximum: 2147483647 };
+const H2_FIXED = 'HTTP/2 settings are fixed for now';
 
+/** HTTP/2 options: accepted only empty — `{}` is how a cluster says "speak HTTP/2 upstream". */
 export const Http2ProtocolOptions = Message(
+  {},
   {
-    hpack_table_size: Type.Optional(UInt32()),
-    max_concurrent_streams: Type.Optional(UInt32({ minimum: 1, maximum: 2147483647 })),
-    initial_stream_window_size: Type.Optional(UInt32(WINDOW)),
-    initial_connection_window_size: Type.Optional(UInt32(WINDOW)),
-  },
-  {
-    unsupported: [
-      'allow_connect',
-      'allow_metadata',
-      'max_outbound_frames',
-      'max_outbound_control_frames',
-      'max_consecutive_inbound_frames_with_empty_payload',
-      'max_inbound_priority_frames_per_stream',
-      'max_inbound_window_update_frames_per_data_frame_sent',
-      'stream_error_on_invalid_http_messaging',
-      'override_stream_error_on_invalid_http_message',
-      'custom_settings_parameters',
-      'connection_keepalive',
-      'use_oghttp2_codec',
-      'max_metadata_size',
-    ],
+    unsupported: {
+      hpack_table_size: H2_FIXED,
+      max_concurrent_streams: H2_FIXED,
+      initial_stream_window_size: H2_FIXED,
+      initial_connection_window_size: H2_FIXED,
+      allow_connect: '',
+      allow_metadata: '',
+      max_outbound_frames: '',
+      max_outbound_control_frames: '',
+      max_consecutive_inbound_frames_with_empty_payload: '',
+      max_inbound_priority_frames_per_stream: '',
+      max_inbound_window_update_frames_per_data_frame_sent: '',
+      stream_error_on_invalid_http_messaging: '',
+      override_stream_error_on_invalid_http_message: '',
+      custom_settings_parameters: '',
+      connection_keepalive: '',
+      use_oghttp2_codec: '',
+      max_metadata_size: '',
+    },
   },
 );
 

@@ -51,11 +51,11 @@ export const RouteAction = Message(
     regex_rewrite: Type.Optional(RegexMatchAndSubstitute),
     host_rewrite_literal: Type.Optional(Str()),
     timeout: Type.Optional(Duration({ default: DEFAULT_ROUTE_TIMEOUT })),
-    idle_timeout: Type.Optional(Duration()),
     request_mirror_policies: Type.Optional(Type.Array(RequestMirrorPolicy)),
   },
   {
     unsupported: {
+      idle_timeout: 'arrives with the resilience work',
       cluster_header: 'name the cluster or use weighted_clusters',
       cluster_specifier_plugin: '',
       inline_cluster_specifier_plugin: '',

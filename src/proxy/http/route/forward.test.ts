@@ -16,23 +16,25 @@ const forwardFor = (route: object, match: object, path: string): ForwardAction =
   return a as ForwardAction;
 };
 
-test('a single cluster is always picked; defaults: 15 s timeout, no idle override, no rewrites', () => {
+test('a single cluster is always picked; defaults: 15 s timeout, no rewrites', () => {
   const a = forward({ cluster: 'svc' });
   assert.equal(a.pickCluster(0), 'svc');
   assert.equal(a.pickCluster(0.999), 'svc');
   assert.deepEqual(a.clusters, ['svc']);
   assert.equal(a.timeoutMs, 15_000);
-  assert.equal(a.idleTimeoutMs, null);
   assert.equal(a.rewritePath('/a?b'), '/a?b');
   assert.equal(a.hostRewrite, null);
   assert.deepEqual(a.mirrors, []);
 });
 
-test('timeout 0 disables it; idle_timeout 0 disables the route idle timeout', () => {
-  const a = forward({ cluster: 'svc', timeout: '0s', idle_timeout: '0s' });
-  assert.equal(a.timeoutMs, 0);
-  assert.equal(a.idleTimeoutMs, 0);
-  assert.equal(forward({ cluster: 'svc', timeout: '1.5s', idle_timeout: { seconds: 30 } }).idleTimeoutMs, 30_000);
+test('timeout 0 disables it; durations in either proto-JSON form', () => {
+  assert.equal(forward({ cluster: 'svc', timeout: '0s' }).timeoutMs, 0);
+  assert.equal(forward({ cluster: 'svc', timeout: '1.5s' }).timeoutMs, 1_500);
+  assert.equal(forward({ cluster: 'svc', timeout: { seconds: 30 } }).timeoutMs, 30_000);
+});
+
+test('idle_timeout is refused rather than ignored', () => {
+  assert.throws(() => forward({ cluster: 'svc', idle_timeout: '30s' }), /idle_timeout: Weft does not support 'idle_timeout' yet: arrives with the resilience work/);
 });
 
 test('weighted pick follows Envoy: floor(random * total) falls in a cluster\'s interval', () => {

@@ -65,7 +65,6 @@ export function compileForward(a: RouteAction, matcher: PathMatcher): CompiledFo
     pickCluster,
     clusters: [...new Set(clusters)],
     timeoutMs: durationMs(a.timeout ?? DEFAULT_ROUTE_TIMEOUT),
-    idleTimeoutMs: a.idle_timeout === undefined ? null : durationMs(a.idle_timeout),
     rewritePath: compilePathRewrite(matcher, a.prefix_rewrite, a.regex_rewrite),
     hostRewrite: a.host_rewrite_literal ? a.host_rewrite_literal : null,
     mirrors,

@@ -25,8 +25,6 @@ export interface ForwardAction {
   readonly clusters: readonly string[];
   /** Upstream timeout; 0 means none. */
   readonly timeoutMs: number;
-  /** Per-route stream idle timeout; null inherits the connection manager's, 0 disables. */
-  readonly idleTimeoutMs: number | null;
   /** prefix_rewrite / regex_rewrite applied to the request target; identity when neither is set. */
   rewritePath(path: string): string;
   readonly hostRewrite: string | null;
