@@ -3,7 +3,7 @@
 import http2 from 'node:http2';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
-import { toH2Request, toH2Trailers, fromH2Headers } from '../http/h2-headers.ts';
+import { toH2Request, sendTrailers, fromH2Headers } from '../http/h2-headers.ts';
 
 export interface H2PoolOptions {
   connectTimeoutMs: number;
@@ -95,13 +95,7 @@ class H2Exchange implements UpstreamStream {
     stream.on('trailers', (trailers) => { this.responseTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.guard(() => this.onEnd()));
     stream.on('drain', () => this.handler?.onWritable());
-    stream.on('wantTrailers', () => {
-      try {
-        stream.sendTrailers(this.pendingTrailers ? toH2Trailers(this.pendingTrailers) : {});
-      } catch {
-        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR); // a field HTTP/2 cannot carry
-      }
-    });
+    stream.on('wantTrailers', () => sendTrailers(stream, this.pendingTrailers));
     stream.on('error', () => {});
     stream.on('close', () => this.onClose());
   }

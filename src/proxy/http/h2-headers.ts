@@ -1,6 +1,6 @@
 // Mapping between Weft's flat header lists and node:http2 header objects (pseudo-headers,
 // repeated fields as arrays, cookie crumbs joined as RFC 9113 §8.2.3 requires).
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
 import type { HeaderList } from './headers.ts';
 import type { RequestHead } from './stream.ts';
 
@@ -37,11 +37,19 @@ export function addList(out: http2.OutgoingHttpHeaders, headers: HeaderList): vo
   }
 }
 
-/** Header object for trailers (no pseudo-headers). */
-export function toH2Trailers(headers: HeaderList): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
-  addList(out, headers);
-  return out;
+/**
+ * Answers a stream's 'wantTrailers': sends the trailers (or an empty trailing HEADERS frame
+ * to end the stream). A field HTTP/2 cannot carry resets the stream instead of throwing out
+ * of the event handler.
+ */
+export function sendTrailers(stream: http2.Http2Stream, trailers: HeaderList | null): void {
+  try {
+    const out: http2.OutgoingHttpHeaders = {};
+    if (trailers !== null) addList(out, trailers);
+    stream.sendTrailers(out);
+  } catch {
+    stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  }
 }
 
 export interface H2HeadFields {

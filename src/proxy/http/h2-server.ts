@@ -3,7 +3,7 @@
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { HeaderList } from './headers.ts';
-import { fromH2Headers, toH2Response, toH2Trailers } from './h2-headers.ts';
+import { fromH2Headers, toH2Response, sendTrailers } from './h2-headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
@@ -96,13 +96,7 @@ class H2Stream implements DownstreamStream {
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.bodyHandler?.onRequestEnd(this.requestTrailers));
     stream.on('drain', () => this.onWritable?.());
-    stream.on('wantTrailers', () => {
-      try {
-        stream.sendTrailers(this.responseTrailers ? toH2Trailers(this.responseTrailers) : {});
-      } catch {
-        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR); // a field HTTP/2 cannot carry
-      }
-    });
+    stream.on('wantTrailers', () => sendTrailers(stream, this.responseTrailers));
     stream.on('error', () => {});
     stream.on('close', () => {
       if (!this.ended) {
