@@ -39,7 +39,7 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
       endpoints.push({
         host: address.address,
         port: address.port_value ?? 0,
-        weight: weightOf(lb.load_balancing_weight),
+        weight: lb.load_balancing_weight ?? 1,
         // Envoy routes to HEALTHY, UNKNOWN and DEGRADED hosts; the rest are excluded.
         healthy: health === 'HEALTHY' || health === 'UNKNOWN' || health === 'DEGRADED',
       });
@@ -57,11 +57,6 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
     dnsFamily: family,
     endpoints,
   };
-}
-
-function weightOf(w: number | { value?: number } | undefined): number {
-  if (w === undefined) return 1;
-  return typeof w === 'number' ? w : (w.value ?? 1);
 }
 
 function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): ListenerSpec {
