@@ -186,12 +186,28 @@ class H1Connection implements UpstreamStream {
   }
 
   unidle(): void {
-    this.clearTimer();
+    // The idle timer stays armed: a busy connection ignores it (see onIdleTimer). Clearing
+    // and re-creating it around every request cost a Timeout and two timer-list updates each.
   }
 
   idleSince(timeoutMs: number): void {
     this.state = 'idle';
-    this.timer = setTimeout(() => this.close(), timeoutMs);
+    this.idleAt = performance.now();
+    if (this.timer === null) this.armIdleTimer(timeoutMs);
+  }
+
+  private idleAt = 0;
+  private readonly onIdleTimer = (): void => {
+    this.timer = null;
+    if (this.state === 'closed') return;
+    const timeoutMs = this.pool.options.idleTimeoutMs;
+    const idleFor = this.state === 'idle' ? performance.now() - this.idleAt : 0;
+    if (idleFor >= timeoutMs) this.close();
+    else this.armIdleTimer(timeoutMs - idleFor);
+  };
+
+  private armIdleTimer(ms: number): void {
+    this.timer = setTimeout(this.onIdleTimer, Math.max(1, Math.ceil(ms)));
     this.timer.unref();
   }
 

@@ -10,6 +10,7 @@ import type { HttpConnectionManager } from './connection-manager.ts';
 import type { CompiledRoute } from './route/index.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { tunnel } from '../listen/tunnel.ts';
+import { deadlineList, type DeadlineList, type Timed } from './deadlines.ts';
 import type { Socket } from 'node:net';
 
 const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
@@ -33,7 +34,7 @@ export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpC
   }
 }
 
-class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
+class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
   private readonly ds: DownstreamStream;
   private readonly head: RequestHead;
   private readonly hcm: HttpConnectionManager;
@@ -44,7 +45,11 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
   private endpoint: Endpoint | null = null;
   private upstream: UpstreamStream | null = null;
   private mirrors: UpstreamStream[] | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  // Timed: the route timeout's place in its deadline list.
+  deadlineAt = 0;
+  deadlinePrev: Timed | null = null;
+  deadlineNext: Timed | null = null;
+  deadlineList: DeadlineList | null = null;
   /** Route timeout; it runs from the end of the request to the end of the response, as in Envoy. */
   private timeoutMs = 0;
   private requestId = '';
@@ -162,7 +167,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     if (this.mirrors !== null) for (const m of this.mirrors) m.end(trailers);
     if (this.upstream === null) return;
     this.upstream.end(trailers);
-    if (this.timeoutMs > 0 && !this.finished) this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
+    if (this.timeoutMs > 0 && !this.finished) deadlineList(this.timeoutMs).add(this);
   }
 
   onDownstreamAbort(): void {
@@ -252,8 +257,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
     this.finish();
   }
 
-  private onTimeout(): void {
-    this.timer = null;
+  onDeadline(): void {
     if (this.finished) return;
     this.upstream?.abort();
     this.upstream = null;
@@ -294,8 +298,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler {
   }
 
   private clearTimer(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.deadlineList?.remove(this);
   }
 
   private startMirrors(mirrors: readonly { cluster: string; fraction: number }[], head: RequestHead): void {

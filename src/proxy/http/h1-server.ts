@@ -31,6 +31,7 @@ export class H1ServerConnection {
   private readonly headersTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private idleSince: number;
+  private headStartedAt = 0;
   private waitingForHead = true;
   private closing = false;
   private handedOver = false;
@@ -48,14 +49,15 @@ export class H1ServerConnection {
       onComplete: () => this.onRequestEnd(null),
       onError: (err) => this.onParseError(err),
     }, { maxHeaderCount: hcm().maxHeadersCount, maxHeaderBytes: hcm().maxRequestHeadersBytes });
-    // One timer per connection, period = the request-headers timeout, re-armed with refresh()
-    // when the first byte of a head arrives: a head must be complete within that period
-    // (slowloris defence, RELIABILITY.md A7). Between requests the same timer checks the
-    // (longer) keep-alive idle timeout.
+    // One timer per connection, firing at least once per request-headers timeout: a head must
+    // be complete within that time of its first byte (slowloris defence, RELIABILITY.md A7),
+    // and between requests the same timer checks the (longer) keep-alive idle timeout. The
+    // request path only notes timestamps; the timer works out deadlines when it fires (a
+    // refresh() per request moved the timer in Node's lists twice per request).
     this.headersTimeoutMs = hcm().requestHeadersTimeoutMs;
     this.idleTimeoutMs = hcm().idleTimeoutMs;
     this.idleSince = performance.now();
-    this.timer = setTimeout(() => this.onTimer(), this.headersTimeoutMs);
+    this.timer = setTimeout(this.onTimer, this.headersTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
@@ -150,7 +152,6 @@ export class H1ServerConnection {
     if (this.pendingError !== null) return this.rejectNow(this.pendingError);
     this.waitingForHead = true;
     this.idleSince = performance.now();
-    this.timer.refresh();
     this.resumeParser();
   }
 
@@ -162,7 +163,7 @@ export class H1ServerConnection {
   private feed(chunk: Buffer | null): void {
     if (this.discarding) return;
     // First bytes of a new head: the headers timeout starts now.
-    if (chunk !== null && this.waitingForHead && this.parser.idle) this.timer.refresh();
+    if (chunk !== null && this.waitingForHead && this.parser.idle) this.headStartedAt = performance.now();
     this.inExecute = true;
     try {
       if (chunk !== null) this.parser.execute(chunk);
@@ -218,9 +219,12 @@ export class H1ServerConnection {
     clearTimeout(this.timer);
   }
 
-  private onTimer(): void {
-    if (this.current !== null || this.handedOver) return;
-    if (this.waitingForHead && !this.parser.idle) {
+  private readonly onTimer = (): void => {
+    if (this.handedOver) return;
+    let wait = this.headersTimeoutMs;
+    if (this.current === null && this.waitingForHead && !this.parser.idle) {
+      wait -= performance.now() - this.headStartedAt;
+      if (wait > 0) return this.armTimer(wait);
       // Part of a head arrived but not the rest in time.
       const body = 'request headers not received in time\n';
       const headers = ['content-type', 'text/plain', 'x-weft-error', 'request-header-timeout', 'content-length', String(body.length), 'connection', 'close'];
@@ -228,11 +232,19 @@ export class H1ServerConnection {
       setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
-    if (this.idleTimeoutMs > 0 && performance.now() - this.idleSince >= this.idleTimeoutMs) {
-      this.socket.destroy();
-      return;
+    if (this.current === null && this.idleTimeoutMs > 0) {
+      const idleLeft = this.idleTimeoutMs - (performance.now() - this.idleSince);
+      if (idleLeft <= 0) {
+        this.socket.destroy();
+        return;
+      }
+      wait = Math.min(wait, idleLeft);
     }
-    this.timer.refresh(); // idle, but not for long enough yet
+    this.armTimer(wait);
+  };
+
+  private armTimer(ms: number): void {
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(ms)));
   }
 
   private onClose(): void {

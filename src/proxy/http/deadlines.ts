@@ -1,0 +1,84 @@
+// Route timeouts without a Node timer per request. Every request with the same timeout gets its
+// deadline in arrival order, so one FIFO list per duration, kept sorted for free, needs only
+// one timer, armed for its head. Arming and disarming a request is a few pointer writes; a
+// setTimeout/clearTimeout pair per request allocated a Timeout and reordered Node's timer lists
+// (≈ 1 µs per request in the proxy's CPU profile).
+
+/** An entry is the timed object itself (no allocation per request): the list owns these fields. */
+export interface Timed {
+  deadlineAt: number;
+  deadlinePrev: Timed | null;
+  deadlineNext: Timed | null;
+  deadlineList: DeadlineList | null;
+  /** Called once when the deadline passes while still listed. */
+  onDeadline(): void;
+}
+
+export class DeadlineList {
+  private readonly ms: number;
+  private head: Timed | null = null;
+  private tail: Timed | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly onTimer = (): void => this.expire();
+
+  constructor(ms: number) {
+    this.ms = ms;
+  }
+
+  add(entry: Timed): void {
+    entry.deadlineAt = performance.now() + this.ms;
+    entry.deadlineList = this;
+    entry.deadlinePrev = this.tail;
+    entry.deadlineNext = null;
+    if (this.tail === null) this.head = entry;
+    else this.tail.deadlineNext = entry;
+    this.tail = entry;
+    if (this.timer === null) this.arm(this.ms);
+  }
+
+  /** The timer is left armed: when it fires it re-arms for whatever is then at the head. */
+  remove(entry: Timed): void {
+    if (entry.deadlineList !== this) return;
+    const { deadlinePrev: prev, deadlineNext: next } = entry;
+    if (prev === null) this.head = next;
+    else prev.deadlineNext = next;
+    if (next === null) this.tail = prev;
+    else next.deadlinePrev = prev;
+    entry.deadlinePrev = entry.deadlineNext = null;
+    entry.deadlineList = null;
+  }
+
+  private arm(ms: number): void {
+    // Unref'd: a pending deadline of a finished request must not keep the process alive; a
+    // request in flight keeps it alive through its sockets anyway.
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(ms)));
+    this.timer.unref();
+  }
+
+  private expire(): void {
+    this.timer = null;
+    const now = performance.now();
+    try {
+      let entry = this.head;
+      while (entry !== null && entry.deadlineAt <= now) {
+        this.remove(entry);
+        entry.onDeadline();
+        entry = this.head;
+      }
+    } finally {
+      if (this.head !== null && this.timer === null) this.arm(this.head.deadlineAt - now);
+    }
+  }
+}
+
+const lists = new Map<number, DeadlineList>();
+
+/** The shared list for one duration (route timeouts take few distinct values). */
+export function deadlineList(ms: number): DeadlineList {
+  let list = lists.get(ms);
+  if (list === undefined) {
+    list = new DeadlineList(ms);
+    lists.set(ms, list);
+  }
+  return list;
+}
