@@ -60,3 +60,17 @@ test('unhealthy endpoints are skipped; with none healthy the answer is 503 no-he
   assert.equal(res.status, 503);
   assert.equal(res.headers['x-weft-error'], 'no-healthy-upstream');
 });
+
+test('a STRICT_DNS name that does not resolve leaves the cluster empty (503) without stopping the proxy', async () => {
+  const broken = await startProxy(simple([{ match: { prefix: '/' }, route: { cluster: 'nowhere' } }], [
+    { name: 'nowhere', type: 'STRICT_DNS', load_assignment: { cluster_name: 'nowhere', endpoints: [{ lb_endpoints: [endpoint('no-such-host.invalid', 80)] }] } },
+  ]));
+  try {
+    const res = await request(broken.ports.main, '/');
+    assert.equal(res.status, 503);
+    assert.equal(res.headers['x-weft-error'], 'no-healthy-upstream');
+    assert.match(broken.stderr(), /cluster nowhere: DNS resolution failed/);
+  } finally {
+    await broken.stop();
+  }
+});

@@ -40,7 +40,11 @@ export class Cluster {
   /** Resolves DNS names once before serving, then keeps refreshing in the background. */
   async start(): Promise<void> {
     if (this.spec.discovery !== 'strict_dns') return;
-    await this.resolve();
+    // A name that does not resolve yet leaves the cluster empty (503 no-healthy-upstream) and
+    // is retried at the refresh rate, as Envoy does; it does not stop the proxy from starting.
+    await this.resolve().catch((err: unknown) => {
+      process.stderr.write(`weft proxy: cluster ${this.name}: DNS resolution failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.spec.dnsRefreshMs} ms\n`);
+    });
     const refresh = (): void => {
       this.dnsTimer = setTimeout(() => {
         this.resolve().catch(() => {}).finally(refresh);
