@@ -22,8 +22,11 @@ export interface HttpConnectionManager {
   /** HTTP/1.1 codec limits: `common_http_protocol_options.max_headers_count` (100), `max_request_headers_kb` (60). */
   readonly maxHeadersCount: number;
   readonly maxRequestHeadersBytes: number;
-  /** Cache of pre-bound metric handles, one per (route, cluster). */
-  readonly requestMetrics: Map<string, RequestMetrics>;
+  /**
+   * Cache of pre-bound metric handles by route name, then cluster name: two lookups with the
+   * config's own strings, whose hashes V8 keeps, instead of building and hashing a key per request.
+   */
+  readonly requestMetrics: Map<string, Map<string, RequestMetrics>>;
   /** Set while the listener drains: responses carry `Connection: close`, HTTP/2 gets GOAWAY. */
   draining: boolean;
 }

@@ -23,7 +23,7 @@ const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
 };
 
 /** Discards a request body the proxy will not forward (the response was local). */
-const DISCARD: RequestBodyHandler = { onRequestData() {}, onRequestEnd() {}, onDownstreamAbort() {}, onRequestError() {} };
+const DISCARD: RequestBodyHandler = { onRequestData() {}, onRequestEnd() {}, onDownstreamAbort() {}, onRequestError() {}, onResponseWritable() {} };
 
 export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpConnectionManager): void {
   const exchange = new Exchange(ds, head, hcm);
@@ -192,6 +192,11 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     this.finish();
   }
 
+  onResponseWritable(): void {
+    // After finish the upstream connection may already serve another exchange.
+    if (this.responseStarted && !this.finished) this.upstream?.resumeResponse();
+  }
+
   // ── response, from the upstream pool ──
 
   onWritable(): void {
@@ -211,7 +216,6 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     this.route!.mutateResponseHeaders(headers, this.clusterName);
     if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
     this.ds.sendHead(status, headers, endStream);
-    this.ds.onWritable = () => this.upstream?.resumeResponse();
   }
 
   onData(chunk: Buffer): void {
@@ -318,7 +322,6 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
-    this.ds.onWritable = null;
     if (!this.requestDone) {
       // The response ended before the request did: neither stream can be reused or completed.
       this.upstream?.abort();
@@ -328,11 +331,12 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     const now = performance.now();
     const seconds = (now - this.start) / 1000;
     const routeName = this.route?.name ?? '';
-    const key = `${routeName}\u0000${this.clusterName}`;
-    let metrics = this.hcm.requestMetrics.get(key);
+    let byCluster = this.hcm.requestMetrics.get(routeName);
+    if (byCluster === undefined) this.hcm.requestMetrics.set(routeName, (byCluster = new Map()));
+    let metrics = byCluster.get(this.clusterName);
     if (metrics === undefined) {
       metrics = this.hcm.metrics.requests('outbound', this.clusterName, routeName);
-      this.hcm.requestMetrics.set(key, metrics);
+      byCluster.set(this.clusterName, metrics);
     }
     metrics.record(this.status, seconds);
     const logs = this.hcm.accessLogs;

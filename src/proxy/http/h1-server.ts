@@ -74,7 +74,7 @@ export class H1ServerConnection {
 
   // Socket handlers, kept by reference so an upgrade can remove exactly these.
   private readonly onData = (chunk: Buffer): void => this.feed(chunk);
-  private readonly onDrain = (): void => this.current?.onWritable?.();
+  private readonly onDrain = (): void => this.current?.bodyHandler?.onResponseWritable();
   private readonly onSocketClose = (): void => this.onClose();
 
   private onHead(h: H1RequestHead): void {
@@ -265,7 +265,6 @@ class H1Stream implements DownstreamStream {
   readonly remoteAddress: string;
   readonly remotePort: number;
   bodyHandler: RequestBodyHandler | null = null;
-  onWritable: (() => void) | null = null;
   keepAlive: boolean;
   requestEnded = false;
   responseEnded = false;

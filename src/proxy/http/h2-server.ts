@@ -79,7 +79,6 @@ class H2Stream implements DownstreamStream {
   readonly protocol: HttpProtocol = 'HTTP/2';
   readonly remoteAddress: string;
   readonly remotePort: number;
-  onWritable: (() => void) | null = null;
   bodyHandler: RequestBodyHandler | null = null;
   private readonly stream: http2.ServerHttp2Stream;
   private requestTrailers: HeaderList | null = null;
@@ -95,7 +94,7 @@ class H2Stream implements DownstreamStream {
     stream.on('data', (chunk: Buffer) => this.bodyHandler?.onRequestData(chunk));
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.bodyHandler?.onRequestEnd(this.requestTrailers));
-    stream.on('drain', () => this.onWritable?.());
+    stream.on('drain', () => this.bodyHandler?.onResponseWritable());
     stream.on('wantTrailers', () => sendTrailers(stream, this.responseTrailers));
     stream.on('error', () => {});
     stream.on('close', () => {

@@ -25,3 +25,12 @@ test('forwarding stamps: request id generated once, xff appended, proto kept whe
   assert.equal(stampForwarding(kept, { remoteAddress: '::1', scheme: 'http', generateRequestId: true, skipXffAppend: true }), 'abc');
   assert.deepEqual(kept, ['x-request-id', 'abc', 'x-forwarded-proto', 'http']);
 });
+
+test('a field named by Connection is removed even when it comes first; plain keep-alive names nothing', () => {
+  const h = ['x-secret', 'a', 'accept', '*/*', 'connection', 'X-Secret', 'te', 'trailers, deflate'];
+  assert.equal(stripHopByHop(h, false).teTrailers, true);
+  assert.deepEqual(h, ['accept', '*/*']);
+  const kept = ['connection', 'keep-alive', 'keep-alive', 'timeout=5', 'content-length', '3', 'server', 'x'];
+  assert.equal(stripHopByHop(kept, true).teTrailers, false);
+  assert.deepEqual(kept, ['content-length', '3', 'server', 'x']);
+});

@@ -24,30 +24,50 @@ export interface StripResult {
  * Returns what the caller needs to know about what was removed.
  */
 export function stripHopByHop(headers: HeaderList, keepContentLength: boolean): StripResult {
+  // One compacting pass; fields named by Connection (rare: real clients send `keep-alive` or
+  // `close`) take a second pass, since they may come before the Connection field itself.
   let named: Set<string> | null = null;
   let teTrailers = false;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i];
-    if (name === 'connection') {
-      for (const token of headers[i + 1].split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade') (named ??= new Set()).add(t);
-      }
-    } else if (name === 'te') {
-      teTrailers ||= headers[i + 1].split(',').some((t) => t.trim().toLowerCase() === 'trailers');
-    }
-  }
   let w = 0;
   for (let r = 0; r < headers.length; r += 2) {
     const name = headers[r];
-    if (HOP_BY_HOP.has(name) || (named !== null && named.has(name))) continue;
+    const value = headers[r + 1];
+    if (HOP_BY_HOP.has(name)) {
+      if (name === 'connection') named = connectionNamed(value, named);
+      else if (name === 'te') teTrailers ||= value === 'trailers' || hasToken(value, 'trailers');
+      continue;
+    }
     if (!keepContentLength && name === 'content-length') continue;
     headers[w] = name;
-    headers[w + 1] = headers[r + 1];
+    headers[w + 1] = value;
     w += 2;
   }
   headers.length = w;
+  if (named !== null) {
+    w = 0;
+    for (let r = 0; r < headers.length; r += 2) {
+      if (named.has(headers[r])) continue;
+      headers[w] = headers[r];
+      headers[w + 1] = headers[r + 1];
+      w += 2;
+    }
+    headers.length = w;
+  }
   return { teTrailers };
+}
+
+/** Adds the field names a Connection value lists (beyond the connection options themselves) to `named`. */
+function connectionNamed(value: string, named: Set<string> | null): Set<string> | null {
+  if (value === 'keep-alive' || value === 'close') return named;
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade') (named ??= new Set()).add(t);
+  }
+  return named;
+}
+
+function hasToken(value: string, token: string): boolean {
+  return value.split(',').some((t) => t.trim().toLowerCase() === token);
 }
 
 export interface ForwardingOptions {

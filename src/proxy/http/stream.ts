@@ -33,13 +33,11 @@ export interface DownstreamStream {
   sendInterim(status: number, headers: HeaderList): void;
   /** `endStream` means no body follows. */
   sendHead(status: number, headers: HeaderList, endStream: boolean): void;
-  /** Returns false when the peer is not keeping up; `onDrain` of the body sink fires later. */
+  /** Returns false when the peer is not keeping up; `onResponseWritable` of the body handler fires later. */
   sendData(chunk: Buffer): boolean;
   sendEnd(trailers: HeaderList | null): void;
   /** Abandons the response: HTTP/1 closes the connection, HTTP/2 resets the stream. */
   reset(): void;
-  /** Called by the codec when the response can take more data after sendData returned false. */
-  onWritable: (() => void) | null;
   /** HTTP/1.1 only: hands over the raw socket (and bytes read past the head) for a tunnel. */
   takeOverSocket?(): { socket: import('node:net').Socket; head: Buffer };
 }
@@ -51,6 +49,11 @@ export interface RequestBodyHandler {
   onDownstreamAbort(): void;
   /** The request body broke its framing (e.g. a bad chunk): answer `status` if still possible, then close. */
   onRequestError(status: number, code: string, message: string): void;
+  /**
+   * The response can take more data after sendData returned false. It lives on this handler
+   * (the exchange) rather than as a callback the router sets per response: no closure per request.
+   */
+  onResponseWritable(): void;
 }
 
 /** Why an upstream attempt failed; drives the local reply, the response flag and retries. */

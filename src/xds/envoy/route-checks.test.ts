@@ -114,3 +114,17 @@ test(`a table of more than ${MAX_ROUTES_PER_ROUTE_CONFIGURATION} routes is refus
   assert.equal(issues.length, 1);
   assert.match(issues[0].message, /exceed Weft's limit/);
 });
+
+test('header values must be valid HTTP field values (Latin-1 obs-text allowed; controls and wider characters refused)', () => {
+  const issues = check({
+    request_headers_to_add: [
+      { header: { key: 'x-ok', value: 'caf\u00e9\tand more' } },
+      { header: { key: 'x-ctl', value: 'a\u0007b' } },
+      { header: { key: 'x-wide', value: '\u010a' } },
+      { header: { key: 'x-lf', value: 'a\nb' } },
+    ],
+  });
+  assert.deepEqual(issues.map((i) => i.path), [
+    'request_headers_to_add[1].header.value', 'request_headers_to_add[2].header.value', 'request_headers_to_add[3].header.value',
+  ]);
+});

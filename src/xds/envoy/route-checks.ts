@@ -19,7 +19,10 @@ export interface RouteCheckOptions {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/;
-const BAD_VALUE_CHAR = /[\x00\r\n]/;
+// RFC 9110 field-value: visible ASCII, SP, HTAB and obs-text (0x80–0xFF). Anything else (NUL,
+// CR, LF, other controls, DEL, or characters beyond Latin-1, which the HTTP/1.1 serializer would
+// refuse on every request) is refused here, once, at load.
+const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
 export function checkRegex(pattern: string, path: FieldPath, issues: Issues): void {
   const r = compileRe2(pattern);
@@ -54,7 +57,7 @@ export function checkHeaderMutations(
       const at = [...path, field, i];
       checkHeaderName(o.header.key, [...at, 'header', 'key'], issues, 'modified');
       const value = o.header.value ?? '';
-      if (BAD_VALUE_CHAR.test(value)) issues.invalid([...at, 'header', 'value'], 'header values must not contain NUL, CR or LF');
+      if (BAD_VALUE_CHAR.test(value)) issues.invalid([...at, 'header', 'value'], 'header values may hold only visible ASCII, space, tab and Latin-1 characters (no NUL, CR, LF or other controls)');
       else if (hasFormatter(value)) {
         issues.unsupported(
           [...at, 'header', 'value'],
@@ -171,7 +174,7 @@ export function checkRouteConfiguration(rc: RouteConfiguration, path: FieldPath,
       if (r.route) checkRouteAction(r.route, [...rpath, 'route'], issues, opts, validate);
       if (r.redirect?.regex_rewrite) checkRewrite(r.redirect.regex_rewrite, [...rpath, 'redirect', 'regex_rewrite'], issues);
       if (r.redirect?.host_redirect !== undefined && BAD_VALUE_CHAR.test(r.redirect.host_redirect)) {
-        issues.invalid([...rpath, 'redirect', 'host_redirect'], 'must not contain NUL, CR or LF');
+        issues.invalid([...rpath, 'redirect', 'host_redirect'], 'may hold only visible ASCII, space, tab and Latin-1 characters');
       }
       const size = bodyBytes(r.direct_response?.body);
       if (size > maxBody) {
