@@ -124,7 +124,6 @@ function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster
     },
     clusters,
     idleTimeoutMs: ms(t.idle_timeout, 3_600_000),
-    accessLogs: [], // Weft does not support access_log on tcp_proxy yet (the loader refuses it)
     metrics(cluster: string): TcpMetrics {
       let handle = handles.get(cluster);
       if (handle === undefined) {

@@ -1,6 +1,6 @@
 // One request/response exchange: route it, forward it to an endpoint, stream the response
 // back, and account for it. It is the router filter of Envoy's HCM, in one object per request.
-import { removeHeader, type HeaderList } from './headers.ts';
+import { getHeader, removeHeader, type HeaderList } from './headers.ts';
 import { stripHopByHop, stampForwarding } from './hygiene.ts';
 import { LOCAL_REPLIES, type LocalReply } from './local-reply.ts';
 import type {
@@ -359,8 +359,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       upstream_cluster: this.clusterName,
       route_name: routeName,
       downstream_remote_address: this.ds.remoteAddress,
-      x_forwarded_for: headerValue(head.headers, 'x-forwarded-for'),
-      user_agent: headerValue(head.headers, 'user-agent'),
+      x_forwarded_for: getHeader(head.headers, 'x-forwarded-for') ?? '',
+      user_agent: getHeader(head.headers, 'user-agent') ?? '',
       request_id: this.requestId,
       attempts: this.upstreamStart > 0 ? 1 : 0,
     };
@@ -369,11 +369,6 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function headerValue(headers: HeaderList, name: string): string {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return '';
-}
 
 /** Mirrored (shadow) traffic is fire-and-forget: its response is read and dropped. */
 const SHADOW_HANDLER: UpstreamResponseHandler = {

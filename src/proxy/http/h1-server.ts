@@ -25,8 +25,8 @@ export class H1ServerConnection {
   private readonly parser: H1Parser<H1RequestHead>;
   private current: H1Stream | null = null;
   private pendingError: H1ParseError | null = null;
-  private readonly remoteAddress: string;
-  private readonly remotePort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   private timer: NodeJS.Timeout;
   private readonly headersTimeoutMs: number;
   private readonly idleTimeoutMs: number;
@@ -253,10 +253,6 @@ export class H1ServerConnection {
     this.current = null;
     if (stream !== null && !stream.responseEnded) stream.bodyHandler?.onDownstreamAbort();
   }
-
-  get remote(): { address: string; port: number } {
-    return { address: this.remoteAddress, port: this.remotePort };
-  }
 }
 
 /** One request/response on an HTTP/1.1 connection, as the router sees it. */
@@ -279,9 +275,8 @@ class H1Stream implements DownstreamStream {
     this.protocol = protocol;
     this.keepAlive = keepAlive;
     this.headRequest = headRequest;
-    const remote = conn.remote;
-    this.remoteAddress = remote.address;
-    this.remotePort = remote.port;
+    this.remoteAddress = conn.remoteAddress;
+    this.remotePort = conn.remotePort;
   }
 
   pauseBody(): void {

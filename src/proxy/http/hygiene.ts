@@ -15,8 +15,12 @@ const HOP_BY_HOP = new Set([
 
 export interface StripResult {
   /** `te: trailers` was present: the client understands trailers (gRPC needs it forwarded). */
-  teTrailers: boolean;
+  readonly teTrailers: boolean;
 }
+
+// Shared results: stripping runs twice per request and must not allocate.
+const TE_TRAILERS: StripResult = Object.freeze({ teTrailers: true });
+const NO_TE_TRAILERS: StripResult = Object.freeze({ teTrailers: false });
 
 /**
  * Removes hop-by-hop fields in place, including any named by `Connection`, and the
@@ -53,7 +57,7 @@ export function stripHopByHop(headers: HeaderList, keepContentLength: boolean): 
     }
     headers.length = w;
   }
-  return { teTrailers };
+  return teTrailers ? TE_TRAILERS : NO_TE_TRAILERS;
 }
 
 /** Adds the field names a Connection value lists (beyond the connection options themselves) to `named`. */

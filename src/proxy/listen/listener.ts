@@ -84,7 +84,7 @@ export class Listener {
     if (chain.kind === 'tcp') {
       this.tcp.add(socket);
       socket.once('close', () => this.tcp.delete(socket));
-      proxyTcp(socket, chain.tcp, Buffer.alloc(0));
+      proxyTcp(socket, chain.tcp);
       return;
     }
     if (chain.codec === 'http1') return this.serveH1(socket, chain.hcm, undefined);

@@ -2,7 +2,6 @@
 // the chosen cluster, byte for byte.
 import net from 'node:net';
 import type { Cluster } from '../cluster/cluster.ts';
-import type { AccessLog } from '../observe/access-log.ts';
 import type { TcpMetrics } from '../observe/metrics.ts';
 import { tunnel } from './tunnel.ts';
 
@@ -13,28 +12,15 @@ export interface TcpProxyConfig {
   readonly clusters: ReadonlyMap<string, Cluster>;
   /** Both directions idle this long → close (Envoy default 1 h; 0 disables). */
   readonly idleTimeoutMs: number;
-  readonly accessLogs: readonly AccessLog[];
   metrics(cluster: string): TcpMetrics;
 }
 
-export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig, initial: Buffer): void {
-  const start = Date.now();
+// No access log here yet: the loader refuses tcp_proxy's access_log (issue: TCP access logs).
+export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig): void {
   const clusterName = config.pickCluster(Math.random());
   const cluster = config.clusters.get(clusterName);
   const endpoint = cluster?.pick() ?? null;
-  const log = (flag: string, sent: number, received: number, upstreamHost: string): void => {
-    for (const accessLog of config.accessLogs) {
-      accessLog.write({
-        start_time: start, method: '', path: '', authority: '', protocol: 'TCP', response_code: 0,
-        response_flags: flag, weft_error: '', bytes_received: received, bytes_sent: sent,
-        duration_ms: Date.now() - start, upstream_service_time_ms: -1, upstream_host: upstreamHost,
-        upstream_cluster: clusterName, route_name: '', downstream_remote_address: downstream.remoteAddress ?? '',
-        x_forwarded_for: '', user_agent: '', request_id: '', attempts: endpoint ? 1 : 0,
-      });
-    }
-  };
   if (endpoint === null) {
-    log(cluster ? 'UH' : 'NC', 0, 0, '');
     downstream.destroy();
     return;
   }
@@ -54,7 +40,6 @@ export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig, initial
     endpoint.activeRequests--;
     endpoint.failedRequests++;
     metrics.closed();
-    log('UF', 0, initial.length, endpoint.address);
     downstream.destroy();
   };
   upstream.once('close', failed);
@@ -68,12 +53,13 @@ export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig, initial
       upstream.on('timeout', idle);
       downstream.on('timeout', idle);
     }
-    tunnel(downstream, upstream, initial, Buffer.alloc(0), (sent, received) => {
+    tunnel(downstream, upstream, EMPTY, EMPTY, (sent, received) => {
       endpoint.activeRequests--;
       metrics.sent(sent);
       metrics.received(received);
       metrics.closed();
-      log('-', sent, received, endpoint.address);
     });
   });
 }
+
+const EMPTY = Buffer.alloc(0);
