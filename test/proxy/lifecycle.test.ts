@@ -75,3 +75,17 @@ test('E1: SIGTERM drains — in-flight HTTP/1.1 and HTTP/2 requests complete, HT
   agent.destroy();
   await echo.close();
 });
+
+test('POST /drain_listeners?graceful stops accepting while the admin API keeps answering', async () => {
+  const echo = await startEchoServer('echo');
+  const proxy = await startProxy(simple([{ match: { prefix: '/' }, route: { cluster: 'echo' } }], [staticCluster('echo', [echo.port])]));
+  try {
+    assert.equal((await request(proxy.ports.main, '/before')).status, 200);
+    assert.equal((await proxy.admin('/drain_listeners?graceful', { method: 'POST' })).status, 200);
+    await assert.rejects(request(proxy.ports.main, '/after'), /ECONNREFUSED/);
+    assert.equal((await proxy.admin('/ready')).status, 200, 'the process itself is not draining');
+  } finally {
+    await proxy.stop();
+    await echo.close();
+  }
+});
