@@ -6,6 +6,10 @@ export type WeftErrorCode =
   | 'WEFT_CONFIG_UNSUPPORTED'  // a valid Envoy field Weft does not implement
   | 'WEFT_IO'                  // a file or socket could not be used
   | 'WEFT_USAGE'               // wrong command-line usage
+  | 'WEFT_CERT_INVALID'        // a certificate or chain refused (reason code in the message)
+  | 'WEFT_CSR_INVALID'         // a certificate signing request malformed or not signable
+  | 'WEFT_IDENTITY_DENIED'     // a CSR asks for an identity its caller is not authorised for
+  | 'WEFT_TOKEN_INVALID'       // a workload token forged, expired, revoked or replayed
   | 'WEFT_INTERNAL';           // a bug: please report it
 
 export class WeftError extends Error {
