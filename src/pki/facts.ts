@@ -65,7 +65,7 @@ export function certFacts(cert: X509Certificate): CertFacts {
     isCa: bc?.ca === true,
     pathLength: bc?.pathLength,
     keyUsage: ku?.usages,
-    extKeyUsage: eku?.usages.map(String),
+    extKeyUsage: eku ? Array.from(eku.usages, String) : undefined,
     uriSans: names.filter((n) => n.type === 'url').map((n) => n.value),
     otherSans: names.filter((n) => n.type !== 'url').length,
     hasSanExtension: san !== null,

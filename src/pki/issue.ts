@@ -83,7 +83,7 @@ export async function issueSvid(ca: CertificateAuthority, csrPem: string, author
   // A leaf never outlives its issuer (the chain would fail at the issuer's expiry anyway).
   const notAfter = new Date(Math.min(now.getTime() + ttlMs, issuer.validToDate.getTime()));
   if (notAfter.getTime() - now.getTime() < MIN_LEAF_TTL_MS) {
-    throw new WeftError('WEFT_INTERNAL', `the CA issuer "${issuer.subject}" expires at ${issuer.validToDate.toISOString()}: renew or replace it`);
+    throw new WeftError('WEFT_CONFIG_INVALID', `the CA issuer "${issuer.subject}" expires at ${issuer.validToDate.toISOString()}: renew or replace it`, { path: 'CA' });
   }
   const issuerKeyId = certFacts(issuer).subjectKeyId;
   const leaf = await x509.X509CertificateGenerator.create({
