@@ -21,7 +21,8 @@ export type PeerRefusalReason =
   | 'leaf-can-sign'
   | 'no-digital-signature'
   | 'wrong-purpose'
-  | 'unexpected-identity';
+  | 'unexpected-identity'
+  | 'chain-unverified';
 
 export type PeerVerification =
   | { readonly ok: true; readonly identity: WorkloadIdentity }
@@ -35,8 +36,12 @@ export interface VerifyOptions {
   readonly now?: Date;
 }
 
-/** Checks a leaf against the X.509-SVID profile and returns its identity (chain not yet checked). */
-function leafProfile(leaf: X509Certificate, bundle: TrustBundle, options: VerifyOptions, now: Date): PeerVerification {
+/**
+ * Checks a leaf against the X.509-SVID profile and the bundle's trust domain, and returns its
+ * identity — without the chain: for when OpenSSL has verified the chain already (see tls-identity.ts).
+ */
+export function verifyLeaf(leaf: X509Certificate, bundle: TrustBundle, options: VerifyOptions): PeerVerification {
+  const now = options.now ?? new Date();
   let facts;
   try {
     facts = certFacts(leaf);
@@ -84,7 +89,7 @@ export function verifyPeer(chain: readonly (X509Certificate | Buffer | string)[]
   }
   const now = options.now ?? new Date();
   const [leaf, ...presented] = certs;
-  const profile = leafProfile(leaf, bundle, options, now);
+  const profile = verifyLeaf(leaf, bundle, { ...options, now });
   if (!profile.ok) return profile;
   const path = verifyChain(leaf, presented, bundle.roots, now);
   return path.ok ? profile : path;
