@@ -4,6 +4,7 @@ export {
   type SpiffeId, type TrustDomain, type WorkloadIdentity,
 } from './spiffe.ts';
 export { PrivateKey } from './keys.ts';
+export { writeFileAtomic } from './atomic-write.ts';
 export { bundlePem, mergeBundles, parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
 export { CA_DIR_FILES, CertificateAuthority, createIssuer, createRoot, generateCa, loadCaFiles, openCaDirectory, type CaFiles, type CaLifetimes, type GeneratedCa } from './ca.ts';
 export { createCsr, type WorkloadCsr } from './csr.ts';

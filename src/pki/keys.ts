@@ -1,5 +1,5 @@
 // ECDSA P-256 private keys held so that logging, toString, JSON or util.inspect can never reveal them.
-import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, sign, type KeyObject } from 'node:crypto';
 import { inspect, promisify } from 'node:util';
 import { WeftError } from '../core/index.ts';
 
@@ -41,7 +41,17 @@ export class PrivateKey {
 
   /** The public half, as SPKI DER (what a certificate or CSR carries). */
   publicKeySpki(): Buffer<ArrayBuffer> {
-    return spkiOf(createPublicKey(this.#key));
+    return spkiOf(this.publicKey());
+  }
+
+  /** An ES256 (JWS) signature of `data`: ECDSA P-256 over SHA-256, r‖s as 64 bytes. */
+  signEs256(data: Buffer | string): Buffer {
+    return sign('sha256', Buffer.from(data), { key: this.#key, dsaEncoding: 'ieee-p1363' });
+  }
+
+  /** The public half, for verifying what this key signed. */
+  publicKey(): KeyObject {
+    return createPublicKey(this.#key);
   }
 
   /** A non-extractable WebCrypto signing key for @peculiar/x509, created once. */
