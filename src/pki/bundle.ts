@@ -17,7 +17,7 @@ export function rootProblem(cert: X509Certificate, now: Date): string | undefine
   const facts = certFacts(cert);
   if (!canSignCertificates(facts)) return 'it is not a CA certificate (basicConstraints cA=true and keyCertSign are required)';
   if (cert.issuer !== cert.subject || !cert.verify(cert.publicKey)) return 'it is not self-signed (a trust anchor is a root certificate)';
-  return certificateProblem(cert, facts, now, 'it')?.message.replace(/^it /, '');
+  return certificateProblem(cert, facts, now, 'it')?.message;
 }
 
 /** Builds a bundle from root certificates: refuses an empty list and any certificate that is not a valid root; drops duplicates. */

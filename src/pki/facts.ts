@@ -53,7 +53,25 @@ export function keyWeakness(cert: X509Certificate): string | undefined {
   return `${key.asymmetricKeyType ?? 'unknown'} key (ECDSA P-256 expected)`;
 }
 
+// Parsing extensions costs ~1 ms; peers present the same few intermediates and leaves on every
+// connection, so facts are kept by certificate fingerprint (SHA-256 of the DER), least recent out.
+const CACHE_SIZE = 1024;
+const cache = new Map<string, CertFacts>();
+
 export function certFacts(cert: X509Certificate): CertFacts {
+  const fingerprint = cert.fingerprint256;
+  let facts = cache.get(fingerprint);
+  if (facts) {
+    cache.delete(fingerprint);
+  } else {
+    facts = parseFacts(cert);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(fingerprint, facts);
+  return facts;
+}
+
+function parseFacts(cert: X509Certificate): CertFacts {
   const parsed = new x509.X509Certificate(cert.raw);
   const bc = parsed.getExtension(x509.BasicConstraintsExtension);
   const ku = parsed.getExtension(x509.KeyUsagesExtension);
