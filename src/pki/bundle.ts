@@ -14,7 +14,12 @@ export interface TrustBundle {
 
 /** Why `cert` cannot be a trust anchor at `now`, or undefined. */
 export function rootProblem(cert: X509Certificate, now: Date): string | undefined {
-  const facts = certFacts(cert);
+  let facts;
+  try {
+    facts = certFacts(cert);
+  } catch {
+    return 'its extensions cannot be decoded';
+  }
   if (!canSignCertificates(facts)) return 'it is not a CA certificate (basicConstraints cA=true and keyCertSign are required)';
   if (cert.issuer !== cert.subject || !cert.verify(cert.publicKey)) return 'it is not self-signed (a trust anchor is a root certificate)';
   return certificateProblem(cert, facts, now, 'it')?.message;

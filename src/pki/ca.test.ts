@@ -114,12 +114,14 @@ test('bring your own CA: every unfit set of files is refused with the file and t
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const leaf = await forge({ signer: issuer, uris: ['spiffe://cluster.local/ns/a/sa/b'] });
   const noSign = await forge({ signer: root, ca: true, keyUsage: x509.KeyUsageFlags.digitalSignature });
+  const odd = await forge({ signer: root, ca: true, keyUsage: null, extra: [new x509.Extension('2.5.29.15', true, new Uint8Array([0x05, 0x00]))] });
   const expired = await forge({ signer: root, ca: true, notBefore: new Date(Date.now() - 2 * DAY), notAfter: new Date(Date.now() - DAY) });
   const p = await writeFiles(dir, {
     'issuer.pem': issuer.cert.toString(), 'issuer-key.pem': issuer.key.exportPkcs8Pem(), 'roots.pem': root.cert.toString(),
     'other-key.pem': other.issuer.key.exportPkcs8Pem(), 'other-roots.pem': other.root.cert.toString(),
     'rsa-key.pem': rsa, 'leaf.pem': leaf.cert.toString(), 'leaf-key.pem': leaf.key.exportPkcs8Pem(),
     'nosign.pem': noSign.cert.toString(), 'nosign-key.pem': noSign.key.exportPkcs8Pem(),
+    'odd.pem': odd.cert.toString(), 'odd-key.pem': odd.key.exportPkcs8Pem(),
     'expired.pem': expired.cert.toString(), 'expired-key.pem': expired.key.exportPkcs8Pem(),
     'garbage.pem': 'hello', 'key-as-roots.pem': issuer.key.exportPkcs8Pem(), 'leaf-as-root.pem': leaf.cert.toString(),
   });
@@ -129,6 +131,7 @@ test('bring your own CA: every unfit set of files is refused with the file and t
     ['issuer chains to a foreign root', { certFile: p['issuer.pem'], keyFile: p['issuer-key.pem'], rootsFile: p['other-roots.pem'] }, /does not chain to the trust anchors.*\[incomplete-chain\]/],
     ['a leaf as CA', { certFile: p['leaf.pem'], keyFile: p['leaf-key.pem'], rootsFile: p['roots.pem'] }, /leaf\.pem: the CA certificate is not a CA/],
     ['a CA without keyCertSign', { certFile: p['nosign.pem'], keyFile: p['nosign-key.pem'], rootsFile: p['roots.pem'] }, /nosign\.pem: the CA certificate is not a CA/],
+    ['undecodable extensions', { certFile: p['odd.pem'], keyFile: p['odd-key.pem'], rootsFile: p['roots.pem'] }, /odd\.pem: the CA certificate has extensions that cannot be decoded/],
     ['an expired CA', { certFile: p['expired.pem'], keyFile: p['expired-key.pem'], rootsFile: p['roots.pem'] }, /expired\.pem: the CA certificate expired at/],
     ['no roots file and no root in the chain', { certFile: p['issuer.pem'], keyFile: p['issuer-key.pem'] }, /no root \(self-signed\) certificate.*--ca-roots/],
     ['garbage certificate file', { certFile: p['garbage.pem'], keyFile: p['issuer-key.pem'], rootsFile: p['roots.pem'] }, /garbage\.pem: no PEM certificate found/],

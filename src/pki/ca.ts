@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { WeftError } from '../core/index.ts';
+import { isWeftError, WeftError } from '../core/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
 import { certificateProblem, verifyChain } from './chain.ts';
@@ -70,16 +70,24 @@ export class CertificateAuthority {
     const fail = (message: string): never => {
       throw new WeftError('WEFT_CONFIG_INVALID', message, { path: source });
     };
-    const facts = certFacts(issuer);
+    // certFacts throws on undecodable extensions; say which file instead.
+    const decoded = <T>(what: string, f: () => T): T => {
+      try {
+        return f();
+      } catch (err) {
+        if (isWeftError(err) && err.code === 'WEFT_CERT_INVALID') return fail(`${what} has extensions that cannot be decoded`);
+        throw err;
+      }
+    };
+    const facts = decoded('the CA certificate', () => certFacts(issuer));
     if (!canSignCertificates(facts)) fail('the CA certificate is not a CA (basicConstraints cA=true and keyUsage keyCertSign are required)');
-    if (facts.pathLength !== undefined && facts.pathLength < 0) fail('the CA certificate has a negative path length');
     const problem = certificateProblem(issuer, facts, now, 'the CA certificate');
     if (problem) fail(`${problem.message}; supply a valid issuer certificate`);
     if (!key.publicKeySpki().equals(issuer.publicKey.export({ type: 'spki', format: 'der' }))) {
       fail('the CA key does not belong to the CA certificate (their public keys differ)');
     }
     if (!bundle.roots.some((r) => r.raw.equals(issuer.raw))) {
-      const chain = verifyChain(issuer, intermediates, bundle.roots, now);
+      const chain = decoded('an intermediate certificate', () => verifyChain(issuer, intermediates, bundle.roots, now));
       if (!chain.ok) fail(`the CA certificate does not chain to the trust anchors: ${chain.message} [${chain.reason}]`);
     }
     return new CertificateAuthority(bundle.trustDomain, issuer, intermediates, bundle, key);

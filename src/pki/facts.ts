@@ -1,5 +1,6 @@
 // The facts of a certificate that Weft's checks read: CA flag, key usages, EKUs, SANs, key strength, signature hash, critical extensions.
 import type { X509Certificate } from 'node:crypto';
+import { WeftError } from '../core/index.ts';
 import { x509 } from './x509.ts';
 
 export const OID = {
@@ -58,13 +59,18 @@ export function keyWeakness(cert: X509Certificate): string | undefined {
 const CACHE_SIZE = 1024;
 const cache = new Map<string, CertFacts>();
 
+/** The facts of `cert`; throws WEFT_CERT_INVALID when its extensions cannot be decoded. */
 export function certFacts(cert: X509Certificate): CertFacts {
   const fingerprint = cert.fingerprint256;
   let facts = cache.get(fingerprint);
   if (facts) {
     cache.delete(fingerprint);
   } else {
-    facts = parseFacts(cert);
+    try {
+      facts = parseFacts(cert);
+    } catch (err) {
+      throw new WeftError('WEFT_CERT_INVALID', `the certificate with serial ${cert.serialNumber} has extensions that cannot be decoded`, { cause: err });
+    }
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   }
   cache.set(fingerprint, facts);

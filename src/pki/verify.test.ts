@@ -74,6 +74,11 @@ const corpus: readonly BadCase[] = [
     const sub = await forge({ signer: issuer, ca: true });
     return [...(await leaf({}, sub)), issuer.cert];
   } },
+  { name: 'undecodable keyUsage extension', reason: 'malformed', chain: () => leaf({ keyUsage: null, extra: [new x509.Extension('2.5.29.15', true, new Uint8Array([0x05, 0x00]))] }) },
+  { name: 'intermediate with an undecodable extension', reason: 'malformed', chain: async () => {
+    const odd = await forge({ signer: issuer, ca: true, keyUsage: null, extra: [new x509.Extension('2.5.29.15', true, new Uint8Array([0x05, 0x00]))] });
+    return leaf({}, odd);
+  } },
   { name: 'not DER at all', reason: 'malformed', chain: async () => [Buffer.from('not a certificate')] },
   { name: 'no certificate', reason: 'no-certificate', chain: async () => [] },
 ];

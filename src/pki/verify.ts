@@ -1,6 +1,6 @@
 // Verifies a peer's X.509-SVID chain against a trust bundle and yields its SPIFFE ID, or a refusal with a stable reason code (RELIABILITY.md B1).
 import { X509Certificate } from 'node:crypto';
-import { WeftError } from '../core/index.ts';
+import { isWeftError, WeftError } from '../core/index.ts';
 import type { TrustBundle } from './bundle.ts';
 import { certificateProblem, refuse, verifyChain, type ChainReason, type Refusal } from './chain.ts';
 import { certFacts, KeyUsage, OID } from './facts.ts';
@@ -45,8 +45,8 @@ export function verifyLeaf(leaf: X509Certificate, bundle: TrustBundle, options: 
   let facts;
   try {
     facts = certFacts(leaf);
-  } catch {
-    return refuse('malformed', 'the certificate extensions cannot be parsed');
+  } catch (err) {
+    return refuse('malformed', (err as Error).message);
   }
   if (facts.isCa) return refuse('leaf-is-ca', 'the peer certificate is a CA certificate (basicConstraints cA=true); an SVID must not be one');
   if (facts.keyUsage !== undefined) {
@@ -91,8 +91,13 @@ export function verifyPeer(chain: readonly (X509Certificate | Buffer | string)[]
   const [leaf, ...presented] = certs;
   const profile = verifyLeaf(leaf, bundle, { ...options, now });
   if (!profile.ok) return profile;
-  const path = verifyChain(leaf, presented, bundle.roots, now);
-  return path.ok ? profile : path;
+  try {
+    const path = verifyChain(leaf, presented, bundle.roots, now);
+    return path.ok ? profile : path;
+  } catch (err) {
+    if (isWeftError(err) && err.code === 'WEFT_CERT_INVALID') return refuse('malformed', `a CA of the chain is malformed: ${err.message}`);
+    throw err;
+  }
 }
 
 /** `verifyPeer` that throws WEFT_CERT_INVALID with the reason in brackets, for callers that cannot carry a result. */
