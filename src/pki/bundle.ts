@@ -21,6 +21,7 @@ export function rootProblem(cert: X509Certificate, now: Date): string | undefine
     return 'its extensions cannot be decoded';
   }
   if (!canSignCertificates(facts)) return 'it is not a CA certificate (basicConstraints cA=true and keyCertSign are required)';
+  if (!cert.subject) return 'its subject is empty (RFC 5280 requires a CA to have a name)';
   if (cert.issuer !== cert.subject || !cert.verify(cert.publicKey)) return 'it is not self-signed (a trust anchor is a root certificate)';
   return certificateProblem(cert, facts, now, 'it')?.message;
 }
@@ -31,7 +32,7 @@ export function trustBundle(trustDomain: TrustDomain, roots: readonly X509Certif
   const unique: X509Certificate[] = [];
   roots.forEach((root, i) => {
     const problem = rootProblem(root, now);
-    if (problem) throw new WeftError('WEFT_CONFIG_INVALID', `certificate ${i + 1} ("${root.subject}") cannot be a trust anchor: ${problem}`, { path: source });
+    if (problem) throw new WeftError('WEFT_CONFIG_INVALID', `certificate ${i + 1} (serial ${root.serialNumber}) cannot be a trust anchor: ${problem}`, { path: source });
     if (!unique.some((u) => u.raw.equals(root.raw))) unique.push(root);
   });
   return { trustDomain, roots: unique };

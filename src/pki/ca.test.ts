@@ -175,6 +175,10 @@ test('trust bundles: several roots, merge for rotation, parse refuses non-roots'
   assert.deepEqual(reparsed.roots.map((r) => r.fingerprint256), merged.roots.map((r) => r.fingerprint256));
   assert.throws(() => parseTrustBundle(TD, ''), /at least one root/);
   assert.throws(() => parseTrustBundle(TD, a.ca.issuer.toString()), /not self-signed/);
+  const emptyName = (await forge({ ca: true, subject: '' })).cert.toString();
+  assert.throws(() => parseTrustBundle(TD, emptyName), /subject is empty/);
+  const expiredRoot = await forge({ ca: true, notBefore: new Date(Date.now() - 2 * DAY), notAfter: new Date(Date.now() - DAY) });
+  assert.throws(() => parseTrustBundle(TD, expiredRoot.cert.toString(), new Date(), 'bundle.pem'), /bundle\.pem: certificate 1 \(serial [0-9A-F]+\) cannot be a trust anchor: it expired at/);
   assert.throws(() => mergeBundles(a.ca.bundle, { ...b.ca.bundle, trustDomain: parseTrustDomain('other.org') }), /trust domains/);
   assert.ok(CertificateAuthority.fromParts(a.issuer.cert, [], a.issuer.key, merged), 'an issuer loads under an overlapping bundle');
 });

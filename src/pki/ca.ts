@@ -81,6 +81,7 @@ export class CertificateAuthority {
     };
     const facts = decoded('the CA certificate', () => certFacts(issuer));
     if (!canSignCertificates(facts)) fail('the CA certificate is not a CA (basicConstraints cA=true and keyUsage keyCertSign are required)');
+    if (!issuer.subject) fail('the CA certificate has an empty subject (RFC 5280 requires a CA to have a name)');
     const problem = certificateProblem(issuer, facts, now, 'the CA certificate');
     if (problem) fail(`${problem.message}; supply a valid issuer certificate`);
     if (!key.publicKeySpki().equals(issuer.publicKey.export({ type: 'spki', format: 'der' }))) {

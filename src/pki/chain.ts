@@ -45,8 +45,13 @@ export function certificateProblem(cert: X509Certificate, facts: CertFacts, now:
   return undefined;
 }
 
+/** A distinguished name for messages; node reports an empty one as undefined despite its type. */
+function dn(name: string | undefined): string {
+  return name ? `"${name.replaceAll('\n', ', ')}"` : 'an empty name';
+}
+
 function describe(cert: X509Certificate): string {
-  return cert.subject ? `"${cert.subject.replaceAll('\n', ', ')}"` : `serial ${cert.serialNumber}`;
+  return cert.subject ? dn(cert.subject) : `serial ${cert.serialNumber}`;
 }
 
 function sameCert(a: X509Certificate, b: X509Certificate): boolean {
@@ -70,8 +75,8 @@ export function verifyChain(start: X509Certificate, presented: readonly X509Cert
     if (!issuer) {
       if (anchors.length + intermediates.length > 0) return refuse('bad-signature', `the signature of ${describe(current)} does not verify with the key of its issuer ${describe(anchors[0] ?? intermediates[0])}`);
       if (current.issuer === current.subject && current.verify(current.publicKey)) return refuse('untrusted-root', `the chain ends at the root ${describe(current)}, which is not in the trust bundle`);
-      if (current === start) return refuse('incomplete-chain', `the issuer "${current.issuer.replaceAll('\n', ', ')}" of ${describe(current)} is neither presented nor in the trust bundle (an intermediate is missing, or the CA is foreign)`);
-      return refuse('untrusted-root', `the chain ends at ${describe(current)}, whose issuer "${current.issuer.replaceAll('\n', ', ')}" is not in the trust bundle`);
+      if (current === start) return refuse('incomplete-chain', `the issuer ${dn(current.issuer)} of ${describe(current)} is neither presented nor in the trust bundle (an intermediate is missing, or the CA is foreign)`);
+      return refuse('untrusted-root', `the chain ends at ${describe(current)}, whose issuer ${dn(current.issuer)} is not in the trust bundle`);
     }
     const facts = certFacts(issuer);
     const isRoot = anchors.includes(issuer);
