@@ -38,20 +38,28 @@ export function trustBundle(trustDomain: TrustDomain, roots: readonly X509Certif
   return { trustDomain, roots: unique };
 }
 
-/** Parses a PEM bundle (one or more CERTIFICATE blocks and nothing else). `source` names the file. */
-export function parseTrustBundle(trustDomain: TrustDomain, pem: string, now: Date = new Date(), source = 'trust bundle'): TrustBundle {
+/**
+ * The certificates of a PEM text, refusing any other PEM block and a text without certificates.
+ * `source` names the file for the error.
+ */
+export function parsePemCertificates(pem: string, source: string): X509Certificate[] {
   const blocks = pemBlocks(pem);
   const other = blocks.find((b) => b.label !== 'CERTIFICATE');
   // Never quote the block: it may be a private key pasted into the wrong file.
-  if (other) throw new WeftError('WEFT_CONFIG_INVALID', `a trust bundle holds CERTIFICATE blocks only, found a "${other.label}" block`, { path: source });
-  const roots = blocks.map((b, i) => {
+  if (other) throw new WeftError('WEFT_CONFIG_INVALID', `a certificate file holds CERTIFICATE blocks only, found a "${other.label}" block`, { path: source });
+  if (blocks.length === 0) throw new WeftError('WEFT_CONFIG_INVALID', 'no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")', { path: source });
+  return blocks.map((b, i) => {
     try {
       return new X509Certificate(b.pem);
     } catch (err) {
       throw new WeftError('WEFT_CONFIG_INVALID', `certificate ${i + 1} is not a valid X.509 certificate`, { path: source, cause: err });
     }
   });
-  return trustBundle(trustDomain, roots, now, source);
+}
+
+/** Parses a PEM bundle (one or more CERTIFICATE blocks and nothing else). `source` names the file. */
+export function parseTrustBundle(trustDomain: TrustDomain, pem: string, now: Date = new Date(), source = 'trust bundle'): TrustBundle {
+  return trustBundle(trustDomain, parsePemCertificates(pem, source), now, source);
 }
 
 /** The bundle as PEM, roots in order, for proxies (SDS validation context) and `weft identity`. */

@@ -136,7 +136,7 @@ test('bring your own CA: every unfit set of files is refused with the file and t
     ['no roots file and no root in the chain', { certFile: p['issuer.pem'], keyFile: p['issuer-key.pem'] }, /no root \(self-signed\) certificate.*--ca-roots/],
     ['garbage certificate file', { certFile: p['garbage.pem'], keyFile: p['issuer-key.pem'], rootsFile: p['roots.pem'] }, /garbage\.pem: no PEM certificate found/],
     ['garbage key file', { certFile: p['issuer.pem'], keyFile: p['garbage.pem'], rootsFile: p['roots.pem'] }, /garbage\.pem: not a readable PEM private key/],
-    ['a private key as the roots file', { certFile: p['issuer.pem'], keyFile: p['issuer-key.pem'], rootsFile: p['key-as-roots.pem'] }, /CERTIFICATE blocks only, found a "PRIVATE KEY" block/],
+    ['a private key as the roots file', { certFile: p['issuer.pem'], keyFile: p['issuer-key.pem'], rootsFile: p['key-as-roots.pem'] }, /key-as-roots\.pem: a certificate file holds CERTIFICATE blocks only, found a "PRIVATE KEY" block/],
     ['a leaf as a root', { certFile: p['issuer.pem'], keyFile: p['issuer-key.pem'], rootsFile: p['leaf-as-root.pem'] }, /cannot be a trust anchor: it is not a CA/],
     ['a missing file', { certFile: join(dir, 'nope.pem'), keyFile: p['issuer-key.pem'] }, /nope\.pem: cannot read the CA certificate: ENOENT/],
   ];
@@ -173,7 +173,7 @@ test('trust bundles: several roots, merge for rotation, parse refuses non-roots'
   assert.equal(mergeBundles(merged, b.ca.bundle).roots.length, 2, 'merging is idempotent');
   const reparsed = parseTrustBundle(TD, bundlePem(merged));
   assert.deepEqual(reparsed.roots.map((r) => r.fingerprint256), merged.roots.map((r) => r.fingerprint256));
-  assert.throws(() => parseTrustBundle(TD, ''), /at least one root/);
+  assert.throws(() => parseTrustBundle(TD, ''), /no PEM certificate found/);
   assert.throws(() => parseTrustBundle(TD, a.ca.issuer.toString()), /not self-signed/);
   const emptyName = (await forge({ ca: true, subject: '' })).cert.toString();
   assert.throws(() => parseTrustBundle(TD, emptyName), /subject is empty/);

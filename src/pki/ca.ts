@@ -1,16 +1,16 @@
 // The mesh CA: a root and an intermediate issuer (ECDSA P-256), generated into a directory at first start or loaded from the user's files and checked.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { isWeftError, WeftError } from '../core/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-import { parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
+import { parsePemCertificates, parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
 import { certificateProblem, verifyChain } from './chain.ts';
 import { canSignCertificates, certFacts } from './facts.ts';
 import { PrivateKey, spkiOf } from './keys.ts';
 import type { TrustDomain } from './spiffe.ts';
-import { P256_SHA256, pemBlocks, randomSerial, subjectName, toNodeCertificate, x509 } from './x509.ts';
+import { P256_SHA256, randomSerial, subjectName, toNodeCertificate, x509 } from './x509.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -214,23 +214,9 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-function parseCertificates(pem: string, source: string): X509Certificate[] {
-  const blocks = pemBlocks(pem);
-  const other = blocks.find((b) => b.label !== 'CERTIFICATE');
-  if (other) throw new WeftError('WEFT_CONFIG_INVALID', `a certificate file holds CERTIFICATE blocks only, found a "${other.label}" block`, { path: source });
-  if (blocks.length === 0) throw new WeftError('WEFT_CONFIG_INVALID', 'no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")', { path: source });
-  return blocks.map((b, i) => {
-    try {
-      return new X509Certificate(b.pem);
-    } catch (err) {
-      throw new WeftError('WEFT_CONFIG_INVALID', `certificate ${i + 1} is not a valid X.509 certificate`, { path: source, cause: err });
-    }
-  });
-}
-
 /** Loads and checks a user-supplied CA (bring your own CA). */
 export async function loadCaFiles(trustDomain: TrustDomain, files: CaFiles, now: Date = new Date()): Promise<CertificateAuthority> {
-  const certs = parseCertificates(await readText(files.certFile, 'CA certificate'), files.certFile);
+  const certs = parsePemCertificates(await readText(files.certFile, 'CA certificate'), files.certFile);
   const key = PrivateKey.fromPem(await readText(files.keyFile, 'CA key'), files.keyFile);
   const selfSigned = (c: X509Certificate) => c.issuer === c.subject && c.verify(c.publicKey);
   let bundle: TrustBundle;
