@@ -1,7 +1,7 @@
 // A trust bundle: the root certificates of one trust domain; several roots at once is how a root rotates (overlapping bundle).
 import { X509Certificate } from 'node:crypto';
 import { WeftError } from '../core/index.ts';
-import { certificateProblem } from './chain.ts';
+import { certificateProblem, isSelfSigned } from './chain.ts';
 import { canSignCertificates, certFacts } from './facts.ts';
 import type { TrustDomain } from './spiffe.ts';
 import { pemBlocks } from './x509.ts';
@@ -22,7 +22,7 @@ export function rootProblem(cert: X509Certificate, now: Date): string | undefine
   }
   if (!canSignCertificates(facts)) return 'it is not a CA certificate (basicConstraints cA=true and keyCertSign are required)';
   if (!cert.subject) return 'its subject is empty (RFC 5280 requires a CA to have a name)';
-  if (cert.issuer !== cert.subject || !cert.verify(cert.publicKey)) return 'it is not self-signed (a trust anchor is a root certificate)';
+  if (!isSelfSigned(cert)) return 'it is not self-signed (a trust anchor is a root certificate)';
   return certificateProblem(cert, facts, now, 'it')?.message;
 }
 

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { isWeftError, WeftError } from '../core/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { parsePemCertificates, parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
-import { certificateProblem, verifyChain } from './chain.ts';
+import { certificateProblem, isSelfSigned, verifyChain } from './chain.ts';
 import { canSignCertificates, certFacts } from './facts.ts';
 import { PrivateKey, spkiOf } from './keys.ts';
 import type { TrustDomain } from './spiffe.ts';
@@ -218,12 +218,11 @@ async function readText(path: string, what: string): Promise<string> {
 export async function loadCaFiles(trustDomain: TrustDomain, files: CaFiles, now: Date = new Date()): Promise<CertificateAuthority> {
   const certs = parsePemCertificates(await readText(files.certFile, 'CA certificate'), files.certFile);
   const key = PrivateKey.fromPem(await readText(files.keyFile, 'CA key'), files.keyFile);
-  const selfSigned = (c: X509Certificate) => c.issuer === c.subject && c.verify(c.publicKey);
   let bundle: TrustBundle;
   if (files.rootsFile) {
     bundle = parseTrustBundle(trustDomain, await readText(files.rootsFile, 'CA roots'), now, files.rootsFile);
   } else {
-    const roots = certs.filter(selfSigned);
+    const roots = certs.filter(isSelfSigned);
     if (roots.length === 0) {
       throw new WeftError('WEFT_CONFIG_INVALID', 'the CA certificate file holds no root (self-signed) certificate; give the trust anchors in a roots file (--ca-roots)', { path: files.certFile });
     }

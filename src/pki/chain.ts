@@ -54,6 +54,11 @@ function describe(cert: X509Certificate): string {
   return cert.subject ? dn(cert.subject) : `serial ${cert.serialNumber}`;
 }
 
+/** Whether `cert` names itself as issuer and its signature verifies with its own key (a root). */
+export function isSelfSigned(cert: X509Certificate): boolean {
+  return cert.issuer === cert.subject && cert.verify(cert.publicKey);
+}
+
 function sameCert(a: X509Certificate, b: X509Certificate): boolean {
   return a.raw.equals(b.raw);
 }
@@ -74,7 +79,7 @@ export function verifyChain(start: X509Certificate, presented: readonly X509Cert
     const issuer = [...anchors, ...intermediates].find((c) => current.verify(c.publicKey));
     if (!issuer) {
       if (anchors.length + intermediates.length > 0) return refuse('bad-signature', `the signature of ${describe(current)} does not verify with the key of its issuer ${describe(anchors[0] ?? intermediates[0])}`);
-      if (current.issuer === current.subject && current.verify(current.publicKey)) return refuse('untrusted-root', `the chain ends at the root ${describe(current)}, which is not in the trust bundle`);
+      if (isSelfSigned(current)) return refuse('untrusted-root', `the chain ends at the root ${describe(current)}, which is not in the trust bundle`);
       if (current === start) return refuse('incomplete-chain', `the issuer ${dn(current.issuer)} of ${describe(current)} is neither presented nor in the trust bundle (an intermediate is missing, or the CA is foreign)`);
       return refuse('untrusted-root', `the chain ends at ${describe(current)}, whose issuer ${dn(current.issuer)} is not in the trust bundle`);
     }
