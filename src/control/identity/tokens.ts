@@ -73,8 +73,19 @@ function claimsOf(payload: Record<string, unknown>): TokenClaims {
   return { iss, aud, sub, ns, sa, jti, iat, exp, reusable: payload.reusable };
 }
 
+/** What a credential check yields: the proven identity, and how to consume the credential. */
+export interface Authentication {
+  readonly identity: WorkloadIdentity;
+  readonly commit: () => Promise<void>;
+}
+
+/** Checks the credential sent with a CSR: universal-mode tokens now, Kubernetes ServiceAccount tokens later. */
+export interface WorkloadAuthenticator {
+  authenticate(credential: string): Promise<Authentication>;
+}
+
 /** Mints and checks workload tokens with the control plane's signing key. */
-export class WorkloadTokens {
+export class WorkloadTokens implements WorkloadAuthenticator {
   readonly trustDomain: TrustDomain;
   readonly #key: PrivateKey;
   readonly #publicKey: KeyObject;
@@ -123,15 +134,27 @@ export class WorkloadTokens {
   }
 
   /**
-   * Verifies a token presented with a CSR and returns the identity it proves. A single-use token
-   * is consumed: presenting it again is refused as a replay (RELIABILITY.md B4).
+   * Verifies a token and returns the identity it proves, with `commit` to call once the work it
+   * authorises is done: commit consumes a single-use token and throws `replayed` when another
+   * request consumed it first — so the caller can refuse a bad CSR without burning the token, and
+   * still hand out at most one certificate per single-use token.
    */
-  async redeem(token: string, now: Date = new Date()): Promise<WorkloadIdentity> {
+  async authenticate(token: string, now: Date = new Date()): Promise<Authentication> {
     const claims = await this.verify(token, now);
-    if (!claims.reusable && !(await this.#store.markRedeemed(claims.jti, new Date(claims.exp * 1000)))) {
-      throw refused('replayed', `the single-use token ${claims.jti} was already redeemed`);
-    }
-    return workloadId(this.trustDomain, claims.ns, claims.sa);
+    const identity = workloadId(this.trustDomain, claims.ns, claims.sa);
+    const commit = async () => {
+      if (!claims.reusable && !(await this.#store.markRedeemed(claims.jti, new Date(claims.exp * 1000)))) {
+        throw refused('replayed', `the single-use token ${claims.jti} was already redeemed`);
+      }
+    };
+    return { identity, commit };
+  }
+
+  /** `authenticate` and `commit` at once (RELIABILITY.md B4: a replayed token is refused). */
+  async redeem(token: string, now: Date = new Date()): Promise<WorkloadIdentity> {
+    const { identity, commit } = await this.authenticate(token, now);
+    await commit();
+    return identity;
   }
 
   /**
