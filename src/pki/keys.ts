@@ -30,7 +30,7 @@ export class PrivateKey {
     try {
       key = createPrivateKey({ key: pem, format: 'pem' });
     } catch {
-      throw new WeftError('WEFT_CONFIG_INVALID', 'not a readable PEM private key (expected PKCS#8 "BEGIN PRIVATE KEY" or SEC1 "BEGIN EC PRIVATE KEY")', { path: source });
+      throw new WeftError('WEFT_CONFIG_INVALID', 'not a readable PEM private key (expected an unencrypted PKCS#8 "BEGIN PRIVATE KEY" or SEC1 "BEGIN EC PRIVATE KEY")', { path: source });
     }
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (key.asymmetricKeyType !== 'ec' || (curve !== 'prime256v1' && curve !== 'P-256')) {
