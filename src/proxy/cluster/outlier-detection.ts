@@ -318,9 +318,10 @@ export class OutlierDetector {
   }
 
   /**
-   * max_ejection_percent caps the ejected share of the cluster, counting the host about to go.
-   * The first ejection is always allowed when the percentage is above 0 (RELIABILITY.md C3:
-   * never more than max(1, 10 %)) — where Envoy needs always_eject_one_host for small clusters.
+   * max_ejection_percent caps the ejected share of the cluster, counting the host about to go,
+   * so it is never passed by one host as Envoy's "share before this ejection" check allows. The
+   * first ejection is allowed whenever the percentage is above 0 (RELIABILITY.md C3: never more
+   * than max(1, 10 %)).
    */
   private mayEject(): boolean {
     const hosts = this.hosts();

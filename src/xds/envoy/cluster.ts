@@ -107,7 +107,8 @@ export const OutlierDetection = Message(
     enforcing_failure_percentage_local_origin: Percent(0),
     failure_percentage_minimum_hosts: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.failure_percentage_minimum_hosts })),
     failure_percentage_request_volume: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.failure_percentage_request_volume })),
-    max_ejection_time: Type.Optional(Duration({ positive: true, default: OUTLIER_DEFAULTS.max_ejection_time })),
+    // No filled-in default: unset means the larger of 300 s and base_ejection_time (Envoy).
+    max_ejection_time: Type.Optional(Duration({ positive: true })),
     max_ejection_time_jitter: Type.Optional(Duration({ default: '0s' })),
     always_eject_one_host: Type.Optional(Bool({ default: false })),
   },
