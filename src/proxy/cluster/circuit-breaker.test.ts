@@ -2,9 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { CircuitBreaker, DEFAULT_LIMITS, type OverflowKind } from './circuit-breaker.ts';
 import { H1Pool, DEFAULT_H1_POOL } from './h1-pool.ts';
+import { H2Pool } from './h2-pool.ts';
 import type { RequestHead, UpstreamFailure, UpstreamResponseHandler } from '../http/stream.ts';
 
 function counted(): { counts: Record<OverflowKind, number>; counters: Record<OverflowKind, { inc(): void }> } {
@@ -114,6 +116,42 @@ test('a queued request that is aborted leaves the queue; a closed connection let
   } finally {
     pool.close();
     server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('H2 pool at max_connections multiplexes on its one session past the stream limit; the library queues the rest', async () => {
+  let sessions = 0;
+  let inFlight = 0;
+  let peak = 0;
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 2 } });
+  server.on('session', () => { sessions++; });
+  server.on('stream', (stream) => {
+    peak = Math.max(peak, ++inFlight);
+    stream.resume();
+    setTimeout(() => { inFlight--; stream.respond({ ':status': 200 }); stream.end('ok'); }, 50);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const breaker = new CircuitBreaker({ maxConnections: 1, maxPendingRequests: 0, maxRequests: 100 });
+  const pool = new H2Pool('127.0.0.1', port, { connectTimeoutMs: 1000 }, breaker);
+  const head: RequestHead = { method: 'GET', path: '/', authority: 'test', scheme: 'http', headers: [], contentLength: 0, upgrade: null, expectContinue: false };
+  const one = (): Promise<number | string> => new Promise((resolve) => {
+    let status = 0;
+    pool.request(head, {
+      onInterim() {}, onHead(s) { status = s; }, onData() {}, onEnd() { resolve(status); }, onError(f) { resolve(f); }, onWritable() {},
+    }).end(null);
+  });
+  try {
+    // The first request opens the session; once its settings are known, six more at once.
+    assert.equal(await one(), 200);
+    const results = await Promise.all(Array.from({ length: 6 }, one));
+    assert.deepEqual(results, [200, 200, 200, 200, 200, 200]);
+    assert.equal(sessions, 1);
+    assert.equal(breaker.connections, 1);
+    assert.equal(peak, 2, 'the upstream saw no more than its advertised stream limit');
+  } finally {
+    pool.close();
     server.close();
   }
 });
