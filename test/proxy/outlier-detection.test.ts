@@ -148,6 +148,22 @@ test('failure percentage, evaluated each interval, ejects a host that fails most
   assert.equal(await counter(proxy, 'weft_proxy_outlier_ejections_total', 'reason="failure_percentage"'), 1);
 });
 
+test('route timeouts count against the endpoint that did not answer (as 504s)', async () => {
+  const good = await startFixed(200);
+  const silent = net.createServer((s) => { s.on('error', () => {}); s.resume(); }); // reads, never answers
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  cleanups.push(() => good.close(), () => new Promise((r) => silent.close(r)));
+  const silentPort = (silent.address() as AddressInfo).port;
+  const proxy = await startProxy(simple([{ match: { prefix: '/' }, route: { cluster: 'slow', timeout: '0.2s' } }], [
+    staticCluster('slow', [good.port, silentPort], { outlier_detection: { consecutive_5xx: 2, interval: '1s', base_ejection_time: '10s' } }),
+  ]));
+  cleanups.push(() => proxy.stop('SIGKILL'));
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) statuses.push((await request(proxy.ports.main, '/')).status);
+  assert.deepEqual(statuses, [200, 504, 200, 504, 200, 200], 'two timeouts, then the silent endpoint is out');
+  assert.equal((await hosts(proxy, 'slow')).get(silentPort)!.weft_outlier.reason, 'consecutive_5xx');
+});
+
 /** A 127.x address and port whose SYNs iptables drops (no RST): a blackhole. Undefined when iptables cannot. */
 function blackhole(): { host: string; port: number; remove(): void } | undefined {
   const host = '127.0.0.77';

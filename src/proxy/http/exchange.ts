@@ -267,7 +267,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
 
   onDeadline(): void {
     if (this.finished) return;
-    if (!this.responseStarted) this.endpoint?.outlier?.record('timeout');
+    // Only an endpoint that had the request failed to answer it (not one it waited to connect to).
+    if (!this.responseStarted && this.upstream?.requestBytesSent) this.endpoint?.outlier?.record('timeout');
     this.upstream?.abort();
     this.upstream = null;
     if (!this.responseStarted) return this.localReply(LOCAL_REPLIES.upstreamTimeout);
