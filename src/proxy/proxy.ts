@@ -96,6 +96,7 @@ export class Proxy implements AdminTarget {
   }
 
   clusters(): readonly ClusterStatus[] {
+    const now = performance.now();
     return [...this.snapshot.clusters.values()].map((c) => ({
       name: c.name,
       endpoints: c.endpoints.map((ep) => ({
@@ -106,7 +107,26 @@ export class Proxy implements AdminTarget {
         totalRequests: ep.totalRequests,
         failedRequests: ep.failedRequests,
         activeConnections: ep.openConnections,
+        ...(ep.outlier === null ? {} : {
+          outlier: {
+            ejected: ep.ejected,
+            reason: ep.outlier.reason ?? '',
+            ejections: ep.outlier.ejections,
+            remainingMs: ep.outlier.remainingMs(now),
+            successRate: ep.outlier.lastSuccessRate,
+            localOriginSuccessRate: ep.outlier.lastLocalSuccessRate,
+          },
+        }),
       })),
+      circuitBreakers: {
+        ...c.breaker.limits,
+        connections: c.breaker.connections,
+        pendingRequests: c.breaker.pending,
+        activeRequests: c.breaker.requests,
+      },
+      ...(c.outlier === null ? {} : {
+        outlier: { successRateAverage: c.outlier.successRateAverage, successRateEjectionThreshold: c.outlier.successRateThreshold },
+      }),
     }));
   }
 

@@ -14,10 +14,16 @@ export function envoyAddress(address: string): EnvoyAddress {
   return { socket_address: { address: m[1] ?? m[2], port_value: Number(m[3]) } };
 }
 
-// Unhealthy is reported as failed EDS health: the status carries no finer reason (Envoy would
-// also distinguish active health checks and outlier ejection).
+// Envoy's flags: unhealthy in the load assignment is failed EDS health; an ejection is a failed
+// outlier check. Weft has no active health checking, so no other flag can be set.
 function healthFlags(e: EndpointStatus): string {
-  return e.healthy ? 'healthy' : '/failed_eds_health';
+  const flags = `${e.healthy ? '' : '/failed_eds_health'}${e.outlier?.ejected ? '/failed_outlier_check' : ''}`;
+  return flags === '' ? 'healthy' : flags;
+}
+
+/** Envoy prints rates as plain numbers, -1 for "not computed". */
+function rate(n: number): string {
+  return n < 0 ? '-1' : String(Math.round(n * 1000) / 1000);
 }
 
 /** `cluster::host:port::stat::value` lines, in Envoy's order, one block per endpoint. */
@@ -25,6 +31,21 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
   let out = '';
   for (const c of clusters) {
     out += `${c.name}::observability_name::${c.name}\n`;
+    const cb = c.circuitBreakers;
+    if (cb !== undefined) {
+      out +=
+        `${c.name}::default_priority::max_connections::${cb.maxConnections}\n` +
+        `${c.name}::default_priority::max_pending_requests::${cb.maxPendingRequests}\n` +
+        `${c.name}::default_priority::max_requests::${cb.maxRequests}\n` +
+        `${c.name}::upstream_cx_active::${cb.connections}\n` +
+        `${c.name}::upstream_rq_pending_active::${cb.pendingRequests}\n` +
+        `${c.name}::upstream_rq_active::${cb.activeRequests}\n`;
+    }
+    if (c.outlier !== undefined) {
+      out +=
+        `${c.name}::outlier::success_rate_average::${rate(c.outlier.successRateAverage)}\n` +
+        `${c.name}::outlier::success_rate_ejection_threshold::${rate(c.outlier.successRateEjectionThreshold)}\n`;
+    }
     for (const e of c.endpoints) {
       const p = `${c.name}::${e.address}::`;
       if (e.activeConnections !== undefined) out += `${p}cx_active::${e.activeConnections}\n`;
@@ -34,6 +55,14 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
         `${p}rq_total::${e.totalRequests}\n` +
         `${p}health_flags::${healthFlags(e)}\n` +
         `${p}weight::${e.weight}\n`;
+      const o = e.outlier;
+      if (o !== undefined) {
+        out +=
+          `${p}success_rate::${rate(o.successRate)}\n` +
+          `${p}local_origin_success_rate::${rate(o.localOriginSuccessRate)}\n` +
+          `${p}outlier_ejections::${o.ejections}\n`;
+        if (o.ejected) out += `${p}outlier_ejection_reason::${o.reason}\n${p}outlier_ejection_remaining_ms::${Math.ceil(o.remainingMs)}\n`;
+      }
     }
   }
   return out;
@@ -47,6 +76,19 @@ export function clustersJson(clusters: readonly ClusterStatus[]): object {
     cluster_statuses: clusters.map((c) => ({
       name: c.name,
       observability_name: c.name,
+      ...(c.circuitBreakers === undefined ? {} : {
+        circuit_breakers: {
+          thresholds: [{
+            priority: 'DEFAULT',
+            max_connections: c.circuitBreakers.maxConnections,
+            max_pending_requests: c.circuitBreakers.maxPendingRequests,
+            max_requests: c.circuitBreakers.maxRequests,
+          }],
+        },
+      }),
+      ...(c.outlier === undefined || c.outlier.successRateEjectionThreshold < 0 ? {} : {
+        success_rate_ejection_threshold: { value: c.outlier.successRateEjectionThreshold },
+      }),
       host_statuses: c.endpoints.map((e) => {
         const stats: SimpleMetric[] = [
           { name: 'rq_error', type: 'COUNTER', value: String(e.failedRequests) },
@@ -54,11 +96,18 @@ export function clustersJson(clusters: readonly ClusterStatus[]): object {
           { name: 'rq_active', type: 'GAUGE', value: String(e.activeRequests) },
         ];
         if (e.activeConnections !== undefined) stats.push({ name: 'cx_active', type: 'GAUGE', value: String(e.activeConnections) });
+        const o = e.outlier;
         return {
           address: envoyAddress(e.address),
           stats,
-          health_status: { eds_health_status: e.healthy ? 'HEALTHY' : 'UNHEALTHY' },
+          health_status: { ...(o?.ejected ? { failed_outlier_check: true } : {}), eds_health_status: e.healthy ? 'HEALTHY' : 'UNHEALTHY' },
           weight: e.weight,
+          ...(o === undefined ? {} : {
+            ...(o.successRate < 0 ? {} : { success_rate: { value: o.successRate } }),
+            ...(o.localOriginSuccessRate < 0 ? {} : { local_origin_success_rate: { value: o.localOriginSuccessRate } }),
+            // Weft's addition: Envoy keeps ejection details in its event log only.
+            weft_outlier: { ejected: o.ejected, reason: o.reason, ejections: o.ejections, remaining_ms: Math.ceil(o.remainingMs) },
+          }),
         };
       }),
     })),

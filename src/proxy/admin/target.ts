@@ -12,11 +12,39 @@ export interface EndpointStatus {
   activeRequests: number;
   totalRequests: number;
   failedRequests: number;
+  /** Present when the cluster has outlier detection. */
+  outlier?: EndpointOutlierStatus;
+}
+
+export interface EndpointOutlierStatus {
+  ejected: boolean;
+  /** Why it is ejected now ('' when it is not). */
+  reason: string;
+  /** Ejections since the proxy started. */
+  ejections: number;
+  /** Until re-admission, 0 when not ejected. */
+  remainingMs: number;
+  /** Last interval's success rates in percent, -1 when there were no requests. */
+  successRate: number;
+  localOriginSuccessRate: number;
+}
+
+/** The DEFAULT-priority circuit-breaker limits and their use now. */
+export interface CircuitBreakerStatus {
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  connections: number;
+  pendingRequests: number;
+  activeRequests: number;
 }
 
 export interface ClusterStatus {
   name: string;
   endpoints: readonly EndpointStatus[];
+  circuitBreakers?: CircuitBreakerStatus;
+  /** Last interval's success-rate average and ejection threshold (percent, -1 when not computed); present with outlier detection. */
+  outlier?: { successRateAverage: number; successRateEjectionThreshold: number };
 }
 
 export interface ListenerStatus {

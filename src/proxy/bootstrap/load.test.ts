@@ -242,6 +242,21 @@ test('tcp_proxy clusters must exist; legacy and typed HTTP/2 options cannot be c
   ]);
 });
 
+test('circuit breakers: one thresholds entry per priority; HIGH and retry limits are refused with their path', () => {
+  const l = listener('l', 10000, routes('a'));
+  const twice = { ...cluster('a'), circuit_breakers: { thresholds: [{ max_requests: 1 }, { priority: 'DEFAULT', max_connections: 2 }] } };
+  const e = failure(doc({ static_resources: { clusters: [twice], listeners: [l] } }));
+  assert.deepEqual(e.issues.map((i) => i.path.join('.')), ['static_resources.clusters.0.circuit_breakers.thresholds.1.priority']);
+  assert.match(e.message, /a second thresholds entry for priority DEFAULT/);
+  const refused = { ...cluster('a'), circuit_breakers: { thresholds: [{ priority: 'HIGH' }, { retry_budget: { min_retry_concurrency: 3 } }] } };
+  const r = failure(doc({ static_resources: { clusters: [refused], listeners: [l] } }));
+  assert.equal(r.code, 'WEFT_CONFIG_UNSUPPORTED');
+  assert.deepEqual(r.issues.map((i) => i.path.join('.')), [
+    'static_resources.clusters.0.circuit_breakers.thresholds.0.priority',
+    'static_resources.clusters.0.circuit_breakers.thresholds.1.retry_budget',
+  ]);
+});
+
 test('up to 20 problems are listed, the rest counted', () => {
   const clusters = Array.from({ length: 25 }, (_, i) => ({ name: `c${i}`, bogus: true }));
   const e = failure(doc({ static_resources: { clusters } }));

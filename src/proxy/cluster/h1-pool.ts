@@ -4,6 +4,7 @@ import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parse
 import { requestHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
 
 export interface H1PoolOptions {
   connectTimeoutMs: number;
@@ -34,14 +35,18 @@ export class H1Pool {
   readonly options: H1PoolOptions;
   private readonly idle: H1Connection[] = [];
   private readonly all = new Set<H1Connection>();
+  /** Requests waiting for a connection (the cluster's max_connections is reached), oldest first. */
+  private readonly queue: PendingRequest[] = [];
   /** Connections open now (idle or busy). */
   openConnections = 0;
   private closed = false;
+  private readonly breaker: CircuitBreaker;
 
-  constructor(host: string, port: number, options: H1PoolOptions = DEFAULT_H1_POOL) {
+  constructor(host: string, port: number, options: H1PoolOptions = DEFAULT_H1_POOL, breaker = new CircuitBreaker()) {
     this.host = host;
     this.port = port;
     this.options = options;
+    this.breaker = breaker;
   }
 
   request(head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {
@@ -49,30 +54,69 @@ export class H1Pool {
     const reused = this.idle.pop();
     if (reused) {
       reused.unidle();
-      // A keep-alive connection can be closed by the upstream just as we reuse it. When that
-      // happens before any response byte, an idempotent request without a body is replayed
-      // once on a fresh connection: it cannot have been processed (RFC 9110 §9.2.2).
-      const replayable = head.contentLength === 0 && IDEMPOTENT.has(head.method) && head.upgrade === null;
-      return reused.start(wire, head, handler, replayable ? () => this.fresh().start(wire, head, handler, null) : null);
+      return this.startOn(reused, wire, head, handler);
     }
-    return this.fresh().start(wire, head, handler, null);
+    if (this.breaker.mayConnect(this.openConnections === 0)) return this.fresh().start(wire, head, handler, null);
+    if (!this.breaker.mayQueue()) return overflowed(handler);
+    const pending = new PendingRequest(this, wire, head, handler);
+    this.queue.push(pending);
+    this.breaker.pending++;
+    return pending;
+  }
+
+  /** Starts an exchange on a connection that has carried one before. */
+  startOn(conn: H1Connection, wire: string, head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {
+    // A keep-alive connection can be closed by the upstream just as we reuse it. When that
+    // happens before any response byte, an idempotent request without a body is replayed
+    // once on a fresh connection: it cannot have been processed (RFC 9110 §9.2.2).
+    const replayable = head.contentLength === 0 && IDEMPOTENT.has(head.method) && head.upgrade === null;
+    return conn.start(wire, head, handler, replayable ? () => this.fresh().start(wire, head, handler, null) : null);
   }
 
   /** Called by a connection whose exchange ended cleanly and that may carry another one. */
   release(conn: H1Connection): void {
-    if (this.closed || this.idle.length >= this.options.maxIdle) {
+    if (this.closed || (this.idle.length >= this.options.maxIdle && this.queue.length === 0)) {
       conn.close();
       return;
     }
     this.idle.push(conn);
     conn.idleSince(this.options.idleTimeoutMs);
+    // Hand it to a waiting request on the next microtask, not from inside the parser callback
+    // that released it; a connection that closes meanwhile has left `idle` by then.
+    if (this.queue.length > 0 && !this.handoffScheduled) {
+      this.handoffScheduled = true;
+      queueMicrotask(this.handOff);
+    }
   }
+
+  private handoffScheduled = false;
+  private readonly handOff = (): void => {
+    this.handoffScheduled = false;
+    while (this.queue.length > 0 && this.idle.length > 0) {
+      const conn = this.idle.pop()!;
+      conn.unidle();
+      this.dequeue()!.attach(conn);
+    }
+  };
 
   forget(conn: H1Connection): void {
     if (!this.all.delete(conn)) return;
     this.openConnections--;
+    this.breaker.connections--;
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
+    // A closed connection makes room: the oldest waiting request gets a new one.
+    if (this.queue.length > 0 && !this.closed && this.breaker.mayConnect(this.openConnections === 0)) {
+      this.dequeue()!.attach(this.fresh());
+    }
+  }
+
+  /** A waiting request went away (client gone, route timeout). */
+  cancel(pending: PendingRequest): void {
+    const i = this.queue.indexOf(pending);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    this.breaker.pending--;
   }
 
   /** Closes idle connections now and busy ones too (called after the drain time). */
@@ -80,13 +124,99 @@ export class H1Pool {
     this.closed = true;
     this.idle.length = 0;
     for (const conn of this.all) conn.close();
+    for (let p = this.dequeue(); p !== undefined; p = this.dequeue()) p.fail('reset-before-response', 'the cluster was removed or the proxy is stopping');
+  }
+
+  private dequeue(): PendingRequest | undefined {
+    const p = this.queue.shift();
+    if (p !== undefined) this.breaker.pending--;
+    return p;
   }
 
   private fresh(): H1Connection {
     this.openConnections++;
+    this.breaker.connections++;
     const conn = new H1Connection(this);
     this.all.add(conn);
     return conn;
+  }
+}
+
+/** The answer to a request refused for overflow: the failure is reported once the caller holds the stream. */
+export function overflowed(handler: UpstreamResponseHandler): UpstreamStream {
+  queueMicrotask(() => handler.onError('overflow', 'the cluster is at its max_pending_requests limit'));
+  return DEAD_STREAM;
+}
+
+const DEAD_STREAM: UpstreamStream = {
+  writeData: () => true, end() {}, abort() {}, pauseResponse() {}, resumeResponse() {}, requestBytesSent: false,
+};
+
+/**
+ * A request waiting for a connection. It holds the body it is given (and answers "not writable",
+ * so the client is paused) until a connection frees up or a new one may open.
+ */
+class PendingRequest implements UpstreamStream {
+  private readonly pool: H1Pool;
+  private readonly wire: string;
+  private readonly head: RequestHead;
+  private readonly handler: UpstreamResponseHandler;
+  private target: UpstreamStream | null = null;
+  private readonly body: Buffer[] = [];
+  private ended = false;
+  private trailers: HeaderList | null = null;
+  private done = false;
+
+  constructor(pool: H1Pool, wire: string, head: RequestHead, handler: UpstreamResponseHandler) {
+    this.pool = pool;
+    this.wire = wire;
+    this.head = head;
+    this.handler = handler;
+  }
+
+  get requestBytesSent(): boolean {
+    return this.target?.requestBytesSent ?? false;
+  }
+
+  attach(conn: H1Connection): void {
+    const target = this.pool.startOn(conn, this.wire, this.head, this.handler);
+    this.target = target;
+    for (const chunk of this.body) target.writeData(chunk);
+    this.body.length = 0;
+    if (this.ended) target.end(this.trailers);
+    else this.handler.onWritable();
+  }
+
+  fail(failure: 'reset-before-response', detail: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.handler.onError(failure, detail);
+  }
+
+  writeData(chunk: Buffer): boolean {
+    if (this.target !== null) return this.target.writeData(chunk);
+    if (!this.done) this.body.push(chunk);
+    return false;
+  }
+
+  end(trailers: HeaderList | null): void {
+    if (this.target !== null) return this.target.end(trailers);
+    this.ended = true;
+    this.trailers = trailers;
+  }
+
+  abort(): void {
+    if (this.target !== null) return this.target.abort();
+    this.done = true;
+    this.pool.cancel(this);
+  }
+
+  pauseResponse(): void {
+    this.target?.pauseResponse();
+  }
+
+  resumeResponse(): void {
+    this.target?.resumeResponse();
   }
 }
 

@@ -4,6 +4,7 @@ import http2 from 'node:http2';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { toH2Request, sendTrailers, fromH2Headers } from '../http/h2-headers.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
 
 export interface H2PoolOptions {
   connectTimeoutMs: number;
@@ -21,11 +22,13 @@ export class H2Pool {
   readonly port: number;
   readonly options: H2PoolOptions;
   private readonly sessions: Session[] = [];
+  private readonly breaker: CircuitBreaker;
 
-  constructor(host: string, port: number, options: H2PoolOptions) {
+  constructor(host: string, port: number, options: H2PoolOptions, breaker = new CircuitBreaker()) {
     this.host = host;
     this.port = port;
     this.options = options;
+    this.breaker = breaker;
   }
 
   get openConnections(): number {
@@ -41,10 +44,16 @@ export class H2Pool {
   }
 
   private session(): Session {
+    let least: Session | null = null;
     for (const s of this.sessions) {
+      if (!s.usable) continue;
       const limit = s.session.remoteSettings?.maxConcurrentStreams ?? 100;
-      if (s.usable && s.active < limit) return s;
+      if (s.active < limit) return s;
+      if (least === null || s.active < least.active) least = s;
     }
+    // At the cluster's max_connections the stream goes on the least busy session anyway; the
+    // HTTP/2 library holds it until the upstream's concurrent-stream limit lets it open.
+    if (least !== null && !this.breaker.mayConnect(false)) return least;
     return this.connect();
   }
 
@@ -54,6 +63,7 @@ export class H2Pool {
     });
     const entry: Session = { session, active: 0, usable: true, connected: false };
     this.sessions.push(entry);
+    this.breaker.connections++;
     const timer = setTimeout(() => session.destroy(new Error('connect-timeout')), this.options.connectTimeoutMs);
     session.once('connect', () => {
       clearTimeout(timer);
@@ -63,6 +73,7 @@ export class H2Pool {
     session.on('goaway', () => { entry.usable = false; });
     session.once('close', () => {
       clearTimeout(timer);
+      this.breaker.connections--;
       entry.usable = false;
       const i = this.sessions.indexOf(entry);
       if (i >= 0) this.sessions.splice(i, 1);

@@ -2,6 +2,8 @@
 // proxy's run-time objects. Static and dynamic config take this same path.
 import { WeftError } from '../../core/errors.ts';
 import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
+import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
+import { outlierConfig } from '../cluster/outlier-detection.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
@@ -23,7 +25,7 @@ function ms(duration: string | undefined, fallbackMs: number): number {
 export function buildSnapshot(bootstrap: Bootstrap, metrics: ProxyMetrics): ProxySnapshot {
   const resources = bootstrap.static_resources ?? {};
   const clusters = new Map<string, Cluster>();
-  for (const c of resources.clusters ?? []) clusters.set(c.name, new Cluster(clusterSpec(c)));
+  for (const c of resources.clusters ?? []) clusters.set(c.name, new Cluster(clusterSpec(c), metrics));
   const logs: AccessLog[] = [];
   const listeners = (resources.listeners ?? []).map((l, i) => listenerSpec(l, `static_resources.listeners[${i}]`, clusters, metrics, logs));
   return { clusters, listeners, accessLogs: logs, configDump: configDump(bootstrap) };
@@ -56,6 +58,18 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
     dnsRefreshMs: ms(c.dns_refresh_rate, 5000),
     dnsFamily: family,
     endpoints,
+    limits: circuitLimits(c),
+    outlier: c.outlier_detection === undefined ? null : outlierConfig(c.outlier_detection),
+  };
+}
+
+/** The DEFAULT-priority thresholds (HIGH is refused by the schema); Envoy's 1024 for what is unset. */
+function circuitLimits(c: EnvoyCluster): ClusterSpec['limits'] {
+  const t = c.circuit_breakers?.thresholds?.find((x) => (x.priority ?? 'DEFAULT') === 'DEFAULT');
+  return {
+    maxConnections: t?.max_connections ?? DEFAULT_LIMITS.maxConnections,
+    maxPendingRequests: t?.max_pending_requests ?? DEFAULT_LIMITS.maxPendingRequests,
+    maxRequests: t?.max_requests ?? DEFAULT_LIMITS.maxRequests,
   };
 }
 

@@ -101,6 +101,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     }
     const endpoint = cluster.pick();
     if (endpoint === null) return this.localReply(LOCAL_REPLIES.noHealthyUpstream);
+    if (!endpoint.admit()) return this.localReply(LOCAL_REPLIES.upstreamOverflow);
     this.endpoint = endpoint;
 
     route.mutateRequestHeaders(head.headers, this.clusterName);
@@ -120,8 +121,6 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       this.ds.sendInterim(100, []);
     }
     if (action.mirrors.length > 0) this.startMirrors(action.mirrors, upstreamHead);
-    endpoint.activeRequests++;
-    endpoint.totalRequests++;
     this.upstreamStart = performance.now();
     this.timeoutMs = action.timeoutMs;
     this.ds.bodyHandler = this;
@@ -212,6 +211,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     this.responseStarted = true;
     this.upstreamHeadAt = performance.now();
     this.status = status;
+    this.endpoint?.outlier?.record(status);
     stripHopByHop(headers, true);
     this.route!.mutateResponseHeaders(headers, this.clusterName);
     if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
@@ -240,7 +240,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     this.ds.sendHead(status, headers, true);
     const client = this.ds.takeOverSocket!();
     this.clearTimer();
-    this.endpoint!.activeRequests--;
+    this.endpoint!.outlier?.record(status);
+    this.endpoint!.release();
     this.endpoint = null;
     tunnel(client.socket, socket, client.head, rest, (sent, received) => {
       this.bytesSent += sent;
@@ -251,7 +252,10 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
 
   onError(failure: UpstreamFailure, detail: string): void {
     if (this.finished) return;
-    if (this.endpoint) this.endpoint.failedRequests++;
+    if (this.endpoint) {
+      this.endpoint.failedRequests++;
+      if (!this.responseStarted) this.endpoint.outlier?.record(failure); // a failure after the head was recorded as its status
+    }
     const reply = FAILURE_REPLY[failure];
     this.upstream = null;
     if (!this.responseStarted) return this.localReply(reply, detail);
@@ -263,6 +267,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
 
   onDeadline(): void {
     if (this.finished) return;
+    // Only an endpoint that had the request failed to answer it (not one it waited to connect to).
+    if (!this.responseStarted && this.upstream?.requestBytesSent) this.endpoint?.outlier?.record('timeout');
     this.upstream?.abort();
     this.upstream = null;
     if (!this.responseStarted) return this.localReply(LOCAL_REPLIES.upstreamTimeout);
@@ -327,7 +333,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       this.upstream?.abort();
       if (this.mirrors !== null) for (const m of this.mirrors) m.abort();
     }
-    if (this.endpoint !== null) this.endpoint.activeRequests--;
+    if (this.endpoint !== null) this.endpoint.release();
     const now = performance.now();
     const seconds = (now - this.start) / 1000;
     const routeName = this.route?.name ?? '';

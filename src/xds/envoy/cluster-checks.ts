@@ -18,6 +18,12 @@ export function checkCluster(c: Cluster, path: FieldPath, issues: Issues): void 
       if (!sa.port_value) issues.invalid([...at, 'port_value'], 'an endpoint needs a port_value between 1 and 65535');
     });
   });
+  const priorities = (c.circuit_breakers?.thresholds ?? []).map((t) => t.priority ?? 'DEFAULT');
+  priorities.forEach((p, i) => {
+    if (priorities.indexOf(p) !== i) {
+      issues.invalid([...path, 'circuit_breakers', 'thresholds', i, 'priority'], `a second thresholds entry for priority ${p}; give each priority one entry`);
+    }
+  });
   if (c.http2_protocol_options !== undefined && c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY] !== undefined) {
     issues.invalid(
       [...path, 'http2_protocol_options'],

@@ -1,5 +1,5 @@
 // config.cluster.v3.Cluster, its upstream HTTP protocol options, and the circuit-breaker and
-// outlier-detection messages (modelled for the next release, refused until then).
+// outlier-detection messages.
 
 import type { Static } from 'typebox';
 import { ClusterLoadAssignment } from './endpoint.ts';
@@ -9,6 +9,8 @@ import { HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS } from './type-urls.ts';
 
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_DNS_REFRESH_RATE = '5s';
+/** Envoy's default for max_connections, max_pending_requests and max_requests. */
+export const DEFAULT_CIRCUIT_LIMIT = 1024;
 
 const HTTP3 = { http3_protocol_options: 'HTTP/3 is not supported' };
 const UPSTREAM_COMMON = 'upstream idle timeout and limits are fixed for now; arrives with the resilience work';
@@ -36,53 +38,87 @@ export const UpstreamHttpProtocolOptions = Message(
   },
 );
 
-const Thresholds = Message({
-  priority: Type.Optional(Enum(['DEFAULT', 'HIGH'])),
-  max_connections: Type.Optional(UInt32()),
-  max_pending_requests: Type.Optional(UInt32()),
-  max_requests: Type.Optional(UInt32()),
-  max_retries: Type.Optional(UInt32()),
-  retry_budget: Type.Optional(
-    Message({
-      budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
-      min_retry_concurrency: Type.Optional(UInt32()),
-    }),
-  ),
-  track_remaining: Type.Optional(Bool()),
-  max_connection_pools: Type.Optional(UInt32()),
-});
+const RETRIES_LATER = 'retry limits arrive with route retry policies';
 
-export const CircuitBreakers = Message({
-  thresholds: Type.Optional(Type.Array(Thresholds)),
-  per_host_thresholds: Type.Optional(Type.Array(Thresholds)),
-});
+/** circuit_breakers.thresholds[]: one entry per routing priority; Weft routes everything at DEFAULT. */
+const Thresholds = Message(
+  {
+    priority: Type.Optional(Enum(['DEFAULT', 'HIGH'], { unsupported: ['HIGH'], default: 'DEFAULT' })),
+    max_connections: Type.Optional(UInt32({ default: DEFAULT_CIRCUIT_LIMIT })),
+    max_pending_requests: Type.Optional(UInt32({ default: DEFAULT_CIRCUIT_LIMIT })),
+    max_requests: Type.Optional(UInt32({ default: DEFAULT_CIRCUIT_LIMIT })),
+    max_retries: Type.Optional(Refused(UInt32(), RETRIES_LATER)),
+    retry_budget: Type.Optional(
+      Refused(
+        Message({
+          budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
+          min_retry_concurrency: Type.Optional(UInt32()),
+        }),
+        RETRIES_LATER,
+      ),
+    ),
+  },
+  { unsupported: { track_remaining: 'the limits and their use are on /clusters', max_connection_pools: '' } },
+);
 
-const Percent = () => Type.Optional(UInt32({ maximum: 100 }));
+export const CircuitBreakers = Message(
+  { thresholds: Type.Optional(Type.Array(Thresholds)) },
+  { unsupported: { per_host_thresholds: 'use cluster-wide thresholds' } },
+);
 
-export const OutlierDetection = Message({
-  consecutive_5xx: Type.Optional(UInt32()),
-  interval: Type.Optional(Duration({ positive: true })),
-  base_ejection_time: Type.Optional(Duration({ positive: true })),
-  max_ejection_percent: Percent(),
-  enforcing_consecutive_5xx: Percent(),
-  enforcing_success_rate: Percent(),
-  success_rate_minimum_hosts: Type.Optional(UInt32()),
-  success_rate_request_volume: Type.Optional(UInt32()),
-  success_rate_stdev_factor: Type.Optional(UInt32()),
-  consecutive_gateway_failure: Type.Optional(UInt32()),
-  enforcing_consecutive_gateway_failure: Percent(),
-  split_external_local_origin_errors: Type.Optional(Bool()),
-  consecutive_local_origin_failure: Type.Optional(UInt32()),
-  failure_percentage_threshold: Percent(),
-  enforcing_failure_percentage: Percent(),
-  failure_percentage_minimum_hosts: Type.Optional(UInt32()),
-  failure_percentage_request_volume: Type.Optional(UInt32()),
-  max_ejection_time: Type.Optional(Duration({ positive: true })),
-  max_ejection_time_jitter: Type.Optional(Duration()),
-  always_eject_one_host: Type.Optional(Bool()),
-});
+const Percent = (fallback: number) => Type.Optional(UInt32({ maximum: 100, default: fallback }));
 
-const NEXT_RELEASE = 'it arrives with the next release';
+/** Envoy's outlier-detection defaults (outlier_detection.proto). */
+export const OUTLIER_DEFAULTS = {
+  interval: '10s',
+  base_ejection_time: '30s',
+  max_ejection_time: '300s',
+  max_ejection_percent: 10,
+  consecutive_5xx: 5,
+  consecutive_gateway_failure: 5,
+  consecutive_local_origin_failure: 5,
+  success_rate_minimum_hosts: 5,
+  success_rate_request_volume: 100,
+  success_rate_stdev_factor: 1900,
+  failure_percentage_threshold: 85,
+  failure_percentage_minimum_hosts: 5,
+  failure_percentage_request_volume: 50,
+} as const;
+
+export const OutlierDetection = Message(
+  {
+    consecutive_5xx: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.consecutive_5xx })),
+    interval: Type.Optional(Duration({ positive: true, default: OUTLIER_DEFAULTS.interval })),
+    base_ejection_time: Type.Optional(Duration({ positive: true, default: OUTLIER_DEFAULTS.base_ejection_time })),
+    max_ejection_percent: Percent(OUTLIER_DEFAULTS.max_ejection_percent),
+    enforcing_consecutive_5xx: Percent(100),
+    enforcing_success_rate: Percent(100),
+    success_rate_minimum_hosts: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.success_rate_minimum_hosts })),
+    success_rate_request_volume: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.success_rate_request_volume })),
+    success_rate_stdev_factor: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.success_rate_stdev_factor })),
+    consecutive_gateway_failure: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.consecutive_gateway_failure })),
+    enforcing_consecutive_gateway_failure: Percent(0),
+    split_external_local_origin_errors: Type.Optional(Bool({ default: false })),
+    consecutive_local_origin_failure: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.consecutive_local_origin_failure })),
+    enforcing_consecutive_local_origin_failure: Percent(100),
+    enforcing_local_origin_success_rate: Percent(100),
+    failure_percentage_threshold: Percent(OUTLIER_DEFAULTS.failure_percentage_threshold),
+    enforcing_failure_percentage: Percent(0),
+    enforcing_failure_percentage_local_origin: Percent(0),
+    failure_percentage_minimum_hosts: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.failure_percentage_minimum_hosts })),
+    failure_percentage_request_volume: Type.Optional(UInt32({ default: OUTLIER_DEFAULTS.failure_percentage_request_volume })),
+    // No filled-in default: unset means the larger of 300 s and base_ejection_time (Envoy).
+    max_ejection_time: Type.Optional(Duration({ positive: true })),
+    max_ejection_time_jitter: Type.Optional(Duration({ default: '0s' })),
+    always_eject_one_host: Type.Optional(Bool({ default: false })),
+  },
+  {
+    unsupported: {
+      successful_active_health_check_uneject_host: 'active health checking is not supported',
+      monitors: 'custom outlier-detection monitors are not supported',
+    },
+  },
+);
 
 export const Cluster = Message(
   {
@@ -111,8 +147,8 @@ export const Cluster = Message(
     ),
     /** Legacy spelling of "speak HTTP/2 upstream"; Envoy refuses it next to the typed options. */
     http2_protocol_options: Type.Optional(Http2ProtocolOptions),
-    circuit_breakers: Type.Optional(Refused(CircuitBreakers, NEXT_RELEASE)),
-    outlier_detection: Type.Optional(Refused(OutlierDetection, NEXT_RELEASE)),
+    circuit_breakers: Type.Optional(CircuitBreakers),
+    outlier_detection: Type.Optional(OutlierDetection),
   },
   {
     unsupported: {

@@ -51,11 +51,32 @@ test('an unsupported field set to its proto3 default is accepted: it changes not
   assert.equal(run(Cluster, { name: 'c', respect_dns_ttl: true }).issues[0].code, 'WEFT_CONFIG_UNSUPPORTED');
 });
 
-test('modelled-but-refused fields (circuit breakers) are unsupported, not unknown', () => {
-  const { issues } = run(Cluster, { name: 'c', outlier_detection: { consecutive_5xx: 5 } });
+test('modelled-but-refused fields (retry limits) are unsupported, not unknown', () => {
+  const { issues } = run(Cluster, { name: 'c', circuit_breakers: { thresholds: [{ max_requests: 10, max_retries: 3 }] } });
   assert.equal(issues.length, 1);
   assert.equal(issues[0].code, 'WEFT_CONFIG_UNSUPPORTED');
-  assert.equal(issues[0].path, 'outlier_detection');
+  assert.equal(issues[0].path, 'circuit_breakers.thresholds[0].max_retries');
+});
+
+test('circuit breakers and outlier detection decode with Envoy defaults; HIGH priority is refused', () => {
+  const { value, issues } = run(Cluster, {
+    name: 'c',
+    circuit_breakers: { thresholds: [{ max_requests: 10 }] },
+    outlier_detection: { consecutive_5xx: 3, interval: { seconds: 1 } },
+  });
+  assert.deepEqual(issues, []);
+  const c = value as Record<string, any>;
+  assert.deepEqual(c.circuit_breakers.thresholds[0], { priority: 'DEFAULT', max_connections: 1024, max_pending_requests: 1024, max_requests: 10 });
+  assert.equal(c.outlier_detection.consecutive_5xx, 3);
+  assert.equal(c.outlier_detection.interval, '1s');
+  assert.equal(c.outlier_detection.base_ejection_time, '30s');
+  assert.equal(c.outlier_detection.max_ejection_percent, 10);
+  assert.equal(c.outlier_detection.enforcing_consecutive_gateway_failure, 0);
+  const high = run(Cluster, { name: 'c', circuit_breakers: { thresholds: [{ priority: 'HIGH', max_requests: 1 }] } }).issues;
+  assert.equal(high[0].code, 'WEFT_CONFIG_UNSUPPORTED');
+  assert.equal(high[0].path, 'circuit_breakers.thresholds[0].priority');
+  const pct = run(Cluster, { name: 'c', outlier_detection: { max_ejection_percent: 150 } }).issues;
+  assert.equal(pct[0].path, 'outlier_detection.max_ejection_percent');
 });
 
 test('oneofs: none of a required one, and two at once, are both errors', () => {

@@ -34,5 +34,6 @@ export { FilterChain, Listener, NetworkFilter } from './listener.ts';
 export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints } from './endpoint.ts';
 export {
   CircuitBreakers, Cluster, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
+  DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS,
 } from './cluster.ts';
 export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';
