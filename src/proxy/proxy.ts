@@ -96,8 +96,10 @@ export class Proxy implements AdminTarget {
   }
 
   clusters(): readonly ClusterStatus[] {
+    const now = performance.now();
     return [...this.snapshot.clusters.values()].map((c) => ({
       name: c.name,
+      lbPolicy: c.spec.lb.kind.toUpperCase(),
       endpoints: c.endpoints.map((ep) => ({
         address: ep.address,
         healthy: ep.healthy,
@@ -106,6 +108,7 @@ export class Proxy implements AdminTarget {
         totalRequests: ep.totalRequests,
         failedRequests: ep.failedRequests,
         activeConnections: ep.openConnections,
+        ewmaMs: ep.latency.valueAt(now),
       })),
     }));
   }

@@ -25,6 +25,7 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
   let out = '';
   for (const c of clusters) {
     out += `${c.name}::observability_name::${c.name}\n`;
+    if (c.lbPolicy !== undefined) out += `${c.name}::lb_policy::${c.lbPolicy}\n`;
     for (const e of c.endpoints) {
       const p = `${c.name}::${e.address}::`;
       if (e.activeConnections !== undefined) out += `${p}cx_active::${e.activeConnections}\n`;
@@ -34,6 +35,7 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
         `${p}rq_total::${e.totalRequests}\n` +
         `${p}health_flags::${healthFlags(e)}\n` +
         `${p}weight::${e.weight}\n`;
+      if (e.ewmaMs !== undefined) out += `${p}ewma_ms::${e.ewmaMs.toFixed(3)}\n`;
     }
   }
   return out;
@@ -54,6 +56,7 @@ export function clustersJson(clusters: readonly ClusterStatus[]): object {
           { name: 'rq_active', type: 'GAUGE', value: String(e.activeRequests) },
         ];
         if (e.activeConnections !== undefined) stats.push({ name: 'cx_active', type: 'GAUGE', value: String(e.activeConnections) });
+        if (e.ewmaMs !== undefined) stats.push({ name: 'ewma_ms', type: 'GAUGE', value: e.ewmaMs.toFixed(3) });
         return {
           address: envoyAddress(e.address),
           stats,

@@ -12,10 +12,14 @@ export interface EndpointStatus {
   activeRequests: number;
   totalRequests: number;
   failedRequests: number;
+  /** Peak-EWMA latency estimate to the response head, in ms (the peak-EWMA balancer's input); omitted when unknown. */
+  ewmaMs?: number;
 }
 
 export interface ClusterStatus {
   name: string;
+  /** The balancer, e.g. ROUND_ROBIN or PEAK_EWMA; omitted when unknown. */
+  lbPolicy?: string;
   endpoints: readonly EndpointStatus[];
 }
 

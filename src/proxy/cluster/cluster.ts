@@ -1,5 +1,6 @@
-// A cluster: a named set of endpoints, how to find them (static or DNS), and how to pick one.
+// A cluster: a named set of endpoints, how to find them (static or DNS), and its balancer.
 import { lookup } from 'node:dns/promises';
+import { createBalancer, DEFAULT_EWMA, type Balancer, type EwmaOptions, type LbPolicy, type PickContext } from '../balance/index.ts';
 import { Endpoint, type UpstreamProtocol } from './endpoint.ts';
 
 export interface EndpointSpec {
@@ -17,19 +18,21 @@ export interface ClusterSpec {
   readonly dnsRefreshMs: number;
   readonly dnsFamily: 4 | 6 | 0;
   readonly endpoints: readonly EndpointSpec[];
+  readonly lb: LbPolicy;
 }
 
 export class Cluster {
   readonly spec: ClusterSpec;
   endpoints: Endpoint[] = [];
-  private next = 0;
+  readonly balancer: Balancer;
+  private readonly ewma: EwmaOptions;
   private dnsTimer: NodeJS.Timeout | null = null;
-  // Smooth weighted round robin (as nginx): current weights per endpoint index.
-  private current: number[] = [];
-  private weighted = false;
 
   constructor(spec: ClusterSpec) {
     this.spec = spec;
+    this.balancer = createBalancer(spec.lb);
+    // Every endpoint keeps a latency estimate (/clusters shows it); peak-EWMA clusters tune it.
+    this.ewma = spec.lb.kind === 'peak_ewma' ? spec.lb : DEFAULT_EWMA;
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);
   }
 
@@ -54,38 +57,14 @@ export class Cluster {
     refresh();
   }
 
-  /** Round robin over healthy endpoints (weighted when weights differ). */
-  pick(): Endpoint | null {
-    const eps = this.endpoints;
-    const n = eps.length;
-    if (n === 0) return null;
-    if (this.weighted) return this.pickWeighted();
-    for (let tries = 0; tries < n; tries++) {
-      const ep = eps[this.next];
-      this.next = this.next + 1 === n ? 0 : this.next + 1;
-      if (ep.healthy) return ep;
-    }
-    return null;
+  /** An endpoint for one request (see Balancer.pick), or null when none is usable. */
+  pick(ctx?: PickContext): Endpoint | null {
+    return this.balancer.pick(ctx);
   }
 
   close(): void {
     if (this.dnsTimer) clearTimeout(this.dnsTimer);
     for (const ep of this.endpoints) ep.close();
-  }
-
-  private pickWeighted(): Endpoint | null {
-    let best = -1;
-    let total = 0;
-    const eps = this.endpoints;
-    for (let i = 0; i < eps.length; i++) {
-      if (!eps[i].healthy) continue;
-      this.current[i] += eps[i].weight;
-      total += eps[i].weight;
-      if (best < 0 || this.current[i] > this.current[best]) best = i;
-    }
-    if (best < 0) return null;
-    this.current[best] -= total;
-    return eps[best];
   }
 
   private setEndpoints(specs: readonly EndpointSpec[]): void {
@@ -98,14 +77,12 @@ export class Cluster {
         old.delete(key);
         next.push(kept);
       } else {
-        next.push(new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs));
+        next.push(new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, this.ewma));
       }
     }
     for (const gone of old.values()) gone.close();
     this.endpoints = next;
-    this.current = next.map(() => 0);
-    this.weighted = next.some((ep) => ep.weight !== next[0].weight);
-    this.next = 0;
+    this.balancer.update(next);
   }
 
   private async resolve(): Promise<void> {

@@ -2,6 +2,7 @@
 import { H1Pool, DEFAULT_H1_POOL } from './h1-pool.ts';
 import { H2Pool } from './h2-pool.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+import { DEFAULT_EWMA, RttEstimate, type EwmaOptions } from '../balance/rtt-estimate.ts';
 
 export type UpstreamProtocol = 'http1' | 'http2';
 
@@ -11,17 +12,22 @@ export class Endpoint {
   readonly address: string;
   readonly weight: number;
   healthy: boolean;
+  /** Set by outlier detection; every balancer skips an ejected endpoint until it is readmitted. */
+  ejected = false;
+  /** Peak-EWMA of the time to the response head (ms): the peak-EWMA balancer's input, shown in /clusters. */
+  readonly latency: RttEstimate;
   activeRequests = 0;
   totalRequests = 0;
   failedRequests = 0;
   private readonly pool: H1Pool | H2Pool;
 
-  constructor(host: string, port: number, weight: number, healthy: boolean, protocol: UpstreamProtocol, connectTimeoutMs: number) {
+  constructor(host: string, port: number, weight: number, healthy: boolean, protocol: UpstreamProtocol, connectTimeoutMs: number, ewma: EwmaOptions = DEFAULT_EWMA) {
     this.host = host;
     this.port = port;
     this.address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.weight = weight;
     this.healthy = healthy;
+    this.latency = new RttEstimate(ewma);
     this.pool = protocol === 'http2'
       ? new H2Pool(host, port, { connectTimeoutMs })
       : new H1Pool(host, port, { ...DEFAULT_H1_POOL, connectTimeoutMs });
@@ -29,6 +35,11 @@ export class Endpoint {
 
   get openConnections(): number {
     return this.pool.openConnections;
+  }
+
+  /** The response head arrived `ms` after the request was sent, at `now` (performance.now()). */
+  observeLatency(ms: number, now: number): void {
+    this.latency.observe(ms, now);
   }
 
   request(head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {

@@ -1,6 +1,7 @@
 // Envoy resources (listeners, clusters — static from the bootstrap, later from xDS) → the
 // proxy's run-time objects. Static and dynamic config take this same path.
 import { WeftError } from '../../core/errors.ts';
+import { lbPolicyOf } from '../balance/index.ts';
 import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
@@ -56,6 +57,7 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
     dnsRefreshMs: ms(c.dns_refresh_rate, 5000),
     dnsFamily: family,
     endpoints,
+    lb: lbPolicyOf(c),
   };
 }
 
