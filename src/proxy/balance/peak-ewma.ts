@@ -6,6 +6,8 @@ import type { Endpoint } from '../cluster/endpoint.ts';
 import { randomEligible } from './sample.ts';
 import type { Balancer, LbPolicy, PickContext } from './types.ts';
 
+const TIE = 1e-3;
+
 /** The cost P2C compares; lower is better. */
 export function peakEwmaCost(ep: Endpoint, now: number): number {
   return (ep.latency.valueAt(now) * (ep.activeRequests + 1)) / ep.weight;
@@ -39,8 +41,10 @@ export class PeakEwma implements Balancer {
     const now = performance.now();
     const ca = peakEwmaCost(eps[a], now);
     const cb = peakEwmaCost(eps[b], now);
-    if (ca !== cb) return ca < cb ? a : b;
-    // Equal cost (both estimates decayed to zero, say): fewer requests in flight wins.
+    // Costs within 0.1 % are a tie: such differences come from when the endpoints were created or last
+    // answered, not from their speed, and letting them decide would favour the same endpoint every time.
+    if (Math.abs(ca - cb) > TIE * Math.max(ca, cb)) return ca < cb ? a : b;
+    // a was drawn first at random, so keeping it on a tie is unbiased.
     return eps[b].activeRequests < eps[a].activeRequests ? b : a;
   }
 }
