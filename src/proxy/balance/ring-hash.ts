@@ -6,6 +6,7 @@
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { xxhash32 } from './hash.ts';
 import { eligible, type Balancer, type LbPolicy, type PickContext } from './types.ts';
+import { randomUint32 } from './rng.ts';
 
 export const DEFAULT_MIN_RING_SIZE = 1024;
 export const DEFAULT_MAX_RING_SIZE = 8 * 1024 * 1024;
@@ -59,7 +60,7 @@ export class RingHash implements Balancer {
   }
 
   pick(ctx?: PickContext): Endpoint | null {
-    const hash = ctx?.hash ?? (Math.random() * 0x1_0000_0000) >>> 0;
+    const hash = ctx?.hash ?? randomUint32();
     const exclude = ctx?.exclude;
     const found = this.walk(hash, exclude);
     if (found !== null) return found;

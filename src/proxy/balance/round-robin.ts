@@ -2,6 +2,7 @@
 // they differ, which spreads a heavy endpoint's turns evenly instead of in bursts.
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { eligible, type Balancer, type LbPolicy, type PickContext } from './types.ts';
+import { randomInt } from './rng.ts';
 
 /**
  * Smooth weighted round robin over the eligible endpoints: every one gains its weight, the richest is
@@ -38,7 +39,7 @@ export class RoundRobin implements Balancer {
     this.current = new Float64Array(endpoints.length);
     this.weighted = endpoints.some((ep) => ep.weight !== endpoints[0].weight);
     // A random start, as Envoy does, so proxies that load the same config do not all begin on one host.
-    this.next = Math.floor(Math.random() * Math.max(1, endpoints.length));
+    this.next = randomInt(Math.max(1, endpoints.length));
   }
 
   pick(ctx?: PickContext): Endpoint | null {

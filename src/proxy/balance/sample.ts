@@ -3,6 +3,7 @@
 // counting pass. Allocation-free; shared by RANDOM, LEAST_REQUEST and peak-EWMA.
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { eligible } from './types.ts';
+import { randomInt, randomUnit } from './rng.ts';
 
 const DRAWS = 4;
 
@@ -11,13 +12,13 @@ export function randomEligible(eps: readonly Endpoint[], exclude: ReadonlySet<En
   const n = eps.length;
   if (n === 0) return -1;
   for (let d = 0; d < DRAWS; d++) {
-    const i = Math.floor(Math.random() * n);
+    const i = randomInt(n);
     if (i !== not && eligible(eps[i], exclude)) return i;
   }
   let count = 0;
   for (let i = 0; i < n; i++) if (i !== not && eligible(eps[i], exclude)) count++;
   if (count === 0) return -1;
-  let k = Math.floor(Math.random() * count);
+  let k = randomInt(count);
   for (let i = 0; i < n; i++) {
     if (i !== not && eligible(eps[i], exclude) && k-- === 0) return i;
   }
@@ -33,7 +34,7 @@ export function weightedEligible(eps: readonly Endpoint[], ends: Float64Array, e
   if (n === 0) return -1;
   const total = ends[n - 1];
   for (let d = 0; d < DRAWS; d++) {
-    const x = Math.random() * total;
+    const x = randomUnit() * total;
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
@@ -46,7 +47,7 @@ export function weightedEligible(eps: readonly Endpoint[], ends: Float64Array, e
   let sum = 0;
   for (let i = 0; i < n; i++) if (eligible(eps[i], exclude)) sum += eps[i].weight;
   if (sum === 0) return -1;
-  let x = Math.random() * sum;
+  let x = randomUnit() * sum;
   let last = -1;
   for (let i = 0; i < n; i++) {
     if (!eligible(eps[i], exclude)) continue;
