@@ -105,18 +105,22 @@ test('ring hash with hash_policy: a header, a cookie or a query parameter keeps 
   }
 });
 
-/** An upstream that answers every request after `delayMs`. */
-async function slowServer(delayMs: number): Promise<{ port: number; hits: () => number; close: () => Promise<void> }> {
+/** An upstream that answers every request after `delayMs` (changeable while it runs). */
+async function slowServer(delayMs: number): Promise<{ port: number; hits: () => number; setDelay: (ms: number) => void; close: () => Promise<void> }> {
   let hits = 0;
+  let delay = delayMs;
   const server = http.createServer((req, res) => {
     hits++;
     req.resume();
-    setTimeout(() => res.end(JSON.stringify({ server: 'slow' })), delayMs);
+    const answer = () => res.end(JSON.stringify({ server: 'slow' }));
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,
     hits: () => hits,
+    setDelay: (ms) => { delay = ms; },
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
@@ -162,6 +166,45 @@ test('peak-EWMA steers away from an endpoint 500 ms slower than the others (C5, 
     assert.ok(Date.now() - started < 15_000, 'bounded');
   } finally {
     await ewma.stop();
+    await slow.close();
+  }
+});
+
+test('peak-EWMA tries an avoided endpoint again as its estimate decays (decay_time 0.2 s), and keeps it once it is fast', async (t) => {
+  const slow = await slowServer(300);
+  const fast = upstreams[0].port;
+  const quick = await startProxy(simple(
+    [{ match: { prefix: '/' }, route: { cluster: 'svc' } }],
+    [staticCluster('svc', [fast, slow.port], typed({
+      '@type': 'type.googleapis.com/xds.type.v3.TypedStruct',
+      type_url: 'type.googleapis.com/weft.balance.v1.PeakEwma',
+      value: { decay_time: '0.2s', default_rtt: '0.001s' },
+    }))],
+  ));
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    const run = async (ms: number): Promise<number> => {
+      const until = Date.now() + ms;
+      let toSlow = 0;
+      let total = 0;
+      while (Date.now() < until) {
+        const res = await request(quick.ports.main, '/', { agent });
+        total++;
+        if (res.json<{ server: string }>().server === 'slow') toSlow++;
+      }
+      return toSlow / total;
+    };
+    await run(600); // the slow endpoint answers once or twice and is then avoided
+    const whileSlow = await run(1000);
+    slow.setDelay(0);
+    await run(2500); // ~τ·ln(300 ms / 1 ms) ≈ 1.2 s until its estimate falls to the fast one's and it is tried again
+    const afterRecovery = await run(1000);
+    agent.destroy();
+    t.diagnostic(`share of the slow endpoint: ${(whileSlow * 100).toFixed(1)} % while slow, ${(afterRecovery * 100).toFixed(1)} % once fast again`);
+    assert.ok(whileSlow < 0.05, `avoided while slow: ${whileSlow}`);
+    assert.ok(afterRecovery > 0.2, `back in use once fast: ${afterRecovery}`);
+  } finally {
+    await quick.stop();
     await slow.close();
   }
 });

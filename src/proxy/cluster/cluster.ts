@@ -25,12 +25,15 @@ export class Cluster {
   readonly spec: ClusterSpec;
   endpoints: Endpoint[] = [];
   readonly balancer: Balancer;
+  /** Whether the balancer reads PickContext.hash (RING_HASH), so routes compute their hash_policy only then. */
+  readonly usesHash: boolean;
   private readonly ewma: EwmaOptions;
   private dnsTimer: NodeJS.Timeout | null = null;
 
   constructor(spec: ClusterSpec) {
     this.spec = spec;
     this.balancer = createBalancer(spec.lb);
+    this.usesHash = spec.lb.kind === 'ring_hash';
     // Every endpoint keeps a latency estimate (/clusters shows it); peak-EWMA clusters tune it.
     this.ewma = spec.lb.kind === 'peak_ewma' ? spec.lb : DEFAULT_EWMA;
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);

@@ -99,7 +99,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       if (!this.hcm.upgrades.has(head.upgrade)) return this.localReply(LOCAL_REPLIES.upgradeNotAllowed);
       if (this.ds.protocol === 'HTTP/2' || cluster.spec.protocol === 'http2') return this.localReply(LOCAL_REPLIES.upgradeUnsupported);
     }
-    const hash = action.hashPolicy?.hash(head, this.ds.remoteAddress);
+    const hash = cluster.usesHash ? action.hashPolicy?.hash(head, this.ds.remoteAddress) : undefined;
     const endpoint = cluster.pick(hash === undefined ? undefined : { hash });
     if (endpoint === null) return this.localReply(LOCAL_REPLIES.noHealthyUpstream);
     this.endpoint = endpoint;
