@@ -10,6 +10,8 @@ import { randomUint32 } from './rng.ts';
 
 export const DEFAULT_MIN_RING_SIZE = 1024;
 export const DEFAULT_MAX_RING_SIZE = 8 * 1024 * 1024;
+/** 2^20: room for a million endpoints beside a 32-bit hash in one double (2^52). */
+const RANK_SPACE = 0x10_0000;
 
 export class RingHash implements Balancer {
   readonly policy: LbPolicy & { kind: 'ring_hash' };
@@ -44,19 +46,31 @@ export class RingHash implements Balancer {
     const { minimumRingSize, maximumRingSize } = this.policy;
     const scale = Math.min(Math.ceil(minWeight * minimumRingSize) / minWeight, maximumRingSize);
     const size = Math.ceil(scale);
-    const points: { hash: number; owner: number }[] = [];
+    if (n > RANK_SPACE) throw new RangeError(`ring hash: ${n} endpoints is more than the ${RANK_SPACE} a ring can index`);
+    // Points are sorted as one number, hash × 2^20 + rank (exact in a double), in a typed array: no
+    // object per point, even for an 8M-point ring. The rank is the endpoint's place in address order,
+    // so ties between equal hashes (rare with 32 bits) do not depend on the order endpoints came in.
+    const byAddress = endpoints.map((_, i) => i).sort((x, y) => (endpoints[x].address < endpoints[y].address ? -1 : endpoints[x].address > endpoints[y].address ? 1 : 0));
+    const rank = new Int32Array(n);
+    byAddress.forEach((e, r) => (rank[e] = r));
+    const keys = new Float64Array(size);
+    let count = 0;
     let current = 0;
     let target = 0;
-    for (let e = 0; e < n && points.length < size; e++) {
+    for (let e = 0; e < n && count < size; e++) {
       target += (scale * endpoints[e].weight) / total;
-      for (let i = 0; current < target && points.length < size; i++, current++) {
-        points.push({ hash: xxhash32(`${endpoints[e].address}_${i}`), owner: e });
+      for (let i = 0; current < target && count < size; i++, current++) {
+        keys[count++] = xxhash32(`${endpoints[e].address}_${i}`) * RANK_SPACE + rank[e];
       }
     }
-    // Ties (rare with 32 bits) are broken by address so the ring does not depend on endpoint order.
-    points.sort((a, b) => a.hash - b.hash || (endpoints[a.owner].address < endpoints[b.owner].address ? -1 : 1));
-    this.hashes = Uint32Array.from(points, (p) => p.hash);
-    this.owners = Int32Array.from(points, (p) => p.owner);
+    const sorted = keys.subarray(0, count).sort();
+    this.hashes = new Uint32Array(count);
+    this.owners = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const r = sorted[i] % RANK_SPACE;
+      this.hashes[i] = (sorted[i] - r) / RANK_SPACE;
+      this.owners[i] = byAddress[r];
+    }
   }
 
   pick(ctx?: PickContext): Endpoint | null {

@@ -84,8 +84,10 @@ export class Cluster {
       }
     }
     for (const gone of old.values()) gone.close();
+    // A DNS refresh usually returns the same set: keep the balancer's state (and a big ring) as it is.
+    const unchanged = next.length === this.endpoints.length && next.every((ep, i) => ep === this.endpoints[i]);
     this.endpoints = next;
-    this.balancer.update(next);
+    if (!unchanged) this.balancer.update(next);
   }
 
   private async resolve(): Promise<void> {
