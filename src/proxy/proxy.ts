@@ -99,6 +99,7 @@ export class Proxy implements AdminTarget {
     const now = performance.now();
     return [...this.snapshot.clusters.values()].map((c) => ({
       name: c.name,
+      lbPolicy: c.spec.lb.kind.toUpperCase(),
       endpoints: c.endpoints.map((ep) => ({
         address: ep.address,
         healthy: ep.healthy,
@@ -117,6 +118,7 @@ export class Proxy implements AdminTarget {
             localOriginSuccessRate: ep.outlier.lastLocalSuccessRate,
           },
         }),
+        ewmaMs: ep.latency.valueAt(now),
       })),
       circuitBreakers: {
         ...c.breaker.limits,

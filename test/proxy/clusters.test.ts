@@ -26,7 +26,7 @@ before(async () => {
     { match: { prefix: '/none' }, route: { cluster: 'none-healthy' } },
   ], [
     { name: 'dns', type: 'STRICT_DNS', dns_lookup_family: 'V4_ONLY', load_assignment: { cluster_name: 'dns', endpoints: [{ lb_endpoints: [endpoint('localhost', a.port)] }] } },
-    { name: 'weighted', type: 'STATIC', load_assignment: { cluster_name: 'weighted', endpoints: [{ lb_endpoints: [
+    { name: 'weighted', type: 'STATIC', lb_policy: 'ROUND_ROBIN', load_assignment: { cluster_name: 'weighted', endpoints: [{ lb_endpoints: [
       endpoint('127.0.0.1', a.port, { load_balancing_weight: 3 }), endpoint('127.0.0.1', b.port, { load_balancing_weight: 1 })] }] } },
     { name: 'partly-healthy', type: 'STATIC', load_assignment: { cluster_name: 'partly-healthy', endpoints: [{ lb_endpoints: [
       endpoint('127.0.0.1', a.port, { health_status: 'UNHEALTHY' }), endpoint('127.0.0.1', b.port, { health_status: 'HEALTHY' })] }] } },

@@ -62,7 +62,7 @@ test('C3: one of 3 upstreams always 503 — ejected after 5 consecutive 5xx, no 
   cleanups.push(() => Promise.all([...good, bad].map((s) => s.close())));
   const proxy = await startProxy(simple([{ match: { prefix: '/' }, route: { cluster: 'web' } }], [
     staticCluster('web', [good[0].port, bad.port, good[1].port], {
-      outlier_detection: { interval: '1s', base_ejection_time: '2s', consecutive_5xx: 5 },
+      lb_policy: 'ROUND_ROBIN', outlier_detection: { interval: '1s', base_ejection_time: '2s', consecutive_5xx: 5 },
     }),
   ]));
   cleanups.push(() => proxy.stop('SIGKILL'));
@@ -155,7 +155,7 @@ test('route timeouts count against the endpoint that did not answer (as 504s)', 
   cleanups.push(() => good.close(), () => new Promise((r) => silent.close(r)));
   const silentPort = (silent.address() as AddressInfo).port;
   const proxy = await startProxy(simple([{ match: { prefix: '/' }, route: { cluster: 'slow', timeout: '0.2s' } }], [
-    staticCluster('slow', [good.port, silentPort], { outlier_detection: { consecutive_5xx: 2, interval: '1s', base_ejection_time: '10s' } }),
+    staticCluster('slow', [good.port, silentPort], { lb_policy: 'ROUND_ROBIN', outlier_detection: { consecutive_5xx: 2, interval: '1s', base_ejection_time: '10s' } }),
   ]));
   cleanups.push(() => proxy.stop('SIGKILL'));
   const statuses: number[] = [];

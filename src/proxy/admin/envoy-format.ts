@@ -31,6 +31,7 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
   let out = '';
   for (const c of clusters) {
     out += `${c.name}::observability_name::${c.name}\n`;
+    if (c.lbPolicy !== undefined) out += `${c.name}::lb_policy::${c.lbPolicy}\n`;
     const cb = c.circuitBreakers;
     if (cb !== undefined) {
       out +=
@@ -63,6 +64,7 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
           `${p}outlier_ejections::${o.ejections}\n`;
         if (o.ejected) out += `${p}outlier_ejection_reason::${o.reason}\n${p}outlier_ejection_remaining_ms::${Math.ceil(o.remainingMs)}\n`;
       }
+      if (e.ewmaMs !== undefined) out += `${p}ewma_ms::${e.ewmaMs.toFixed(3)}\n`;
     }
   }
   return out;
@@ -96,6 +98,7 @@ export function clustersJson(clusters: readonly ClusterStatus[]): object {
           { name: 'rq_active', type: 'GAUGE', value: String(e.activeRequests) },
         ];
         if (e.activeConnections !== undefined) stats.push({ name: 'cx_active', type: 'GAUGE', value: String(e.activeConnections) });
+        if (e.ewmaMs !== undefined) stats.push({ name: 'ewma_ms', type: 'GAUGE', value: e.ewmaMs.toFixed(3) });
         const o = e.outlier;
         return {
           address: envoyAddress(e.address),

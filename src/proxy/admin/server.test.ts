@@ -23,8 +23,9 @@ class FakeTarget implements AdminTarget {
     return [
       {
         name: 'outbound|9080||reviews.shop.svc.cluster.local',
+        lbPolicy: 'PEAK_EWMA',
         endpoints: [
-          { address: '10.0.0.7:9080', healthy: true, weight: 1, activeConnections: 2, activeRequests: 1, totalRequests: 40, failedRequests: 3 },
+          { address: '10.0.0.7:9080', healthy: true, weight: 1, activeConnections: 2, activeRequests: 1, totalRequests: 40, failedRequests: 3, ewmaMs: 12.34567 },
           { address: '[fd00::8]:9080', healthy: false, weight: 5, activeRequests: 0, totalRequests: 2, failedRequests: 2 },
         ],
       },
@@ -123,12 +124,14 @@ test('/clusters in Envoy text format', async () => {
     res.body,
     [
       `${r}::observability_name::${r}`,
+      `${r}::lb_policy::PEAK_EWMA`,
       `${r}::10.0.0.7:9080::cx_active::2`,
       `${r}::10.0.0.7:9080::rq_active::1`,
       `${r}::10.0.0.7:9080::rq_error::3`,
       `${r}::10.0.0.7:9080::rq_total::40`,
       `${r}::10.0.0.7:9080::health_flags::healthy`,
       `${r}::10.0.0.7:9080::weight::1`,
+      `${r}::10.0.0.7:9080::ewma_ms::12.346`,
       `${r}::[fd00::8]:9080::rq_active::0`,
       `${r}::[fd00::8]:9080::rq_error::2`,
       `${r}::[fd00::8]:9080::rq_total::2`,
@@ -153,6 +156,7 @@ test('/clusters?format=json in the admin.v3.Clusters shape', async () => {
       { name: 'rq_total', type: 'COUNTER', value: '40' },
       { name: 'rq_active', type: 'GAUGE', value: '1' },
       { name: 'cx_active', type: 'GAUGE', value: '2' },
+      { name: 'ewma_ms', type: 'GAUGE', value: '12.346' },
     ],
     health_status: { eds_health_status: 'HEALTHY' },
     weight: 1,

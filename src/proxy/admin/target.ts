@@ -12,6 +12,8 @@ export interface EndpointStatus {
   activeRequests: number;
   totalRequests: number;
   failedRequests: number;
+  /** Peak-EWMA latency estimate to the response head, in ms (the peak-EWMA balancer's input); omitted when unknown. */
+  ewmaMs?: number;
   /** Present when the cluster has outlier detection. */
   outlier?: EndpointOutlierStatus;
 }
@@ -41,6 +43,8 @@ export interface CircuitBreakerStatus {
 
 export interface ClusterStatus {
   name: string;
+  /** The balancer, e.g. ROUND_ROBIN or PEAK_EWMA; omitted when unknown. */
+  lbPolicy?: string;
   endpoints: readonly EndpointStatus[];
   circuitBreakers?: CircuitBreakerStatus;
   /** Last interval's success-rate average and ejection threshold (percent, -1 when not computed); present with outlier detection. */

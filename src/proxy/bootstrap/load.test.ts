@@ -60,7 +60,8 @@ test('both examples load cleanly, and what loads conforms to the Bootstrap schem
 test('the result is normalised, defaulted and deeply frozen', () => {
   const b = loadBootstrapFile(join(EXAMPLES, 'front-proxy.yaml'));
   const c = b.static_resources!.clusters![1];
-  assert.equal(c.lb_policy, 'ROUND_ROBIN');
+  assert.equal(b.static_resources!.clusters![0].lb_policy, 'ROUND_ROBIN');
+  assert.equal(c.lb_policy, undefined, 'no lb_policy default: Weft uses peak-EWMA when none is set');
   assert.equal(c.connect_timeout, '0.250s');
   const hcm = b.static_resources!.listeners![0].filter_chains[0].filters![0].typed_config as HttpConnectionManager;
   assert.equal(hcm.route_config!.virtual_hosts![0].routes![2].route!.timeout, '10s');

@@ -1,5 +1,6 @@
-// A cluster: a named set of endpoints, how to find them (static or DNS), and how to pick one.
+// A cluster: a named set of endpoints, how to find them (static or DNS), and its balancer.
 import { lookup } from 'node:dns/promises';
+import { createBalancer, DEFAULT_EWMA, type Balancer, type EwmaOptions, type LbPolicy, type PickContext } from '../balance/index.ts';
 import { Endpoint, type UpstreamProtocol } from './endpoint.ts';
 import { CircuitBreaker, type CircuitBreakerLimits, type OverflowKind } from './circuit-breaker.ts';
 import { OutlierDetector, type EjectionReason, type OutlierConfig, type OutlierEvents } from './outlier-detection.ts';
@@ -22,6 +23,7 @@ export interface ClusterSpec {
   readonly endpoints: readonly EndpointSpec[];
   readonly limits: CircuitBreakerLimits;
   readonly outlier: OutlierConfig | null;
+  readonly lb: LbPolicy;
 }
 
 /** The registry calls a cluster makes, at config time only. */
@@ -30,11 +32,11 @@ export type ClusterMetrics = Pick<ProxyMetrics, 'counter' | 'gauge'>;
 export class Cluster {
   readonly spec: ClusterSpec;
   endpoints: Endpoint[] = [];
-  private next = 0;
+  readonly balancer: Balancer;
+  /** Whether the balancer reads PickContext.hash (RING_HASH), so routes compute their hash_policy only then. */
+  readonly usesHash: boolean;
+  private readonly ewma: EwmaOptions;
   private dnsTimer: NodeJS.Timeout | null = null;
-  // Smooth weighted round robin (as nginx): current weights per endpoint index.
-  private current: number[] = [];
-  private weighted = false;
   readonly breaker: CircuitBreaker;
   readonly outlier: OutlierDetector | null;
 
@@ -53,6 +55,10 @@ export class Cluster {
       const outlier = this.outlier;
       if (outlier !== null) metrics.gauge('outlier_ejections_active', 'Endpoints ejected by outlier detection now.', labels, () => outlier.activeEjections());
     }
+    this.balancer = createBalancer(spec.lb);
+    this.usesHash = spec.lb.kind === 'ring_hash';
+    // Every endpoint keeps a latency estimate (/clusters shows it); peak-EWMA clusters tune it.
+    this.ewma = spec.lb.kind === 'peak_ewma' ? spec.lb : DEFAULT_EWMA;
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);
   }
 
@@ -78,39 +84,15 @@ export class Cluster {
     refresh();
   }
 
-  /** Round robin over healthy endpoints (weighted when weights differ). */
-  pick(): Endpoint | null {
-    const eps = this.endpoints;
-    const n = eps.length;
-    if (n === 0) return null;
-    if (this.weighted) return this.pickWeighted();
-    for (let tries = 0; tries < n; tries++) {
-      const ep = eps[this.next];
-      this.next = this.next + 1 === n ? 0 : this.next + 1;
-      if (ep.healthy && !ep.ejected) return ep;
-    }
-    return null;
+  /** An endpoint for one request (see Balancer.pick), or null when none is usable. */
+  pick(ctx?: PickContext): Endpoint | null {
+    return this.balancer.pick(ctx);
   }
 
   close(): void {
     if (this.dnsTimer) clearTimeout(this.dnsTimer);
     this.outlier?.stop();
     for (const ep of this.endpoints) ep.close();
-  }
-
-  private pickWeighted(): Endpoint | null {
-    let best = -1;
-    let total = 0;
-    const eps = this.endpoints;
-    for (let i = 0; i < eps.length; i++) {
-      if (!eps[i].healthy || eps[i].ejected) continue;
-      this.current[i] += eps[i].weight;
-      total += eps[i].weight;
-      if (best < 0 || this.current[i] > this.current[best]) best = i;
-    }
-    if (best < 0) return null;
-    this.current[best] -= total;
-    return eps[best];
   }
 
   private setEndpoints(specs: readonly EndpointSpec[]): void {
@@ -123,16 +105,16 @@ export class Cluster {
         old.delete(key);
         next.push(kept);
       } else {
-        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, this.breaker);
+        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, this.breaker, this.ewma);
         this.outlier?.attach(ep);
         next.push(ep);
       }
     }
     for (const gone of old.values()) gone.close();
+    // A DNS refresh usually returns the same set: keep the balancer's state (and a big ring) as it is.
+    const unchanged = next.length === this.endpoints.length && next.every((ep, i) => ep === this.endpoints[i]);
     this.endpoints = next;
-    this.current = next.map(() => 0);
-    this.weighted = next.some((ep) => ep.weight !== next[0].weight);
-    this.next = 0;
+    if (!unchanged) this.balancer.update(next);
   }
 
   private async resolve(): Promise<void> {

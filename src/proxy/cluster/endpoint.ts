@@ -4,6 +4,7 @@ import { H2Pool } from './h2-pool.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { OutlierMonitor } from './outlier-detection.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+import { DEFAULT_EWMA, RttEstimate, type EwmaOptions } from '../balance/rtt-estimate.ts';
 
 export type UpstreamProtocol = 'http1' | 'http2';
 
@@ -13,10 +14,12 @@ export class Endpoint {
   readonly address: string;
   readonly weight: number;
   healthy: boolean;
-  /** Set by outlier detection; balancers skip an ejected endpoint as they skip an unhealthy one. */
+  /** Set by outlier detection; every balancer skips an ejected endpoint until it is readmitted. */
   ejected = false;
   /** Attempt results go here (`outlier?.record(...)`); null without outlier_detection. */
   outlier: OutlierMonitor | null = null;
+  /** Peak-EWMA of the time to the response head (ms): the peak-EWMA balancer's input, shown in /clusters. */
+  readonly latency: RttEstimate;
   activeRequests = 0;
   totalRequests = 0;
   failedRequests = 0;
@@ -25,7 +28,7 @@ export class Endpoint {
 
   constructor(
     host: string, port: number, weight: number, healthy: boolean, protocol: UpstreamProtocol, connectTimeoutMs: number,
-    breaker = new CircuitBreaker(),
+    breaker = new CircuitBreaker(), ewma: EwmaOptions = DEFAULT_EWMA,
   ) {
     this.host = host;
     this.port = port;
@@ -33,6 +36,7 @@ export class Endpoint {
     this.weight = weight;
     this.healthy = healthy;
     this.breaker = breaker;
+    this.latency = new RttEstimate(ewma);
     this.pool = protocol === 'http2'
       ? new H2Pool(host, port, { connectTimeoutMs }, breaker)
       : new H1Pool(host, port, { ...DEFAULT_H1_POOL, connectTimeoutMs }, breaker);
@@ -54,6 +58,11 @@ export class Endpoint {
   release(): void {
     this.activeRequests--;
     this.breaker.releaseRequest();
+  }
+
+  /** The response head arrived `ms` after the request was sent, at `now` (performance.now()). */
+  observeLatency(ms: number, now: number): void {
+    this.latency.observe(ms, now);
   }
 
   request(head: RequestHead, handler: UpstreamResponseHandler): UpstreamStream {

@@ -1,6 +1,7 @@
 // Envoy resources (listeners, clusters — static from the bootstrap, later from xDS) → the
 // proxy's run-time objects. Static and dynamic config take this same path.
 import { WeftError } from '../../core/errors.ts';
+import { lbPolicyOf } from '../balance/index.ts';
 import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
 import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
@@ -58,6 +59,7 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
     dnsRefreshMs: ms(c.dns_refresh_rate, 5000),
     dnsFamily: family,
     endpoints,
+    lb: lbPolicyOf(c),
     limits: circuitLimits(c),
     outlier: c.outlier_detection === undefined ? null : outlierConfig(c.outlier_detection),
   };

@@ -99,7 +99,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       if (!this.hcm.upgrades.has(head.upgrade)) return this.localReply(LOCAL_REPLIES.upgradeNotAllowed);
       if (this.ds.protocol === 'HTTP/2' || cluster.spec.protocol === 'http2') return this.localReply(LOCAL_REPLIES.upgradeUnsupported);
     }
-    const endpoint = cluster.pick();
+    const hash = cluster.usesHash ? action.hashPolicy?.hash(head, this.ds.remoteAddress) : undefined;
+    const endpoint = cluster.pick(hash === undefined ? undefined : { hash });
     if (endpoint === null) return this.localReply(LOCAL_REPLIES.noHealthyUpstream);
     if (!endpoint.admit()) return this.localReply(LOCAL_REPLIES.upstreamOverflow);
     this.endpoint = endpoint;
@@ -210,6 +211,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     if (this.finished) return;
     this.responseStarted = true;
     this.upstreamHeadAt = performance.now();
+    this.endpoint?.observeLatency(this.upstreamHeadAt - this.upstreamStart, this.upstreamHeadAt);
     this.status = status;
     this.endpoint?.outlier?.record(status);
     stripHopByHop(headers, true);

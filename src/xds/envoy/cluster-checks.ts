@@ -1,5 +1,5 @@
 // Semantic checks on a decoded Cluster: endpoint addresses that fit the discovery type, ports, and
-// protocol options Envoy refuses to combine. Shared by the bootstrap loader and, later, CDS.
+// protocol options Envoy refuses to combine, load-balancing settings that fit the policy. Shared by the bootstrap loader and, later, CDS.
 
 import { isIP } from 'node:net';
 import type { Cluster } from './cluster.ts';
@@ -24,10 +24,34 @@ export function checkCluster(c: Cluster, path: FieldPath, issues: Issues): void 
       issues.invalid([...path, 'circuit_breakers', 'thresholds', i, 'priority'], `a second thresholds entry for priority ${p}; give each priority one entry`);
     }
   });
+  checkLoadBalancing(c, path, issues);
   if (c.http2_protocol_options !== undefined && c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY] !== undefined) {
     issues.invalid(
       [...path, 'http2_protocol_options'],
       `set the protocol in typed_extension_protocol_options["${HTTP_PROTOCOL_OPTIONS_KEY}"] only; the legacy http2_protocol_options cannot be combined with it`,
     );
   }
+}
+
+/** Envoy ignores an lb config that does not match the policy; Weft says so instead. */
+function checkLoadBalancing(c: Cluster, path: FieldPath, issues: Issues): void {
+  if (c.lb_policy !== undefined && c.load_balancing_policy !== undefined) {
+    issues.invalid([...path, 'lb_policy'], 'set lb_policy or load_balancing_policy, not both (load_balancing_policy replaces lb_policy)');
+  }
+  const legacy = [['ring_hash_lb_config', 'RING_HASH'], ['least_request_lb_config', 'LEAST_REQUEST']] as const;
+  for (const [field, policy] of legacy) {
+    if (c[field] !== undefined && c.lb_policy !== policy) {
+      issues.invalid([...path, field], `${field} configures lb_policy ${policy}, but the cluster's lb_policy is ${c.lb_policy ?? 'not set'}`);
+    }
+  }
+  const ringSizes = (at: FieldPath, r: { minimum_ring_size?: number; maximum_ring_size?: number }) => {
+    if ((r.minimum_ring_size ?? 0) > (r.maximum_ring_size ?? Infinity)) {
+      issues.invalid([...at, 'minimum_ring_size'], `minimum_ring_size (${r.minimum_ring_size}) is larger than maximum_ring_size (${r.maximum_ring_size})`);
+    }
+  };
+  if (c.ring_hash_lb_config) ringSizes([...path, 'ring_hash_lb_config'], c.ring_hash_lb_config);
+  c.load_balancing_policy?.policies.forEach((p, i) => {
+    const config = p.typed_extension_config.typed_config;
+    if ('minimum_ring_size' in config) ringSizes([...path, 'load_balancing_policy', 'policies', i, 'typed_extension_config', 'typed_config'], config);
+  });
 }

@@ -4,6 +4,7 @@
 import type { Static } from 'typebox';
 import { ClusterLoadAssignment } from './endpoint.ts';
 import { Http1ProtocolOptions, Http2ProtocolOptions } from './protocol.ts';
+import { LeastRequestLbConfig, LoadBalancingPolicy, RingHashLbConfig } from './load-balancing.ts';
 import { Any, Bool, Duration, Enum, Message, Refused, Type, UInt32, Str } from './schema.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS } from './type-urls.ts';
 
@@ -130,12 +131,15 @@ export const Cluster = Message(
       }),
     ),
     connect_timeout: Type.Optional(Duration({ positive: true, default: DEFAULT_CONNECT_TIMEOUT })),
+    /** No default here: with neither lb_policy nor load_balancing_policy Weft balances with peak-EWMA (Envoy: ROUND_ROBIN). */
     lb_policy: Type.Optional(
       Enum(['ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM', 'MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG'], {
-        unsupported: ['LEAST_REQUEST', 'RING_HASH', 'RANDOM', 'MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG'],
-        default: 'ROUND_ROBIN',
+        unsupported: ['MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG'],
       }),
     ),
+    ring_hash_lb_config: Type.Optional(RingHashLbConfig),
+    least_request_lb_config: Type.Optional(LeastRequestLbConfig),
+    load_balancing_policy: Type.Optional(LoadBalancingPolicy),
     load_assignment: Type.Optional(ClusterLoadAssignment),
     dns_lookup_family: Type.Optional(Enum(['AUTO', 'V4_ONLY', 'V6_ONLY', 'V4_PREFERRED', 'ALL'], { default: 'AUTO' })),
     dns_refresh_rate: Type.Optional(Duration({ positive: true, default: DEFAULT_DNS_REFRESH_RATE })),
@@ -173,11 +177,9 @@ export const Cluster = Message(
       cleanup_interval: '',
       upstream_bind_config: '',
       lb_subset_config: '',
-      ring_hash_lb_config: '',
       maglev_lb_config: '',
       original_dst_lb_config: '',
-      least_request_lb_config: '',
-      round_robin_lb_config: '',
+      round_robin_lb_config: 'its only field is slow_start_config, which is not supported',
       common_lb_config: '',
       transport_socket: 'TLS arrives with workload identity in a later release',
       metadata: '',
@@ -186,7 +188,6 @@ export const Cluster = Message(
       close_connections_on_host_health_failure: '',
       ignore_health_on_host_removal: '',
       filters: '',
-      load_balancing_policy: 'use lb_policy',
       lrs_server: '',
       lrs_report_endpoint_metrics: '',
       track_timeout_budgets: '',
@@ -195,7 +196,10 @@ export const Cluster = Message(
       preconnect_policy: '',
       connection_pool_per_downstream_connection: '',
     },
-    oneofs: [{ fields: ['type', 'cluster_type'] }],
+    oneofs: [
+      { fields: ['type', 'cluster_type'] },
+      { fields: ['ring_hash_lb_config', 'maglev_lb_config', 'original_dst_lb_config', 'least_request_lb_config', 'round_robin_lb_config'] },
+    ],
   },
 );
 

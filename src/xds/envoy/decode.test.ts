@@ -101,12 +101,13 @@ test('missing required fields are reported at the field path', () => {
 
 test('enums are case-insensitive like Envoy and normalised to upper case; unsupported values are named', () => {
   assert.equal((run(Cluster, { name: 'c', type: 'strict_dns' }).value as Cluster).type, 'STRICT_DNS');
-  const { issues } = run(Cluster, { name: 'c', lb_policy: 'LEAST_REQUEST' });
+  assert.equal((run(Cluster, { name: 'c', lb_policy: 'least_request' }).value as Cluster).lb_policy, 'LEAST_REQUEST');
+  const { issues } = run(Cluster, { name: 'c', lb_policy: 'MAGLEV' });
   assert.deepEqual(issues, [
     {
       code: 'WEFT_CONFIG_UNSUPPORTED',
       path: 'lb_policy',
-      message: 'Weft does not support lb_policy LEAST_REQUEST yet (supported: ROUND_ROBIN)',
+      message: 'Weft does not support lb_policy MAGLEV yet (supported: ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM)',
     },
   ]);
   assert.match(run(Cluster, { name: 'c', type: 'DYNAMIC' }).issues[0].message, /^expected one of STATIC, STRICT_DNS, got the string "DYNAMIC"$/);
@@ -115,7 +116,7 @@ test('enums are case-insensitive like Envoy and normalised to upper case; unsupp
 test('defaults are filled and durations normalised, keeping the Envoy shape', () => {
   const c = run(Cluster, { name: 'c', dns_refresh_rate: { seconds: 2, nanos: 500000000 } }).value as Cluster;
   assert.equal(c.connect_timeout, '5s');
-  assert.equal(c.lb_policy, 'ROUND_ROBIN');
+  assert.equal(c.lb_policy, undefined, 'no default: Weft balances with peak-EWMA when neither lb_policy nor load_balancing_policy is set');
   assert.equal(c.type, 'STATIC');
   assert.equal(c.dns_refresh_rate, '2.500s');
 });

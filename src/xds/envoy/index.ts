@@ -36,4 +36,8 @@ export {
   CircuitBreakers, Cluster, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
   DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS,
 } from './cluster.ts';
+export {
+  HashPolicy, LeastRequestLbConfig, LoadBalancingPolicy, PeakEwmaConfig, RingHashLbConfig, RuntimeDouble, TypedLbPolicy,
+  DEFAULT_CHOICE_COUNT, DEFAULT_EWMA_DECAY_TIME, DEFAULT_EWMA_RTT, DEFAULT_MINIMUM_RING_SIZE, MAX_RING_SIZE,
+} from './load-balancing.ts';
 export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';

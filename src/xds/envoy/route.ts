@@ -2,6 +2,7 @@
 
 import type { Static } from 'typebox';
 import { DataSource, HeaderValueOption, RegexMatchAndSubstitute, RuntimeFractionalPercent } from './core.ts';
+import { HashPolicy } from './load-balancing.ts';
 import { RouteMatch } from './route-match.ts';
 import { Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
 
@@ -52,6 +53,7 @@ export const RouteAction = Message(
     host_rewrite_literal: Type.Optional(Str()),
     timeout: Type.Optional(Duration({ default: DEFAULT_ROUTE_TIMEOUT })),
     request_mirror_policies: Type.Optional(Type.Array(RequestMirrorPolicy)),
+    hash_policy: Type.Optional(Type.Array(HashPolicy)),
   },
   {
     unsupported: {
@@ -72,7 +74,6 @@ export const RouteAction = Message(
       priority: '',
       rate_limits: '',
       include_vh_rate_limits: '',
-      hash_policy: 'hash-based load balancing is not supported',
       cors: '',
       max_grpc_timeout: '',
       grpc_timeout_offset: '',

@@ -13,6 +13,13 @@ export const TYPE_URLS = {
   stdoutAccessLog: `${T}envoy.extensions.access_loggers.stream.v3.StdoutAccessLog`,
   fileAccessLog: `${T}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
   httpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+  roundRobinPolicy: `${T}envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin`,
+  leastRequestPolicy: `${T}envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest`,
+  randomPolicy: `${T}envoy.extensions.load_balancing_policies.random.v3.Random`,
+  ringHashPolicy: `${T}envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash`,
+  typedStruct: `${T}xds.type.v3.TypedStruct`,
+  /** Weft's peak-EWMA balancer, the `type_url` inside a TypedStruct. */
+  peakEwma: `${T}weft.balance.v1.PeakEwma`,
 } as const;
 
 export type TypeUrl = (typeof TYPE_URLS)[keyof typeof TYPE_URLS];

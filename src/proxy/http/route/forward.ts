@@ -4,6 +4,7 @@
 import {
   DEFAULT_ROUTE_TIMEOUT, durationMs, type FractionalPercent, type RouteAction,
 } from '../../../xds/envoy/index.ts';
+import { compileHashPolicy } from './hash-policy.ts';
 import { compileLevel, type LevelMutations } from './header-mutation.ts';
 import type { PathMatcher } from './path-matcher.ts';
 import { compilePathRewrite } from './path-rewrite.ts';
@@ -68,6 +69,7 @@ export function compileForward(a: RouteAction, matcher: PathMatcher): CompiledFo
     rewritePath: compilePathRewrite(matcher, a.prefix_rewrite, a.regex_rewrite),
     hostRewrite: a.host_rewrite_literal ? a.host_rewrite_literal : null,
     mirrors,
+    hashPolicy: compileHashPolicy(a.hash_policy),
   };
   return { action, clusterMutations };
 }

@@ -17,6 +17,11 @@ export interface Mirror {
   readonly fraction: number;
 }
 
+export interface RequestHashPolicy {
+  /** The request's hash (uint32) for hash-based balancing, or undefined when no policy produced one. */
+  hash(req: RouteRequest, sourceAddress: string): number | undefined;
+}
+
 export interface ForwardAction {
   readonly kind: 'forward';
   /** The cluster for this request; `random` is uniform in [0, 1). Constant for single-cluster routes. */
@@ -29,6 +34,8 @@ export interface ForwardAction {
   rewritePath(path: string): string;
   readonly hostRewrite: string | null;
   readonly mirrors: readonly Mirror[];
+  /** The route's hash_policy; null when it has none. */
+  readonly hashPolicy: RequestHashPolicy | null;
 }
 
 export interface RedirectAction {
