@@ -2,6 +2,7 @@
 
 import type { Static } from 'typebox';
 import { DataSource, HeaderValueOption, RegexMatchAndSubstitute, RuntimeFractionalPercent } from './core.ts';
+import { TypedPerFilterConfig } from './filter-config.ts';
 import { RouteMatch } from './route-match.ts';
 import { Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
 
@@ -23,7 +24,7 @@ export const ClusterWeight = Message(
     unsupported: {
       cluster_header: 'name the cluster',
       metadata_match: 'subset load balancing is not supported',
-      typed_per_filter_config: '',
+      typed_per_filter_config: 'set typed_per_filter_config on the route',
       host_rewrite_literal: 'set host_rewrite_literal on the route action',
     },
   },
@@ -139,6 +140,7 @@ export const Route = Message(
     redirect: Type.Optional(RedirectAction),
     direct_response: Type.Optional(DirectResponseAction),
     ...headerMutations(),
+    typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
   },
   {
     unsupported: {
@@ -146,7 +148,6 @@ export const Route = Message(
       non_forwarding_action: '',
       metadata: '',
       decorator: '',
-      typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       tracing: '',
       per_request_buffer_limit_bytes: '',
       stat_prefix: '',
@@ -161,6 +162,7 @@ export const VirtualHost = Message(
     domains: Type.Array(Str(), { minItems: 1 }),
     routes: Type.Optional(Type.Array(Route)),
     ...headerMutations(),
+    typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
   },
   {
     unsupported: {
@@ -169,7 +171,6 @@ export const VirtualHost = Message(
       virtual_clusters: '',
       rate_limits: '',
       cors: '',
-      typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       include_request_attempt_count: '',
       include_attempt_count_in_response: '',
       retry_policy: 'retries arrive in a later release',
@@ -202,7 +203,7 @@ export const RouteConfiguration = Message(
       request_mirror_policies: 'set request_mirror_policies on each route action',
       vhost_header: '',
       ignore_path_parameters_in_path_matching: '',
-      typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
+      typed_per_filter_config: 'set typed_per_filter_config on the virtual hosts or routes',
       metadata: '',
     },
   },
