@@ -73,7 +73,7 @@ function checkPerFilter(
       continue;
     }
     if (config['@type'] !== type) {
-      issues.invalid([...configPath, '@type'], `'${name}' is a ${shortType(type)} filter; its per-route config must be a ${shortType(type)}, not ${shortType(config['@type'])}`);
+      issues.invalid([...configPath, '@type'], `filter '${name}' is of type ${shortType(type)}; its per-route config must be of that type, not ${shortType(config['@type'])}`);
       continue;
     }
     checkConfig(config, configPath, issues, true);
