@@ -245,6 +245,17 @@ test('gRPC: a grpc_status abort reaches a @grpc/grpc-js client as that status co
   assert.equal(line.response_flags, 'FI');
 });
 
+test('gRPC over HTTP/2: a header-controlled delay holds the call (its request body kept), then the server answers', async () => {
+  const client = grpcClient();
+  const md = new grpc.Metadata();
+  md.set('x-envoy-fault-delay-request', '200');
+  const { value: res, ms } = await timed(() => unary(client, md));
+  assert.equal(res.err, null);
+  assert.equal(res.value, 'g1:hi:');
+  assert.ok(ms >= 200, `answered after ${ms.toFixed(1)} ms`);
+  client.close();
+});
+
 test('/stats/prometheus counts injected faults by listener, route and kind', async () => {
   const text = await (await proxy.admin('/stats/prometheus')).text();
   const value = (route: string, kind: string): number => {
