@@ -90,22 +90,24 @@ export class FaultConfig {
     const ms = this.delayMs;
     if (ms === null) return 0;
     if (ms >= 0) return sample(this.delayFraction) ? ms : 0;
+    // The value first: most requests carry no fault header, and then one scan decides.
     const headers = head.headers;
-    if (!sample(headerFraction(this.delayFraction, getHeader(headers, FAULT_HEADERS.delayPercentage)))) return 0;
-    return Math.max(0, headerUint(getHeader(headers, FAULT_HEADERS.delay)));
+    const asked = headerUint(getHeader(headers, FAULT_HEADERS.delay));
+    if (asked <= 0) return 0;
+    return sample(headerFraction(this.delayFraction, getHeader(headers, FAULT_HEADERS.delayPercentage))) ? asked : 0;
   }
 
   /** The abort for this request, or null. */
   abortFor(head: RequestHead): FilterReply | null {
     if (this.abortKind === null) return null;
     if (this.abortKind === 'fixed') return sample(this.abortFraction) ? this.fixedAbort : null;
-    const headers = head.headers;
-    if (!sample(headerFraction(this.abortFraction, getHeader(headers, FAULT_HEADERS.abortPercentage)))) return null;
     // An HTTP status in [200, 600) wins; otherwise a gRPC status; otherwise no abort.
+    const headers = head.headers;
     const http = headerUint(getHeader(headers, FAULT_HEADERS.abort));
-    if (http >= 200 && http < 600) return abortReply(http, -1);
-    const grpc = headerUint(getHeader(headers, FAULT_HEADERS.abortGrpc));
-    return grpc >= 0 ? abortReply(200, grpc) : null;
+    const grpc = http >= 200 && http < 600 ? -1 : headerUint(getHeader(headers, FAULT_HEADERS.abortGrpc));
+    if (grpc < 0 && !(http >= 200 && http < 600)) return null;
+    if (!sample(headerFraction(this.abortFraction, getHeader(headers, FAULT_HEADERS.abortPercentage)))) return null;
+    return grpc < 0 ? abortReply(http, -1) : abortReply(200, grpc);
   }
 
   /** Envoy's fuzzy circuit breaker on faults in progress. */
