@@ -14,13 +14,14 @@ const RL = {
 };
 
 /** Decodes and checks an HCM with these filters and (optionally) per-filter configs on one virtual host and its route. */
-function check(filters: unknown[], perFilter: { vhost?: object; route?: object } = {}) {
+function check(filters: unknown[], perFilter: { table?: object; vhost?: object; route?: object } = {}) {
   const issues = new Issues();
   const h = decode(HttpConnectionManager, {
     '@type': TYPE_URLS.httpConnectionManager,
     stat_prefix: 's',
     http_filters: filters,
     route_config: {
+      typed_per_filter_config: perFilter.table,
       virtual_hosts: [{
         name: 'vh', domains: ['*'], typed_per_filter_config: perFilter.vhost,
         routes: [{ match: { prefix: '/' }, direct_response: { status: 200 }, typed_per_filter_config: perFilter.route }],
@@ -98,6 +99,7 @@ test('typed_per_filter_config must name a filter of this connection manager, wit
   const wrongType = check([FAULT, RL, ROUTER], { route: { rl: fault } });
   assert.deepEqual(wrongType.map((i) => i.path), [`${ROUTE}.rl["@type"]`]);
   assert.match(wrongType[0].message, /^filter 'rl' is of type envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit; its per-route config must be of that type, not envoy.extensions.filters.http.fault.v3.HTTPFault$/);
+  assert.deepEqual(check([FAULT, ROUTER], { table: { nope: fault } }).map((i) => i.path), ['route_config.typed_per_filter_config.nope']);
   const router = check([FAULT, ROUTER], { vhost: { 'envoy.filters.http.router': fault } });
   assert.match(router[0].message, /takes no per-route configuration/);
 });

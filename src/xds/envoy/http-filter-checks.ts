@@ -108,6 +108,7 @@ export function checkHttpFilters(h: HttpConnectionManager, path: FieldPath, issu
   }
   const rc = h.route_config;
   if (rc === undefined) return;
+  checkPerFilter(rc.typed_per_filter_config, [...path, 'route_config'], issues, byName);
   (rc.virtual_hosts ?? []).forEach((vh, v) => {
     const vpath = [...path, 'route_config', 'virtual_hosts', v];
     checkPerFilter(vh.typed_per_filter_config, vpath, issues, byName);

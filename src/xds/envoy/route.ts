@@ -194,6 +194,7 @@ export const RouteConfiguration = Message(
     validate_clusters: Type.Optional(Bool()),
     max_direct_response_body_size_bytes: Type.Optional(UInt32()),
     ignore_port_in_host_matching: Type.Optional(Bool()),
+    typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
   },
   {
     unsupported: {
@@ -203,7 +204,6 @@ export const RouteConfiguration = Message(
       request_mirror_policies: 'set request_mirror_policies on each route action',
       vhost_header: '',
       ignore_path_parameters_in_path_matching: '',
-      typed_per_filter_config: 'set typed_per_filter_config on the virtual hosts or routes',
       metadata: '',
     },
   },

@@ -15,10 +15,10 @@ const rl = (max: number) => ({
   filter_enabled: { default_value: ALL }, filter_enforced: { default_value: ALL },
 });
 
-function build(filters: object[], hosts: object[]) {
+function build(filters: object[], hosts: object[], table: object = {}) {
   const issues = new Issues();
   const h = decode(HttpConnectionManager, {
-    '@type': TYPE_URLS.httpConnectionManager, stat_prefix: 's', http_filters: filters, route_config: { virtual_hosts: hosts },
+    '@type': TYPE_URLS.httpConnectionManager, stat_prefix: 's', http_filters: filters, route_config: { virtual_hosts: hosts, ...table },
   }, [], issues) as HttpConnectionManager;
   assert.deepEqual(issues.list, []);
   const routes = compileRouteConfiguration(h.route_config!);
@@ -59,6 +59,15 @@ test('the most specific config wins: route, then virtual host, then listener; di
   ]);
   assert.deepEqual(verdicts(b), { 'vh-level': [501], 'route-level': [502], wrapped: [503], off: [], 'listener-level': [500] });
   assert.deepEqual(b.chains!.filtersOf(null).map((f) => (f.onRequest(head()) as FilterReply).status), [500], 'no route: the listener config');
+});
+
+test('the route table\'s typed_per_filter_config sits between the virtual host\'s and the listener\'s', () => {
+  const b = build([{ name: 'fault', typed_config: abort(500) }, ROUTER], [
+    { name: 'v1', domains: ['one'], typed_per_filter_config: { fault: abort(501) }, routes: [route('vh-level')] },
+    { name: 'v2', domains: ['*'], routes: [route('table-level'), route('route-level', { typed_per_filter_config: { fault: abort(502) } })] },
+  ], { typed_per_filter_config: { fault: abort(505) } });
+  assert.deepEqual(verdicts(b), { 'vh-level': [501], 'table-level': [505], 'route-level': [502] });
+  assert.deepEqual(b.chains!.filtersOf(null).map((f) => (f.onRequest(head()) as FilterReply).status), [500]);
 });
 
 test('a filter disabled by default runs only where a route or virtual host turns it on', () => {

@@ -1,7 +1,7 @@
 // HttpConnectionManager http_filters + its route table → the filter list of every route, built once
 // per config: each filter's config resolved the Envoy way (the route's typed_per_filter_config, else
-// the virtual host's, else the listener's; FilterConfig.disabled turns it off), bound to the route
-// with its counters. A request then costs one map lookup, and nothing when no filter is configured.
+// the virtual host's, else the route table's, else the listener's; FilterConfig.disabled turns it
+// off), bound to the route with its counters. A request then costs one map lookup, and nothing when no filter is configured.
 import {
   TYPE_URLS, type FilterConfig, type HTTPFault, type HttpConnectionManager, type LocalRateLimit, type PerFilterConfig,
   type TypedPerFilterConfig,
@@ -142,12 +142,13 @@ export function buildHttpFilters(h: HttpConnectionManager, routes: RouteTable, l
     return list.length === 0 ? NONE : list;
   };
   const byRoute = new Map<CompiledRoute, readonly RouteFilter[]>();
+  const table = overridesOf(h.route_config?.typed_per_filter_config, specs);
   const hosts = h.route_config?.virtual_hosts ?? [];
   routes.virtualHosts.forEach((vh, v) => {
     const vhost = overridesOf(hosts[v]?.typed_per_filter_config, specs);
     const configs = hosts[v]?.routes ?? [];
     vh.routes.forEach((route, r) => {
-      byRoute.set(route, bindAll([overridesOf(configs[r]?.typed_per_filter_config, specs), vhost], route.name));
+      byRoute.set(route, bindAll([overridesOf(configs[r]?.typed_per_filter_config, specs), vhost, table], route.name));
     });
   });
   return new HttpFilterChains(byRoute, bindAll([], ''));
