@@ -146,6 +146,36 @@ test('errors carry the exact field path, a code, and the file position', () => {
   assert.ok(isWeftError(e));
 });
 
+test('a per-route filter config for a filter the listener lacks names its full path and file position', () => {
+  const e = failure(`static_resources:
+  listeners:
+    - name: l
+      address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+      filter_chains:
+        - filters:
+            - name: hcm
+              typed_config:
+                "@type": ${TYPE_URLS.httpConnectionManager}
+                stat_prefix: s
+                http_filters:
+                  - { name: fault, typed_config: { "@type": ${TYPE_URLS.fault}, abort: { http_status: 503 } } }
+                  - { name: r, typed_config: { "@type": ${TYPE_URLS.router} } }
+                route_config:
+                  virtual_hosts:
+                    - name: v
+                      domains: ["*"]
+                      routes:
+                        - match: { prefix: / }
+                          route: { cluster: a }
+                          typed_per_filter_config:
+                            faults: { "@type": ${TYPE_URLS.fault} }
+  clusters: [{ name: a }]
+`);
+  assert.equal(e.code, 'WEFT_CONFIG_INVALID');
+  assert.equal(e.path, 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].typed_per_filter_config.faults');
+  assert.match(e.message, /\.typed_per_filter_config\.faults: no HTTP filter named 'faults' in this connection manager's http_filters \(fault, r\);.*\(test\.yaml:22:\d+\)$/);
+});
+
 test('unsupported Envoy features are WEFT_CONFIG_UNSUPPORTED and name the field', () => {
   const e = failure('dynamic_resources: { ads_config: { api_type: GRPC } }\n');
   assert.equal(e.code, 'WEFT_CONFIG_UNSUPPORTED');

@@ -6,6 +6,7 @@ import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster
 import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
+import { buildHttpFilters } from '../http/filters/index.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
 import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
@@ -90,7 +91,7 @@ function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<stri
   const filterPath = `${path}.filter_chains[0].filters[0].typed_config`;
   let chain: FilterChain;
   if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
-    chain = httpChain(config as HttpConnectionManagerConfig, clusters, metrics, logs);
+    chain = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, metrics, logs);
   } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
     chain = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs) };
   } else {
@@ -99,11 +100,13 @@ function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<stri
   return { name: l.name, host: address.address, port: address.port_value ?? 0, chain };
 }
 
-function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): FilterChain {
+function httpChain(h: HttpConnectionManagerConfig, listener: string, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
+  const routes = compileRouteConfiguration(h.route_config!);
   const hcm: HttpConnectionManager = {
     statPrefix: h.stat_prefix,
-    routes: compileRouteConfiguration(h.route_config!),
+    routes,
+    filters: buildHttpFilters(h, routes, listener, metrics),
     clusters,
     upgrades: new Set((h.upgrade_configs ?? []).filter((u) => u.enabled !== false).map((u) => u.upgrade_type.toLowerCase())),
     generateRequestId: h.generate_request_id ?? true,

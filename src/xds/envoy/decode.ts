@@ -106,8 +106,10 @@ function decodeMessage(s: SchemaObj, input: unknown, path: FieldPath, issues: Is
     return undefined;
   }
   const out: Json = {};
+  const skip = optionalAnyToDrop(s, input);
   for (const [key, value] of Object.entries(input)) {
     const at = [...path, key];
+    if (key === skip) continue;
     if (Object.hasOwn(props, key)) {
       if (value === null || value === undefined) continue; // proto3-JSON: null means unset
       const hint = props[key][X.refused] as string | undefined;
@@ -141,6 +143,18 @@ function decodeMessage(s: SchemaObj, input: unknown, path: FieldPath, issues: Is
     }
   }
   return out;
+}
+
+/** The Any field an `is_optional: true` message holds with a type Weft does not know (Envoy then ignores it). */
+function optionalAnyToDrop(s: SchemaObj, input: Json): string | undefined {
+  const opt = s[X.optionalAny] as { field: string; flag: string } | undefined;
+  if (opt === undefined || input[opt.flag] !== true) return undefined;
+  const value = input[opt.field];
+  if (!isPlainObject(value) || typeof value['@type'] !== 'string') return undefined;
+  const type = value['@type'];
+  const name = type.slice(type.lastIndexOf('/') + 1);
+  const members = ((s.properties?.[opt.field]?.anyOf ?? []) as SchemaObj[]).map((m) => String(m.properties?.['@type']?.const ?? ''));
+  return members.some((url) => url.slice(url.lastIndexOf('/') + 1) === name) ? undefined : opt.field;
 }
 
 function decodeMap(s: SchemaObj, input: unknown, path: FieldPath, issues: Issues): unknown {

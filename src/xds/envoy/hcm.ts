@@ -1,8 +1,10 @@
 // extensions.filters.network.http_connection_manager.v3: the HTTP network filter, its HTTP filter list
-// (the router only, for now) and upgrades.
+// (fault, local rate limit, and the router last) and upgrades.
 
 import type { Static } from 'typebox';
 import { AccessLog } from './access-log.ts';
+import { HTTPFault } from './fault.ts';
+import { LocalRateLimit } from './local-ratelimit.ts';
 import { HttpProtocolOptions } from './protocol.ts';
 import { RouteConfiguration } from './route.ts';
 import { Any, Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
@@ -26,8 +28,19 @@ export const Router = Message(
 );
 
 export const HttpFilter = Message(
-  { name: Str({ minLength: 1 }), typed_config: Any([Router]) },
-  { unsupported: { config_discovery: '', is_optional: '', disabled: '' } },
+  {
+    name: Str({ minLength: 1 }),
+    /** Required unless is_optional drops a type Weft does not know. */
+    typed_config: Type.Optional(Any([HTTPFault, LocalRateLimit, Router])),
+    /** A filter of a type Weft does not know is then left out instead of refused. */
+    is_optional: Type.Optional(Bool()),
+    /** Off unless a route or virtual host enables it through typed_per_filter_config. */
+    disabled: Type.Optional(Bool()),
+  },
+  {
+    unsupported: { config_discovery: 'inline the filter as typed_config' },
+    optionalAny: { field: 'typed_config', flag: 'is_optional' },
+  },
 );
 
 export const UpgradeConfig = Message(

@@ -29,6 +29,9 @@ export {
 } from './protocol.ts';
 export { AccessLog, FileAccessLog, StdoutAccessLog } from './access-log.ts';
 export { HttpConnectionManager, HttpFilter, Router, UpgradeConfig } from './hcm.ts';
+export { FaultAbort, FaultDelay, HTTPFault } from './fault.ts';
+export { HttpStatus, LocalRateLimit, TokenBucket, DEFAULT_RATE_LIMITED_STATUS } from './local-ratelimit.ts';
+export { FilterConfig, PerFilterConfig, TypedPerFilterConfig } from './filter-config.ts';
 export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOUT } from './tcp-proxy.ts';
 export { FilterChain, Listener, NetworkFilter } from './listener.ts';
 export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints } from './endpoint.ts';
