@@ -1,0 +1,40 @@
+// Validation problems as data: every problem carries the field path and the reason, and a
+// resource reports all of them at once (capped) so a user fixes a file in one round trip.
+
+export type FieldPath = readonly (string | number)[];
+
+export interface ApiIssue {
+  readonly path: FieldPath;
+  readonly message: string;
+}
+
+/** How many problems one resource reports; the rest are counted. */
+export const MAX_ISSUES = 20;
+
+export class IssueList {
+  readonly list: ApiIssue[] = [];
+  /** Problems found beyond MAX_ISSUES (counted, not kept). */
+  dropped = 0;
+
+  add(path: FieldPath, message: string): void {
+    if (this.list.length >= MAX_ISSUES) this.dropped++;
+    else this.list.push({ path, message });
+  }
+
+  get size(): number {
+    return this.list.length + this.dropped;
+  }
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+/** `spec.rules[0].matches[1].path.value`: the form kubectl prints and users search their YAML for. */
+export function fieldPath(path: FieldPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (IDENT.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
