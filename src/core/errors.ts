@@ -6,6 +6,9 @@ export type WeftErrorCode =
   | 'WEFT_CONFIG_UNSUPPORTED'  // a valid Envoy field Weft does not implement
   | 'WEFT_IO'                  // a file or socket could not be used
   | 'WEFT_USAGE'               // wrong command-line usage
+  | 'WEFT_NOT_FOUND'           // a named resource does not exist
+  | 'WEFT_CONFLICT'            // a write raced another (stale resourceVersion)
+  | 'WEFT_GONE'                // a watch asked for history that was compacted away
   | 'WEFT_INTERNAL';           // a bug: please report it
 
 export class WeftError extends Error {
