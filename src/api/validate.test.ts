@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { validateResource, loadResources, formatProblems, fieldPath, type Resource } from './index.ts';
 
-const EXAMPLES = new URL('../../examples/mesh/', import.meta.url).pathname;
+const EXAMPLES = ['mesh', 'grpc'].map((d) => new URL(`../../examples/${d}/`, import.meta.url).pathname);
 
 function problemsOf(input: unknown): string[] {
   const v = validateResource(input);
@@ -21,14 +21,16 @@ function ok(input: unknown): Resource {
 const route = (spec: unknown) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web' }, spec });
 const parent = [{ group: '', kind: 'Service', name: 'web', port: 80 }];
 
-test('every example in examples/mesh validates', () => {
+test('every example in examples/mesh and examples/grpc validates', () => {
   let count = 0;
-  for (const file of readdirSync(EXAMPLES)) {
-    const r = loadResources(readFileSync(EXAMPLES + file, 'utf8'), file);
-    assert.ok(r.ok, r.ok ? '' : formatProblems(r.problems, r.total));
-    count += r.resources.length;
+  for (const dir of EXAMPLES) {
+    for (const file of readdirSync(dir)) {
+      const r = loadResources(readFileSync(dir + file, 'utf8'), file);
+      assert.ok(r.ok, r.ok ? '' : formatProblems(r.problems, r.total));
+      count += r.resources.length;
+    }
   }
-  assert.ok(count >= 10);
+  assert.equal(count, 14);
 });
 
 test('defaults are filled in as the CRDs define them', () => {

@@ -1,0 +1,82 @@
+// `weft get KIND [NAME] [-n NS | -A] [-o yaml|json|wide]`: kubectl's get against the control plane.
+
+import { parseArgs } from 'node:util';
+import { WeftError } from '../core/errors.ts';
+import { resolveKind, toYaml, asList, KINDS, type Resource, type KindInfo } from '../api/index.ts';
+import { ApiClient, serverUrl } from './client.ts';
+import { renderResources } from './render/columns.ts';
+
+const HELP = `Usage: weft get KIND [NAME] [options]
+
+Shows resources from the control plane, as kubectl get does.
+
+Kinds: ${KINDS.map((k) => [k.singular, ...k.shortNames].join('|')).join(', ')} (plural and Kind spellings work too)
+
+Options:
+  -n, --namespace NS     the namespace (default: "default"; ignored for meshconfig)
+  -A, --all-namespaces   every namespace, with a NAMESPACE column
+  -o, --output FORMAT    yaml, json or wide (default: a table)
+      --server URL       the control plane's REST API (default: $WEFT_SERVER or http://127.0.0.1:15080)
+  -h, --help             this text`;
+
+const FORMATS = ['yaml', 'json', 'wide'] as const;
+
+export function kindOrUsage(text: string | undefined, help: string): KindInfo {
+  if (text === undefined) throw new WeftError('WEFT_USAGE', `say which kind, e.g. \`weft get svc\`\n\n${help}`);
+  const info = resolveKind(text);
+  if (!info) throw new WeftError('WEFT_USAGE', `the server doesn't have a resource type "${text}"; kinds: ${KINDS.map((k) => k.singular).join(', ')}`);
+  return info;
+}
+
+export const command = {
+  summary: 'show resources (kubectl get)',
+  async run(argv: string[]): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        namespace: { type: 'string', short: 'n' },
+        'all-namespaces': { type: 'boolean', short: 'A' },
+        output: { type: 'string', short: 'o' },
+        server: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const [kindText, name, ...extra] = positionals;
+    const info = kindOrUsage(kindText, HELP);
+    if (extra.length > 0) throw new WeftError('WEFT_USAGE', `one NAME at a time; got ${[name, ...extra].join(' ')}`);
+    const output = values.output;
+    if (output !== undefined && !(FORMATS as readonly string[]).includes(output)) {
+      throw new WeftError('WEFT_USAGE', `-o takes ${FORMATS.join(', ')}; got "${output}"`);
+    }
+    const all = values['all-namespaces'] === true;
+    if (all && values.namespace !== undefined) throw new WeftError('WEFT_USAGE', 'use -n NAMESPACE or -A, not both');
+    if (all && name !== undefined) throw new WeftError('WEFT_USAGE', 'a NAME cannot be combined with -A; pass -n NAMESPACE');
+    const namespace = info.namespaced ? (all ? undefined : values.namespace ?? 'default') : undefined;
+    const client = new ApiClient(serverUrl(values.server));
+    let items: readonly Resource[];
+    let single: Resource | undefined;
+    if (name !== undefined) {
+      single = (await client.get(info, namespace, name)) as Resource;
+      items = [single];
+    } else {
+      items = ((await client.get(info, namespace)) as { items: Resource[] }).items;
+    }
+    if (output === 'yaml' || output === 'json') {
+      const doc = single ?? asList(items);
+      process.stdout.write(output === 'yaml' ? toYaml(doc as Resource) : `${JSON.stringify(doc, null, 2)}\n`);
+      return 0;
+    }
+    if (items.length === 0) {
+      console.error(namespace === undefined ? 'No resources found' : `No resources found in ${namespace} namespace.`);
+      return 0;
+    }
+    process.stdout.write(renderResources(info, items, { wide: output === 'wide', allNamespaces: all, now: new Date() }));
+    return 0;
+  },
+};
