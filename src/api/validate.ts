@@ -60,7 +60,12 @@ export function validateResource(input: unknown, options: ValidateOptions = {}):
     issues.add(['apiVersion'], `${info.kind} is served as apiVersion "${apiVersionsOf(info.kind)}", got ${apiVersion === undefined ? 'none' : JSON.stringify(apiVersion)}`);
   }
   const meta = decodeValue(ObjectMeta, metadata ?? {}, ['metadata'], issues) as ObjectMeta | undefined;
-  const ids = { kind: info.kind, name: typeof (metadata as { name?: unknown } | undefined)?.name === 'string' ? (metadata as { name: string }).name : undefined };
+  const raw = isPlainObject(metadata) ? metadata : {};
+  const ids = {
+    kind: info.kind,
+    name: typeof raw.name === 'string' ? raw.name : undefined,
+    namespace: info.namespaced ? (typeof raw.namespace === 'string' ? raw.namespace : options.defaultNamespace ?? 'default') : undefined,
+  };
   if (spec === undefined || spec === null) {
     issues.add(['spec'], 'required field "spec" is missing');
     return fail(ids);
@@ -71,7 +76,7 @@ export function validateResource(input: unknown, options: ValidateOptions = {}):
   if (meta.labels) checkLabelMap(meta.labels, issues, ['metadata', 'labels']);
   const namespace = info.namespaced ? meta.namespace ?? options.defaultNamespace ?? 'default' : undefined;
   (info.check as (s: unknown, i: IssueList, at: readonly string[]) => void)(decodedSpec, issues, ['spec']);
-  if (issues.size > 0) return fail({ ...ids, namespace });
+  if (issues.size > 0) return fail(ids);
   // Cluster-scoped kinds have no namespace (Kubernetes ignores one given there too).
   const { namespace: _ns, ...metaRest } = meta;
   const resource: Resource = {
