@@ -17,6 +17,16 @@ export const PolicyTargetReference = Type.Object({
   sectionName: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: DNS1123_SUBDOMAIN, description: 'A port name of the Service: the policy applies to that port only.' })),
 });
 
+/** The defaults the schema fills in, also what applies when no TrafficPolicy sets a section. */
+export const TRAFFIC_POLICY_DEFAULTS = {
+  loadBalancer: { type: 'PeakEwma' },
+  connectionLimits: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
+  outlierDetection: { disabled: false, consecutive5xxErrors: 5, consecutiveGatewayErrors: 0, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 10 },
+  retryBudget: { percent: 20, interval: '10s', minRetryRate: { count: 10, interval: '1s' } },
+  timeouts: { request: '15s', idle: '1h', connect: '5s' },
+} as const;
+const D = TRAFFIC_POLICY_DEFAULTS;
+
 export const HashPolicy = Type.Object({
   type: StringEnum(['Header', 'Cookie', 'QueryParameter', 'SourceIP']),
   header: Type.Optional(Type.Object({ name: Type.String({ minLength: 1, maxLength: 256, pattern: HEADER_NAME_PATTERN }) })),
@@ -29,7 +39,7 @@ type HashPolicy = Static<typeof HashPolicy>;
 export const LB_TYPES = ['PeakEwma', 'RoundRobin', 'LeastRequest', 'Random', 'RingHash'] as const;
 
 export const LoadBalancer = Type.Object({
-  type: StringEnum(LB_TYPES, { default: 'PeakEwma', description: 'PeakEwma (the default, as Linkerd) picks the faster of two random endpoints.' }),
+  type: StringEnum(LB_TYPES, { default: D.loadBalancer.type, description: 'PeakEwma (the default, as Linkerd) picks the faster of two random endpoints.' }),
   leastRequest: Type.Optional(Type.Object({ choiceCount: Type.Optional(Type.Integer({ minimum: 2, maximum: 100, default: 2 })) })),
   ringHash: Type.Optional(Type.Object({
     minRingSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 8_388_608, default: 1024 })),
@@ -39,35 +49,35 @@ export const LoadBalancer = Type.Object({
 });
 
 export const ConnectionLimits = Type.Object({
-  maxConnections: Type.Optional(Type.Integer({ minimum: 1, default: 1024, description: 'Connections to all endpoints of the Service.' })),
-  maxPendingRequests: Type.Optional(Type.Integer({ minimum: 1, default: 1024, description: 'Requests waiting for a connection.' })),
-  maxRequests: Type.Optional(Type.Integer({ minimum: 1, default: 1024, description: 'Requests in flight at once.' })),
+  maxConnections: Type.Optional(Type.Integer({ minimum: 1, default: D.connectionLimits.maxConnections, description: 'Connections to all endpoints of the Service.' })),
+  maxPendingRequests: Type.Optional(Type.Integer({ minimum: 1, default: D.connectionLimits.maxPendingRequests, description: 'Requests waiting for a connection.' })),
+  maxRequests: Type.Optional(Type.Integer({ minimum: 1, default: D.connectionLimits.maxRequests, description: 'Requests in flight at once.' })),
 });
 
 /** Istio's DestinationRule outlierDetection names (and Envoy's defaults). */
 export const OutlierDetection = Type.Object({
-  disabled: Type.Optional(Type.Boolean({ default: false })),
-  consecutive5xxErrors: Type.Optional(Type.Integer({ minimum: 0, default: 5, description: '0 disables this detector.' })),
-  consecutiveGatewayErrors: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: '502/503/504 only; 0 disables.' })),
-  interval: Type.Optional(Duration({ default: '10s' })),
-  baseEjectionTime: Type.Optional(Duration({ default: '30s', description: 'Multiplied by the number of times the endpoint was ejected.' })),
-  maxEjectionPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 10, description: 'At least one endpoint may always be ejected.' })),
+  disabled: Type.Optional(Type.Boolean({ default: D.outlierDetection.disabled })),
+  consecutive5xxErrors: Type.Optional(Type.Integer({ minimum: 0, default: D.outlierDetection.consecutive5xxErrors, description: '0 disables this detector.' })),
+  consecutiveGatewayErrors: Type.Optional(Type.Integer({ minimum: 0, default: D.outlierDetection.consecutiveGatewayErrors, description: '502/503/504 only; 0 disables.' })),
+  interval: Type.Optional(Duration({ default: D.outlierDetection.interval })),
+  baseEjectionTime: Type.Optional(Duration({ default: D.outlierDetection.baseEjectionTime, description: 'Multiplied by the number of times the endpoint was ejected.' })),
+  maxEjectionPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: D.outlierDetection.maxEjectionPercent, description: 'At least one endpoint may always be ejected.' })),
 });
 
 /** Gateway API BackendTrafficPolicy retryConstraint (GEP-3388) / Linkerd's budget: 20 % + 10/s. */
 export const RetryBudget = Type.Object({
-  percent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 20, description: 'Retries as a share of requests over `interval`.' })),
-  interval: Type.Optional(Duration({ default: '10s' })),
+  percent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: D.retryBudget.percent, description: 'Retries as a share of requests over `interval`.' })),
+  interval: Type.Optional(Duration({ default: D.retryBudget.interval })),
   minRetryRate: Type.Optional(Type.Object({
-    count: Type.Optional(Type.Integer({ minimum: 0, default: 10 })),
-    interval: Type.Optional(Duration({ default: '1s' })),
+    count: Type.Optional(Type.Integer({ minimum: 0, default: D.retryBudget.minRetryRate.count })),
+    interval: Type.Optional(Duration({ default: D.retryBudget.minRetryRate.interval })),
   })),
 });
 
 export const PolicyTimeouts = Type.Object({
-  request: Type.Optional(Duration({ default: '15s', description: 'Default whole-request timeout; an HTTPRoute rule`s timeouts.request wins. "0s" disables.' })),
-  idle: Type.Optional(Duration({ default: '1h', description: 'Close an upstream connection idle this long.' })),
-  connect: Type.Optional(Duration({ default: '5s', description: 'TCP (and TLS) connection setup.' })),
+  request: Type.Optional(Duration({ default: D.timeouts.request, description: 'Default whole-request timeout; an HTTPRoute rule`s timeouts.request wins. "0s" disables.' })),
+  idle: Type.Optional(Duration({ default: D.timeouts.idle, description: 'Close an upstream connection idle this long.' })),
+  connect: Type.Optional(Duration({ default: D.timeouts.connect, description: 'TCP (and TLS) connection setup.' })),
 });
 
 const Percentage = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });

@@ -1,0 +1,37 @@
+// A rule's backendRefs → weighted backends. Gateway API: a backend that cannot be resolved is
+// invalid and its share of traffic gets 500; a cross-namespace reference needs a
+// ReferenceGrant (which Weft does not serve yet, so it is invalid); a weight of 0 gets nothing.
+
+import type { BackendObjectReference } from '../../api/index.ts';
+import type { MeshSnapshot } from './snapshot.ts';
+import { findPort } from './ports.ts';
+import { portEndpoints, type Endpoint } from './endpoints.ts';
+
+export interface WeightedBackend {
+  /** `namespace/name` of the Service. */
+  readonly service: string;
+  readonly port: number;
+  readonly weight: number;
+  /** weight / sum of all weights in the rule. */
+  readonly share: number;
+  readonly endpoints: readonly Endpoint[];
+  /** Why this backend cannot take traffic (its share is answered with 500). */
+  readonly invalid?: string;
+}
+
+type Ref = BackendObjectReference & { readonly weight?: number };
+
+export function resolveBackends(snapshot: MeshSnapshot, routeNamespace: string, refs: readonly Ref[]): WeightedBackend[] {
+  const total = refs.reduce((sum, r) => sum + (r.weight ?? 1), 0);
+  return refs.map((ref) => {
+    const ns = ref.namespace ?? routeNamespace;
+    const weight = ref.weight ?? 1;
+    const base = { service: `${ns}/${ref.name}`, port: ref.port ?? 0, weight, share: total === 0 ? 0 : weight / total };
+    if (ns !== routeNamespace) return { ...base, endpoints: [], invalid: `RefNotPermitted: a backendRef to namespace "${ns}" needs a ReferenceGrant, which Weft does not support yet` };
+    const svc = snapshot.services.get(base.service);
+    if (!svc) return { ...base, endpoints: [], invalid: `BackendNotFound: Service ${base.service} does not exist` };
+    const port = findPort(svc, base.port);
+    if (!port) return { ...base, endpoints: [], invalid: `BackendNotFound: Service ${base.service} has no TCP port ${base.port}` };
+    return { ...base, endpoints: portEndpoints(snapshot, svc, port) };
+  });
+}

@@ -1,0 +1,12 @@
+// model: the mesh as pure functions of the resources — endpoints per Service port, route
+// tables in Gateway API precedence, effective policies, and request simulation.
+export { meshSnapshot, type MeshSnapshot } from './snapshot.ts';
+export { serviceHost, resolveHost, clusterDomain } from './hosts.ts';
+export { serviceEndpoints, portEndpoints, type Endpoint } from './endpoints.ts';
+export { servicePorts, findPort, type ServicePortView } from './ports.ts';
+export { attachedRoutes } from './attachment.ts';
+export { httpRouteTable, matchHttp, type HttpRouteEntry } from './http-routes.ts';
+export { grpcRouteTable, matchGrpc, type GrpcRouteEntry, type GrpcRequest } from './grpc-routes.ts';
+export { resolveBackends, type WeightedBackend } from './backends.ts';
+export { effectivePolicy, type EffectivePolicy } from './policy.ts';
+export { simulate, RETRY_DEFAULTS, type Decision, type RouteDecision, type RedirectDecision, type ErrorDecision, type SimulatedRequest } from './simulate.ts';
