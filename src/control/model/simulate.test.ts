@@ -164,14 +164,15 @@ kind: HTTPRoute
 metadata: {name: consumer, namespace: client}
 spec:
   parentRefs: [{group: "", kind: Service, name: web, namespace: shop}]
-  rules: [{backendRefs: [{name: v2, port: 80}]}]
+  rules: [{backendRefs: [{name: v2, port: 80}, {name: v2, namespace: shop, port: 80}]}]
 `;
   const s = snapshotOf(SERVICES + producer + consumer);
   assert.equal(ruleOf(simulate(s, req('/'))), 'shop/producer#0');
   assert.equal(ruleOf(simulate(s, req('/', { clientNamespace: 'elsewhere', host: 'web.shop' }))), 'shop/producer#0', 'a namespace without consumer routes gets the producer route');
   const fromClient = simulate(s, { clientNamespace: 'client', host: 'web.shop', port: 80, path: '/' });
   assert.equal(routeOf(fromClient).route, 'client/consumer');
-  assert.match(routeOf(fromClient).backends[0].invalid ?? '', /RefNotPermitted/, 'its backendRef defaults to the route namespace (client), where v2 is not');
+  assert.match(routeOf(fromClient).backends[0].invalid ?? '', /BackendNotFound: Service client\/v2/, 'a backendRef defaults to the route namespace');
+  assert.match(routeOf(fromClient).backends[1].invalid ?? '', /RefNotPermitted/, 'a cross-namespace backendRef needs a ReferenceGrant');
   assert.equal(routeOf(fromClient).errorShare, 1);
   // The producer route names port 80: calls to port 9000 bypass it.
   assert.equal(routeOf(simulate(s, req('/', { port: 9000 }))).route, undefined);
