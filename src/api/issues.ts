@@ -1,7 +1,8 @@
 // Validation problems as data: every problem carries the field path and the reason, and a
 // resource reports all of them at once (capped) so a user fixes a file in one round trip.
 
-export type FieldPath = readonly (string | number)[];
+import type { FieldPath } from '../core/field-path.ts';
+export type { FieldPath };
 
 export interface ApiIssue {
   readonly path: FieldPath;
@@ -26,15 +27,5 @@ export class IssueList {
   }
 }
 
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
 /** `spec.rules[0].matches[1].path.value`: the form kubectl prints and users search their YAML for. */
-export function fieldPath(path: FieldPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENT.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+export { formatPath as fieldPath } from '../core/field-path.ts';

@@ -2,9 +2,9 @@
 // validates it as a whole (nothing from a file is applied if any document is invalid) and
 // answers per resource; printed the way kubectl does.
 
-import { parseArgs } from 'node:util';
 import { isWeftError } from '../core/errors.ts';
 import { ApiClient, serverUrl } from './client.ts';
+import { parseCommand, SERVER_HELP } from './args.ts';
 import { readInputs } from './input.ts';
 
 const HELP = `Usage: weft apply -f FILE|DIR|- [options]
@@ -17,28 +17,18 @@ Options:
   -f, --filename PATH    a file, a directory (its .yaml/.yml/.json files) or - for stdin; repeatable
   -n, --namespace NS     the namespace for documents that have none (default: "default")
       --dry-run          validate and report what would change, change nothing
-      --server URL       the control plane's REST API (default: $WEFT_SERVER or http://127.0.0.1:15080)
-  -h, --help             this text`;
+${SERVER_HELP}`;
 
 export const command = {
   summary: 'create or update resources from files (kubectl apply)',
   async run(argv: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        filename: { type: 'string', short: 'f', multiple: true },
-        namespace: { type: 'string', short: 'n' },
-        'dry-run': { type: 'boolean' },
-        server: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommand(argv, {
+      filename: { type: 'string', short: 'f', multiple: true },
+      namespace: { type: 'string', short: 'n' },
+      'dry-run': { type: 'boolean' },
+    }, HELP);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     if (positionals.length > 0) {
       console.error(`weft apply: unexpected argument "${positionals[0]}"; files are given with -f (weft apply -f ${positionals[0]})`);
       return 2;

@@ -1,11 +1,10 @@
 // `weft delete KIND NAME [-n NS]` or `weft delete -f FILE|DIR|-`: kubectl's delete.
 
-import { parseArgs } from 'node:util';
 import { WeftError, isWeftError } from '../core/errors.ts';
 import { parseDocuments, kindInfo, KINDS, type KindInfo } from '../api/index.ts';
 import { ApiClient, serverUrl } from './client.ts';
+import { parseCommand, kindOrUsage, SERVER_HELP } from './args.ts';
 import { readInputs } from './input.ts';
-import { kindOrUsage } from './get.ts';
 
 const HELP = `Usage: weft delete KIND NAME [NAME...] [options]
        weft delete -f FILE|DIR|- [options]
@@ -19,8 +18,7 @@ Options:
   -n, --namespace NS     the namespace (default: "default")
       --ignore-not-found a resource that does not exist is not an error
       --dry-run          report what would be deleted, delete nothing
-      --server URL       the control plane's REST API (default: $WEFT_SERVER or http://127.0.0.1:15080)
-  -h, --help             this text`;
+${SERVER_HELP}`;
 
 interface Target {
   readonly info: KindInfo;
@@ -48,23 +46,14 @@ function targetsFromFiles(paths: readonly string[], namespace: string | undefine
 export const command = {
   summary: 'delete resources (kubectl delete)',
   async run(argv: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        filename: { type: 'string', short: 'f', multiple: true },
-        namespace: { type: 'string', short: 'n' },
-        'ignore-not-found': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        server: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommand(argv, {
+      filename: { type: 'string', short: 'f', multiple: true },
+      namespace: { type: 'string', short: 'n' },
+      'ignore-not-found': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    }, HELP);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     let targets: Target[];
     if (values.filename) {
       if (positionals.length > 0) throw new WeftError('WEFT_USAGE', 'give either -f FILE or KIND NAME, not both');

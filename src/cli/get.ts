@@ -1,9 +1,9 @@
 // `weft get KIND [NAME] [-n NS | -A] [-o yaml|json|wide]`: kubectl's get against the control plane.
 
-import { parseArgs } from 'node:util';
 import { WeftError } from '../core/errors.ts';
-import { resolveKind, toYaml, asList, KINDS, type Resource, type KindInfo } from '../api/index.ts';
+import { toYaml, asList, KINDS, type Resource } from '../api/index.ts';
 import { ApiClient, serverUrl } from './client.ts';
+import { parseCommand, kindOrUsage, SERVER_HELP } from './args.ts';
 import { renderResources } from './render/columns.ts';
 
 const HELP = `Usage: weft get KIND [NAME] [options]
@@ -16,37 +16,20 @@ Options:
   -n, --namespace NS     the namespace (default: "default"; ignored for meshconfig)
   -A, --all-namespaces   every namespace, with a NAMESPACE column
   -o, --output FORMAT    yaml, json or wide (default: a table)
-      --server URL       the control plane's REST API (default: $WEFT_SERVER or http://127.0.0.1:15080)
-  -h, --help             this text`;
+${SERVER_HELP}`;
 
 const FORMATS = ['yaml', 'json', 'wide'] as const;
-
-export function kindOrUsage(text: string | undefined, help: string): KindInfo {
-  if (text === undefined) throw new WeftError('WEFT_USAGE', `say which kind, e.g. \`weft get svc\`\n\n${help}`);
-  const info = resolveKind(text);
-  if (!info) throw new WeftError('WEFT_USAGE', `the server doesn't have a resource type "${text}"; kinds: ${KINDS.map((k) => k.singular).join(', ')}`);
-  return info;
-}
 
 export const command = {
   summary: 'show resources (kubectl get)',
   async run(argv: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        namespace: { type: 'string', short: 'n' },
-        'all-namespaces': { type: 'boolean', short: 'A' },
-        output: { type: 'string', short: 'o' },
-        server: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommand(argv, {
+      namespace: { type: 'string', short: 'n' },
+      'all-namespaces': { type: 'boolean', short: 'A' },
+      output: { type: 'string', short: 'o' },
+    }, HELP);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const [kindText, name, ...extra] = positionals;
     const info = kindOrUsage(kindText, HELP);
     if (extra.length > 0) throw new WeftError('WEFT_USAGE', `one NAME at a time; got ${[name, ...extra].join(' ')}`);
