@@ -5,7 +5,7 @@
 // and any keyword the CRD schema does not know.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KINDS, openAPIV3Schema } from './index.ts';
+import { KINDS, openAPIV3Schema, customResourceDefinition } from './index.ts';
 
 const ALLOWED = new Set([
   'type', 'description', 'properties', 'required', 'items', 'additionalProperties', 'enum', 'default',
@@ -58,4 +58,17 @@ test('the linter catches what TypeBox emits for Union, Literal and Record', asyn
   assert.match(text, /x\.u: every node needs a type/);
   assert.match(text, /x\.r: keyword "patternProperties"/);
   assert.match(text, /x\.closed: additionalProperties: false/);
+});
+
+test('weft.dev kinds get a CustomResourceDefinition whose schema is the linted one', () => {
+  const weft = KINDS.filter((k) => k.group === 'weft.dev');
+  assert.deepEqual(weft.map((k) => k.kind), ['Workload', 'TrafficPolicy', 'MeshConfig']);
+  for (const info of weft) {
+    const crd = customResourceDefinition(info) as { metadata: { name: string }; spec: { scope: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: unknown } }[] } };
+    assert.equal(crd.metadata.name, `${info.plural}.weft.dev`);
+    assert.equal(crd.spec.scope, info.namespaced ? 'Namespaced' : 'Cluster');
+    assert.equal(crd.spec.versions[0].name, 'v1alpha1');
+    assert.deepEqual(crd.spec.versions[0].schema.openAPIV3Schema, openAPIV3Schema(info));
+  }
+  assert.throws(() => customResourceDefinition(KINDS[0]), /not a weft\.dev kind/);
 });

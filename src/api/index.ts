@@ -4,7 +4,7 @@ export { describeKey, keyOf, type Resource, type ResourceKey, type ObjectMeta } 
 export { validateResource, type Validation } from './validate.ts';
 export { loadResources, formatProblems, MAX_PROBLEMS, type Problem, type LoadResult } from './load.ts';
 export { parseDocuments, toYaml, asList, MAX_INPUT_BYTES } from './io.ts';
-export { openAPIV3Schema, plainSchema } from './openapi.ts';
+export { openAPIV3Schema, plainSchema, customResourceDefinition } from './openapi.ts';
 export { fieldPath, type ApiIssue, type FieldPath } from './issues.ts';
 export { durationMs } from './duration.ts';
 export type { ServiceSpec } from './kinds/service.ts';

@@ -25,3 +25,23 @@ export function openAPIV3Schema(info: KindInfo): JsonSchema {
     },
   };
 }
+
+/**
+ * A CustomResourceDefinition (apiextensions.k8s.io/v1) for a Weft kind, for Kubernetes mode.
+ * Service is core and Gateway API kinds come with Gateway API's own CRDs, so only weft.dev
+ * kinds get one.
+ */
+export function customResourceDefinition(info: KindInfo): JsonSchema {
+  if (info.group !== 'weft.dev') throw new Error(`${info.kind} is not a weft.dev kind; its CRD (if any) comes from its own project`);
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${info.plural}.${info.group}` },
+    spec: {
+      group: info.group,
+      names: { kind: info.kind, listKind: `${info.kind}List`, plural: info.plural, singular: info.singular, ...(info.shortNames.length ? { shortNames: info.shortNames } : {}) },
+      scope: info.namespaced ? 'Namespaced' : 'Cluster',
+      versions: [{ name: info.version, served: true, storage: true, schema: { openAPIV3Schema: openAPIV3Schema(info) } }],
+    },
+  };
+}
