@@ -23,9 +23,10 @@ export interface ControlPlaneOptions {
 }
 
 /**
- * THE xDS SEAM. The ADS server (src/control/xds, issue 4 "xDS") plugs in here: it gets the store
- * (list + watch from a revision is all it needs to build the mesh model and push to proxies),
- * listens on the xDS port, and returns how to stop it. `weft control-plane` passes none until
+ * THE xDS SEAM. The ADS server (src/control/xds, issue 4 "xDS") plugs in here: it gets the store,
+ * follows it with `followStore` (sources/resource-feed.ts: the full resource set at each
+ * revision), builds the model with `meshSnapshot` (model/), listens on the xDS port, and
+ * returns how to stop it. `weft control-plane` passes none until
  * that server exists, and says so at start.
  */
 export type XdsServerStarter = (context: {
