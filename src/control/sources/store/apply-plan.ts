@@ -28,7 +28,9 @@ export function planApply(current: StoredResource | undefined, incoming: Resourc
   if (current && specSame && isDeepStrictEqual(current.metadata.labels ?? {}, labels) && isDeepStrictEqual(current.metadata.annotations ?? {}, annotations)) {
     return { outcome: 'unchanged', next: current };
   }
-  const next: StoredResource = {
+  // A private, frozen copy: the memory backend hands out the object it keeps, so neither the
+  // caller's input nor a reader may change it afterwards.
+  const next: StoredResource = deepFreeze(structuredClone({
     apiVersion: incoming.apiVersion,
     kind: incoming.kind,
     metadata: {
@@ -42,6 +44,14 @@ export function planApply(current: StoredResource | undefined, incoming: Resourc
       creationTimestamp: current?.metadata.creationTimestamp ?? now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     },
     spec: incoming.spec,
-  };
+  }));
   return { outcome: current ? 'configured' : 'created', next };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

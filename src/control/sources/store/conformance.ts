@@ -81,6 +81,23 @@ export function storeConformance(name: string, open: (options?: OpenOptions) => 
     await store.close();
   });
 
+  test(`${name}: what a caller passes in or gets back cannot change what is stored`, async () => {
+    const store = await opened();
+    const input = svc('web');
+    await store.apply([input]);
+    (input.spec as { ports: { port: number }[] }).ports[0].port = 1;
+    const got = await store.get(key('web'));
+    assert.equal((got!.spec as { ports: { port: number }[] }).ports[0].port, 80);
+    try {
+      (got!.spec as { ports: { port: number }[] }).ports[0].port = 2; // frozen (memory) or a copy (sqlite)
+    } catch (err) {
+      assert.ok(err instanceof TypeError);
+    }
+    const again = await store.get(key('web'));
+    assert.equal((again!.spec as { ports: { port: number }[] }).ports[0].port, 80);
+    await store.close();
+  });
+
   test(`${name}: get and list, sorted and filtered`, async () => {
     const store = await opened();
     await store.apply([svc('b'), svc('a'), svc('c', 80, { namespace: 'other' }), mesh]);

@@ -70,7 +70,7 @@ export class EmbeddedStore implements Store {
       throw new WeftError('WEFT_CONFLICT', `${describeKey(key)}: the object has been modified (resourceVersion ${current.metadata.resourceVersion}, the delete was made against ${options.resourceVersion})`);
     }
     const revision = this.#backend.revision() + 1;
-    const last: StoredResource = { ...current, metadata: { ...current.metadata, resourceVersion: String(revision) } };
+    const last: StoredResource = Object.freeze({ ...current, metadata: Object.freeze({ ...current.metadata, resourceVersion: String(revision) }) });
     if (!options.dryRun) {
       const event: WatchEvent = { type: 'DELETED', revision, object: last };
       this.#backend.commit([event]);
