@@ -6,6 +6,7 @@ import { parseDocuments } from './io.ts';
 import { describeKey, keyOf, type Resource } from './meta.ts';
 import { validateResource } from './validate.ts';
 import { isPlainObject } from './decode.ts';
+import { kindInfo } from './registry.ts';
 
 export interface Problem {
   /** `file:line:col`. */
@@ -51,7 +52,8 @@ export function loadResources(text: string, source: string, options: LoadOptions
   const seen = new Map<string, string>();
   for (const doc of parsed.documents) {
     const given = isPlainObject(doc.value) && isPlainObject(doc.value.metadata) ? doc.value.metadata.namespace : undefined;
-    if (options.namespace !== undefined && typeof given === 'string' && given !== options.namespace) {
+    const namespaced = isPlainObject(doc.value) && typeof doc.value.kind === 'string' ? kindInfo(doc.value.kind)?.namespaced !== false : true;
+    if (options.namespace !== undefined && namespaced && typeof given === 'string' && given !== options.namespace) {
       push({ where: doc.locate(['metadata', 'namespace']), field: 'metadata.namespace', message: `the namespace from the provided object "${given}" does not match the namespace "${options.namespace}" given with -n; pass -n ${given} or remove the namespace from the file` });
       continue;
     }

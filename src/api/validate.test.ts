@@ -216,6 +216,11 @@ test('loadResources: YAML errors, duplicates, -n conflicts, List documents', () 
   const ns = loadResources(svc, 'n.yaml', { namespace: 'b' });
   assert.ok(!ns.ok);
   assert.match(ns.problems[0].message, /does not match the namespace "b" given with -n/);
+  const badNs = loadResources(svc.replace('namespace: a', 'labels: {}'), 'n.yaml', { namespace: 'Bad_NS' });
+  assert.ok(!badNs.ok);
+  assert.match(badNs.problems[0].message, /the namespace "Bad_NS" \(from -n\) must be a DNS-1123 label/);
+  const clusterScoped = loadResources('apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: default, namespace: x}\nspec: {}\n', 'm.yaml', { namespace: 'b' });
+  assert.ok(clusterScoped.ok, 'a cluster-scoped kind ignores the namespace, as kubectl does');
   const list = loadResources(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { ports: [{ port: 1 }] } }] }), 'l.json');
   assert.ok(list.ok);
   assert.equal(list.resources.length, 1);

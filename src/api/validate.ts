@@ -7,7 +7,7 @@ import { ObjectMeta, type Resource } from './meta.ts';
 import { KINDS, kindInfo, SINGLETON_NAME, type KindInfo } from './registry.ts';
 import { decodeValue, isPlainObject } from './decode.ts';
 import { checkLabelMap } from './kinds/names.ts';
-import { DNS1035_LABEL, DNS1123_SUBDOMAIN } from './schema-kit.ts';
+import { DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN } from './schema-kit.ts';
 
 export type Validation =
   | { readonly ok: true; readonly resource: Resource; readonly info: KindInfo }
@@ -20,6 +20,7 @@ export interface ValidateOptions {
 
 const SUBDOMAIN = new RegExp(DNS1123_SUBDOMAIN);
 const DNS1035 = new RegExp(DNS1035_LABEL);
+const DNS1123 = new RegExp(DNS1123_LABEL);
 
 function checkName(info: KindInfo, name: string, issues: IssueList): void {
   const at = ['metadata', 'name'];
@@ -75,6 +76,9 @@ export function validateResource(input: unknown, options: ValidateOptions = {}):
   checkName(info, meta.name, issues);
   if (meta.labels) checkLabelMap(meta.labels, issues, ['metadata', 'labels']);
   const namespace = info.namespaced ? meta.namespace ?? options.defaultNamespace ?? 'default' : undefined;
+  if (namespace !== undefined && (namespace.length > 63 || !DNS1123.test(namespace))) {
+    issues.add(['metadata', 'namespace'], `the namespace "${namespace}" (from -n) must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit`);
+  }
   (info.check as (s: unknown, i: IssueList, at: readonly string[]) => void)(decodedSpec, issues, ['spec']);
   if (issues.size > 0) return fail(ids);
   // Cluster-scoped kinds have no namespace (Kubernetes ignores one given there too).

@@ -16,7 +16,12 @@ export function parsePath(pathname: string): Target {
   if (pathname === '/apply') return { type: 'apply' };
   if (pathname === '/healthz' || pathname === '/readyz') return { type: 'healthz' };
   if (pathname === '/apis' || pathname === '/api') return { type: 'discovery' };
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  } catch {
+    return { type: 'unknown', reason: `the path ${pathname} is not validly percent-encoded` };
+  }
   let group: string;
   let version: string;
   let rest: string[];

@@ -111,6 +111,9 @@ test('unknown paths, methods and oversized bodies get Status errors that say wha
     assert.equal(m.status, 405);
     const big = await post(base, 'x'.repeat(8 * 1024 * 1024 + 10));
     assert.equal(big.status, 413);
+    const pct = await fetch(`${base}/api/v1/namespaces/%E0%A4%A/services`);
+    assert.equal(pct.status, 404);
+    assert.match((await pct.json() as { message: string }).message, /not validly percent-encoded/);
     const health = await fetch(`${base}/healthz`);
     assert.equal(await health.text(), 'ok\n');
     const disc = await (await fetch(`${base}/apis`)).json() as { resources: { name: string }[] };
