@@ -58,7 +58,7 @@ function compare(a: Ranked, b: Ranked): number {
 export function grpcRouteTable(routes: readonly GRPCRouteResource[]): GrpcRouteEntry[] {
   const out: Ranked[] = [];
   for (const route of routes) {
-    (route.spec.rules ?? [{}]).forEach((rule, r) => {
+    (route.spec.rules ?? []).forEach((rule, r) => {
       const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
       matches.forEach((m, i) => out.push(entry(route, rule, r, m, i)));
     });

@@ -44,11 +44,11 @@ test('sqlite store: the journal is WAL', async () => {
   const dir = tempDir();
   const store = openSqliteStore(dir);
   await store.apply([svc('a')]);
+  await store.close();
   const { DatabaseSync } = await import('node:sqlite');
   const db = new DatabaseSync(join(dir, DB_FILE), { readOnly: true });
   assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   db.close();
-  await store.close();
 });
 
 test('sqlite store: an unusable data directory is a WEFT_IO error naming it', () => {
@@ -60,4 +60,15 @@ test('sqlite store: an unusable data directory is a WEFT_IO error naming it', ()
   mkdirSync(corrupt);
   writeFileSync(join(corrupt, DB_FILE), 'this is not a database '.repeat(100));
   assert.throws(() => openSqliteStore(corrupt), (err: Error & { code?: string }) => err.code === 'WEFT_IO' && /cannot open the store/.test(err.message));
+});
+
+test('sqlite store: a second store on the same data directory is refused while the first is open', async () => {
+  const dir = tempDir();
+  const first = openSqliteStore(dir);
+  await first.apply([svc('a')]);
+  assert.throws(() => openSqliteStore(dir), (err: Error & { code?: string }) => err.code === 'WEFT_IO' && /in use by another weft control-plane/.test(err.message));
+  await first.close();
+  const second = openSqliteStore(dir);
+  assert.equal(await second.revision(), 1, 'once the first is closed, the directory opens normally');
+  await second.close();
 });

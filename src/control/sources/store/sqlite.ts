@@ -44,7 +44,10 @@ class SqliteBackend implements Backend {
     this.#history = history;
     try {
       this.#db = new DatabaseSync(path);
-      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+      // One control plane per data directory: the exclusive lock is taken by the first read
+      // below and held until close, so a second process fails at start instead of serving a
+      // store whose revision counter it does not own.
+      this.#db.exec('PRAGMA busy_timeout = 1000; PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
       if (version > SCHEMA_VERSION) {
         throw new WeftError('WEFT_IO', `${path} was written by a newer Weft (schema ${version}, this one reads ${SCHEMA_VERSION}); upgrade weft or use another --data-dir`);
@@ -53,7 +56,11 @@ class SqliteBackend implements Backend {
       this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
       if (err instanceof WeftError) throw err;
-      throw new WeftError('WEFT_IO', `cannot open the store at ${path}: ${(err as Error).message}`, { cause: err });
+      const message = (err as Error).message;
+      if (/locked|busy/i.test(message)) {
+        throw new WeftError('WEFT_IO', `the store at ${path} is in use by another weft control-plane; stop that one or pass another --data-dir`, { cause: err });
+      }
+      throw new WeftError('WEFT_IO', `cannot open the store at ${path}: ${message}`, { cause: err });
     }
     const state = (key: string) => (this.#db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: number } | undefined)?.value ?? 0;
     this.#revision = state('revision');
