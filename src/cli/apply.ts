@@ -2,7 +2,7 @@
 // validates it as a whole (nothing from a file is applied if any document is invalid) and
 // answers per resource; printed the way kubectl does.
 
-import { isWeftError } from '../core/errors.ts';
+import { WeftError, isWeftError } from '../core/errors.ts';
 import { ApiClient, serverUrl } from './client.ts';
 import { parseCommand, SERVER_HELP } from './args.ts';
 import { readInputs } from './input.ts';
@@ -30,8 +30,7 @@ export const command = {
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     if (positionals.length > 0) {
-      console.error(`weft apply: unexpected argument "${positionals[0]}"; files are given with -f (weft apply -f ${positionals[0]})`);
-      return 2;
+      throw new WeftError('WEFT_USAGE', `unexpected argument "${positionals[0]}"; files are given with -f (weft apply -f ${positionals[0]})`);
     }
     const inputs = readInputs(values.filename ?? []);
     const client = new ApiClient(serverUrl(values.server));
