@@ -5,6 +5,7 @@
 
 import type { TSchema } from 'typebox';
 import type { IssueList, FieldPath } from './issues.ts';
+import { describeValue as describe, notAString, lengthProblem, countProblems, NULL_ITEM, rangeProblem } from '../core/value-checks.ts';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS1035_LABEL, DURATION_PATTERN } from './schema-kit.ts';
 
 type Json = Record<string, unknown>;
@@ -20,14 +21,6 @@ const PATTERN_HINTS: Readonly<Record<string, string>> = {
 
 export function isPlainObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  return String(v);
 }
 
 export function decodeValue(schema: TSchema, input: unknown, path: FieldPath, issues: IssueList): unknown {
@@ -119,17 +112,14 @@ function decodeArray(s: Schema, input: unknown, path: FieldPath, issues: IssueLi
     issues.add(path, `expected a list, got ${describe(input)}`);
     return undefined;
   }
-  const min = s.minItems as number | undefined;
-  const max = s.maxItems as number | undefined;
-  if (min !== undefined && input.length < min) issues.add(path, `needs at least ${min} item${min === 1 ? '' : 's'}`);
-  if (max !== undefined && input.length > max) {
-    issues.add(path, `allows at most ${max} items, got ${input.length}`);
-    return undefined; // do not walk (and report on) a list that is too long anyway
-  }
+  const counts = countProblems(input.length, s.minItems as number | undefined, s.maxItems as number | undefined);
+  for (const problem of counts) issues.add(path, problem);
+  // Do not walk (and report on) a list that is too long anyway.
+  if (s.maxItems !== undefined && input.length > (s.maxItems as number)) return undefined;
   const out: unknown[] = [];
   input.forEach((item, i) => {
     if (item === null || item === undefined) {
-      issues.add([...path, i], 'a list item must not be null');
+      issues.add([...path, i], NULL_ITEM);
       return;
     }
     const v = decodeValue(s.items as TSchema, item, [...path, i], issues);
@@ -140,16 +130,13 @@ function decodeArray(s: Schema, input: unknown, path: FieldPath, issues: IssueLi
 
 function decodeString(s: Schema, input: unknown, path: FieldPath, issues: IssueList): unknown {
   if (typeof input !== 'string') {
-    const hint = typeof input === 'number' || typeof input === 'boolean' ? ` (quote it: "${String(input)}")` : '';
-    issues.add(path, `expected a string, got ${describe(input)}${hint}`);
+    issues.add(path, notAString(input));
     return undefined;
   }
-  const min = s.minLength as number | undefined;
-  const max = s.maxLength as number | undefined;
-  if (min !== undefined && input.length < min) issues.add(path, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
-  else if (max !== undefined && input.length > max) issues.add(path, `must be at most ${max} characters, got ${input.length}`);
+  const length = lengthProblem(input, s.minLength as number | undefined, s.maxLength as number | undefined);
+  if (length) issues.add(path, length);
   else if (typeof s.pattern === 'string' && !new RegExp(s.pattern).test(input)) {
-    issues.add(path, `${describe(input)} ${PATTERN_HINTS[s.pattern] ?? `does not match ${s.pattern}`}`);
+    issues.add(path, `${JSON.stringify(input)} ${PATTERN_HINTS[s.pattern] ?? `does not match ${s.pattern}`}`);
   }
   return input;
 }
@@ -161,11 +148,9 @@ function decodeNumber(s: Schema, input: unknown, path: FieldPath, issues: IssueL
     issues.add(path, `expected ${integer ? 'an integer' : 'a number'}, got ${describe(input)}${hint}`);
     return undefined;
   }
-  const min = s.minimum as number | undefined;
-  const max = s.maximum as number | undefined;
-  if ((min !== undefined && input < min) || (max !== undefined && input > max)) {
-    const range = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
-    issues.add(path, `must be ${range}, got ${input}`);
+  const range = rangeProblem(input, s.minimum as number | undefined, s.maximum as number | undefined);
+  if (range) {
+    issues.add(path, range);
     return undefined;
   }
   return input;

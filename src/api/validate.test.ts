@@ -76,7 +76,7 @@ test('structural problems: unknown fields, wrong types, enums, ranges', () => {
   const text = p.join('\n');
   assert.match(text, /spec\.rules\[0\]\.backendRef: unknown field "backendRef" \(did you mean "backendRefs"\?\)/);
   assert.match(text, /spec\.rules\[0\]\.matches\[0\]\.method: must be one of "GET".*did you mean "GET"\?/);
-  assert.match(text, /matches\[0\]\.path\.type: must be one of "Exact", "PathPrefix", "RegularExpression"; got "Prefix"/);
+  assert.match(text, /matches\[0\]\.path\.type: must be one of "Exact", "PathPrefix", "RegularExpression"; got the string "Prefix"/);
   assert.match(text, /backendRefs\[0\]\.port: must be between 1 and 65535, got 70000/);
   assert.match(text, /backendRefs\[0\]\.weight: must be between 0 and 1000000, got -1/);
 });
@@ -127,7 +127,7 @@ test('Service: names, duplicate ports, named ports required, targetPort', () => 
   assert.match(p, /spec\.ports\[2\]\.name: duplicate port name "http"/);
   assert.match(p, /spec\.ports\[2\]\.targetPort: "Not_A_Name" is not a valid port name/);
   assert.match(problemsOf(svc('1web', [{ port: 80 }]))[0], /metadata\.name: "1web" must be a DNS-1035 label/);
-  assert.match(problemsOf(svc('web', [{ port: '80' }]))[0], /spec\.ports\[0\]\.port: expected an integer, got "80" \(remove the quotes\)/);
+  assert.match(problemsOf(svc('web', [{ port: '80' }]))[0], /spec\.ports\[0\]\.port: expected an integer, got the string "80" \(remove the quotes\)/);
   const good = ok(svc('web', [{ name: 'http', port: 80, targetPort: 'http' }]));
   assert.equal((good.spec as { ports: { protocol: string }[] }).ports[0].protocol, 'TCP');
 });
@@ -163,7 +163,7 @@ test('TrafficPolicy: target kinds, ring hash needs hash policies, exactly one ab
 test('MeshConfig is a cluster-scoped singleton named default', () => {
   const mc = (name: string, spec: unknown) => ({ apiVersion: 'weft.dev/v1alpha1', kind: 'MeshConfig', metadata: { name, namespace: 'ignored' }, spec });
   assert.match(problemsOf(mc('mesh', {}))[0], /metadata\.name: there is one MeshConfig per mesh and it is named "default"/);
-  assert.match(problemsOf(mc('default', { mtls: { mode: 'strict' } }))[0], /spec\.mtls\.mode: must be one of "STRICT", "PERMISSIVE"; got "strict" \(did you mean "STRICT"\?/);
+  assert.match(problemsOf(mc('default', { mtls: { mode: 'strict' } }))[0], /spec\.mtls\.mode: must be one of "STRICT", "PERMISSIVE"; got the string "strict" \(did you mean "STRICT"\?/);
   assert.match(problemsOf(mc('default', { certificates: { workloadTTL: '90000h', rootTTL: '24h' } }))[0], /certificates\.workloadTTL: must be shorter than rootTTL/);
   const r = ok(mc('default', {}));
   assert.equal(r.metadata.namespace, undefined);
