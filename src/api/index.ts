@@ -7,6 +7,7 @@ export { parseDocuments, toYaml, asList, MAX_INPUT_BYTES } from './io.ts';
 export { openAPIV3Schema, plainSchema, customResourceDefinition } from './openapi.ts';
 export { fieldPath, type ApiIssue, type FieldPath } from './issues.ts';
 export { durationMs } from './duration.ts';
+export { parseLabelSelector, matchesLabels, type LabelSelector } from './label-selector.ts';
 export type { ServiceSpec } from './kinds/service.ts';
 export type { WorkloadSpec } from './kinds/workload.ts';
 export type { HTTPRouteSpec, HTTPRouteRule, HTTPRouteMatch, HTTPRouteFilter, HTTPBackendRef } from './kinds/httproute.ts';

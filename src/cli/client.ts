@@ -57,8 +57,9 @@ export class ApiClient {
     return json;
   }
 
-  get(info: KindInfo, namespace: string | undefined, name?: string): Promise<unknown> {
-    return this.request('GET', pathOf(info, namespace, name));
+  get(info: KindInfo, namespace: string | undefined, name?: string, labelSelector?: string): Promise<unknown> {
+    const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    return this.request('GET', `${pathOf(info, namespace, name)}${q}`);
   }
 
   delete(info: KindInfo, namespace: string | undefined, name: string, dryRun: boolean): Promise<Resource> {

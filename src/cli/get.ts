@@ -15,6 +15,7 @@ Kinds: ${KINDS.map((k) => [k.singular, ...k.shortNames].join('|')).join(', ')} (
 Options:
   -n, --namespace NS     the namespace (default: "default"; ignored for meshconfig)
   -A, --all-namespaces   every namespace, with a NAMESPACE column
+  -l, --selector SEL     only resources whose labels match (app=web, tier!=db, env in (a,b), canary, !canary)
   -o, --output FORMAT    yaml, json or wide (default: a table)
 ${SERVER_HELP}`;
 
@@ -26,6 +27,7 @@ export const command = {
     const parsed = parseCommand(argv, {
       namespace: { type: 'string', short: 'n' },
       'all-namespaces': { type: 'boolean', short: 'A' },
+      selector: { type: 'string', short: 'l' },
       output: { type: 'string', short: 'o' },
     }, HELP);
     if (!parsed) return 0;
@@ -40,6 +42,7 @@ export const command = {
     const all = values['all-namespaces'] === true;
     if (all && values.namespace !== undefined) throw new WeftError('WEFT_USAGE', 'use -n NAMESPACE or -A, not both');
     if (all && name !== undefined) throw new WeftError('WEFT_USAGE', 'a NAME cannot be combined with -A; pass -n NAMESPACE');
+    if (values.selector !== undefined && name !== undefined) throw new WeftError('WEFT_USAGE', 'a NAME cannot be combined with -l; a selector picks the resources');
     const namespace = info.namespaced ? (all ? undefined : values.namespace ?? 'default') : undefined;
     const client = new ApiClient(serverUrl(values.server));
     let items: readonly Resource[];
@@ -48,7 +51,7 @@ export const command = {
       single = (await client.get(info, namespace, name)) as Resource;
       items = [single];
     } else {
-      items = ((await client.get(info, namespace)) as { items: Resource[] }).items;
+      items = ((await client.get(info, namespace, undefined, values.selector)) as { items: Resource[] }).items;
     }
     if (output === 'yaml' || output === 'json') {
       const doc = single ?? asList(items);

@@ -65,6 +65,8 @@ test('weft control-plane: apply, get, watch, refuse invalid input, delete, survi
     assert.equal(empty.stderr, 'No resources found in default namespace.\n');
     const all = await weft(cp.url, ['get', 'workloads', '-A', '-o', 'wide']);
     assert.match(all.stdout, /^NAMESPACE\s+NAME\s+ADDRESS\s+PORTS\s+SERVICE-ACCOUNT\s+AGE\s+LABELS\n/);
+    const selected = await weft(cp.url, ['get', 'wl', '-n', 'shop', '-l', 'app=backend,version!=v2']);
+    assert.match(selected.stdout, /^NAME\s+ADDRESS\s+PORTS\s+SERVICE-ACCOUNT\s+AGE\nbackend-v1-1\s+127\.0\.0\.2\s+http:9090\s+backend\s+\d+s\n$/);
     const route = JSON.parse((await weft(cp.url, ['get', 'httproute', 'backend', '-n', 'shop', '-o', 'json'])).stdout) as Route;
     assert.deepEqual(route.spec.rules[1].backendRefs.map((b) => `${b.name}=${b.weight}`), ['backend-v1=90', 'backend-v2=10']);
     const yaml = await weft(cp.url, ['get', 'meshconfig', 'default', '-o', 'yaml']);

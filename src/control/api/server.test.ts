@@ -175,3 +175,21 @@ test('watch from a compacted resourceVersion is 410 Expired', async () => {
     await store.close();
   }
 });
+
+test('labelSelector filters lists and watches; an object leaving the selection is DELETED', async () => {
+  await withServer(async (base) => {
+    const wl = (name: string, version: string) => `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, namespace: shop, labels: {app: web, version: ${version}}}\nspec: {address: 10.0.0.1}\n`;
+    await post(base, `${wl('a', 'v1')}---\n${wl('b', 'v2')}`);
+    const path = `${base}/apis/weft.dev/v1alpha1/namespaces/shop/workloads`;
+    const list = await (await fetch(`${path}?labelSelector=${encodeURIComponent('app=web,version in (v2)')}`)).json() as { items: { metadata: { name: string } }[] };
+    assert.deepEqual(list.items.map((i) => i.metadata.name), ['b']);
+    const watch = await fetch(`${path}?watch=1&labelSelector=version%3Dv1`);
+    const events = readLines(watch, 3);
+    await post(base, wl('b', 'v1')); // b starts matching
+    await post(base, wl('a', 'v3')); // a stops matching
+    assert.deepEqual((await events).map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED a', 'ADDED b', 'DELETED a']);
+    const bad = await fetch(`${path}?labelSelector=${encodeURIComponent('bad key=1')}`);
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json() as { message: string }).message, /labelSelector: cannot parse "bad key=1"/);
+  });
+});

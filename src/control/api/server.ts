@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { WeftError } from '../../core/errors.ts';
 import {
   KINDS, loadResources, formatProblems, validateResource, parseDocuments, fieldPath, describeKey,
-  MAX_INPUT_BYTES, type KindInfo, type Resource,
+  parseLabelSelector, matchesLabels, MAX_INPUT_BYTES, type KindInfo, type Resource, type LabelSelector,
 } from '../../api/index.ts';
 import type { Store, WatchEvent } from '../sources/store/index.ts';
 import { parsePath } from './paths.ts';
@@ -134,15 +134,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'collection': {
         allow('GET');
         const selector = { kind: target.info.kind, namespace: target.namespace };
+        const labels = labelSelector(q.get('labelSelector'));
         if (flag(q.get('watch'))) {
           const rv = q.get('resourceVersion');
           const from = rv === null || rv === '' ? undefined : Number(rv);
           if (from !== undefined && (!Number.isSafeInteger(from) || from < 0)) throw new HttpError(failure('BadRequest', `resourceVersion must be a non-negative integer, got "${rv}"`));
-          await streamWatch(req, res, selector, from);
+          await streamWatch(req, res, selector, from, labels);
           return;
         }
         const list = await store.list(selector);
-        send(res, 200, { apiVersion: target.info.apiVersion, kind: listKind(target.info), metadata: { resourceVersion: String(list.revision) }, items: list.items });
+        const items = labels ? list.items.filter((r) => matchesLabels(labels, r.metadata.labels)) : list.items;
+        send(res, 200, { apiVersion: target.info.apiVersion, kind: listKind(target.info), metadata: { resourceVersion: String(list.revision) }, items });
         return;
       }
       case 'object': {
@@ -172,16 +174,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   }
 
-  async function streamWatch(req: IncomingMessage, res: ServerResponse, selector: { kind: string; namespace?: string }, from: number | undefined): Promise<void> {
+  async function streamWatch(req: IncomingMessage, res: ServerResponse, selector: { kind: string; namespace?: string }, from: number | undefined, labels: LabelSelector | undefined): Promise<void> {
     let open = true;
     // Events may arrive before the headers are out (the backlog is delivered at once): hold them.
     let held: WatchEvent[] | undefined = [];
-    const write = (e: WatchEvent) => {
+    const selected = labels ? selectedByLabels(labels, from === undefined) : (e: WatchEvent) => e;
+    const write = (event: WatchEvent) => {
       if (!open) return;
       if (held) {
-        held.push(e);
+        held.push(event);
         return;
       }
+      const e = selected(event);
+      if (!e) return;
       res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
       if (res.writableLength > MAX_WATCH_BUFFER) {
         // The client stopped reading; it must re-list and watch again.
@@ -230,6 +235,38 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // holding an ended watch open) is cut.
       setTimeout(() => server.closeAllConnections(), 500).unref();
     }),
+  };
+}
+
+function labelSelector(text: string | null): LabelSelector | undefined {
+  if (text === null || text.trim() === '') return undefined;
+  try {
+    return parseLabelSelector(text);
+  } catch (err) {
+    throw new HttpError(failure('BadRequest', `labelSelector: ${(err as Error).message}`));
+  }
+}
+
+/**
+ * A watch through a label selector, as Kubernetes does it: an object that starts matching is
+ * ADDED, one that stops matching is DELETED. Watching from a resourceVersion, whether an
+ * object matched at that revision is unknown until it is seen, so a change that leaves it
+ * unmatched is sent as DELETED (possibly for an object the client never had: harmless to an
+ * informer, and it never leaves a stale object behind).
+ */
+function selectedByLabels(labels: LabelSelector, exact: boolean): (e: WatchEvent) => WatchEvent | undefined {
+  const inside = new Set<string>();
+  return (e) => {
+    const key = `${e.object.metadata.namespace ?? ''}/${e.object.metadata.name}`;
+    const was = inside.has(key);
+    if (e.type !== 'DELETED' && matchesLabels(labels, e.object.metadata.labels)) {
+      inside.add(key);
+      const type = was ? 'MODIFIED' : exact || e.type === 'ADDED' ? 'ADDED' : e.type;
+      return { ...e, type };
+    }
+    inside.delete(key);
+    if (was || (!exact && e.type !== 'ADDED')) return { ...e, type: 'DELETED' };
+    return undefined;
   };
 }
 
