@@ -62,6 +62,37 @@ export class ApiClient {
     return this.request('GET', `${pathOf(info, namespace, name)}${q}`);
   }
 
+  /**
+   * Follows `GET …?watch=1` from `resourceVersion`, calling `onEvent` per line, until the server
+   * ends the stream (then resolves) or the connection fails (then rejects).
+   */
+  async watch(info: KindInfo, namespace: string | undefined, resourceVersion: string, labelSelector: string | undefined, onEvent: (e: WatchLine) => void): Promise<void> {
+    const q = new URLSearchParams({ watch: '1', resourceVersion });
+    if (labelSelector) q.set('labelSelector', labelSelector);
+    const url = `${this.base}${pathOf(info, namespace)}?${q}`;
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (err) {
+      throw new WeftError('WEFT_IO', `cannot reach the control plane at ${this.base}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok || !res.body) {
+      const status = (await res.json().catch(() => undefined)) as Status | undefined;
+      if (status?.kind === 'Status') throw new ServerError(status);
+      throw new WeftError('WEFT_IO', `${url} answered ${res.status}`);
+    }
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.trim() !== '') onEvent(JSON.parse(line) as WatchLine);
+      }
+    }
+  }
+
   delete(info: KindInfo, namespace: string | undefined, name: string, dryRun: boolean): Promise<Resource> {
     return this.request('DELETE', `${pathOf(info, namespace, name)}${dryRun ? '?dryRun=All' : ''}`) as Promise<Resource>;
   }
@@ -73,6 +104,11 @@ export class ApiClient {
     const qs = q.size > 0 ? `?${q}` : '';
     return this.request('POST', `/apply${qs}`, text, { 'x-weft-source': source }) as Promise<ApplyAnswer>;
   }
+}
+
+export interface WatchLine {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: Resource;
 }
 
 export interface ApplyAnswer {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { startControlPlane, weft, tempDir } from '../helpers/control-plane.ts';
 
 const EXAMPLES = new URL('../../examples/mesh/', import.meta.url).pathname;
@@ -152,4 +153,36 @@ test('the CLI says what to do when the control plane is unreachable or the input
   const port = await weft('http://127.0.0.1:1', ['control-plane', '--api-port', 'x']);
   assert.equal(port.code, 2);
   assert.match(port.stderr, /--api-port takes a port number/);
+});
+
+test('weft get -w prints the table, then a row per change, and says so when the control plane goes away', async () => {
+  const work = tempDir('weft-cp-watch-');
+  const cp = await startControlPlane(join(work, 'data'));
+  try {
+    const svc = (name: string, port: number) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {ports: [{port: ${port}}]}\n`;
+    assert.equal((await weft(cp.url, ['apply', '-f', '-'], svc('first', 80))).code, 0);
+    const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, [main, 'get', 'svc', '-n', 'shop', '-w'], { env: { ...process.env, WEFT_SERVER: cp.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const until = async (re: RegExp) => {
+      const deadline = Date.now() + 10_000;
+      while (!re.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.match(out, re);
+    };
+    await until(/^NAME\s+PORT\(S\)\s+AGE\nfirst\s+80\/TCP\s+\d+s\n$/);
+    await weft(cp.url, ['apply', '-f', '-'], svc('second', 8080));
+    await until(/\nsecond\s+8080\/TCP\s+\d+s\n$/);
+    await weft(cp.url, ['apply', '-f', '-'], svc('first', 81));
+    await until(/\nfirst\s+81\/TCP\s+\d+s\n$/);
+    assert.equal(await cp.stop(), 0);
+    assert.equal(await exited, 1);
+    assert.match(err, /the control plane ended the watch/);
+  } finally {
+    await cp.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
 });

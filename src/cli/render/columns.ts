@@ -92,7 +92,8 @@ export interface TableOptions {
   readonly now: Date;
 }
 
-export function renderResources(info: KindInfo, items: readonly Resource[], options: TableOptions): string {
+/** Header and rows for `items` (the cells, before padding). */
+export function tableOf(info: KindInfo, items: readonly Resource[], options: TableOptions): { header: string[]; rows: string[][] } {
   const cols = BY_KIND[info.kind] as unknown as Columns<unknown>;
   const ns = options.allNamespaces && info.namespaced;
   const header = [...(ns ? ['NAMESPACE'] : []), 'NAME', ...cols.header, 'AGE', ...(options.wide ? cols.wide : [])];
@@ -103,5 +104,10 @@ export function renderResources(info: KindInfo, items: readonly Resource[], opti
     age(r.metadata.creationTimestamp, options.now),
     ...(options.wide ? cols.wideCells(r.spec, r) : []),
   ]);
+  return { header, rows };
+}
+
+export function renderResources(info: KindInfo, items: readonly Resource[], options: TableOptions): string {
+  const { header, rows } = tableOf(info, items, options);
   return renderTable(header, rows);
 }
