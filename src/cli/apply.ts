@@ -40,7 +40,10 @@ export const command = {
       try {
         const answer = await client.apply(input.text, input.source, { dryRun, namespace: values.namespace });
         for (const item of answer.items) {
-          console.log(`${item.kind.toLowerCase()}/${item.name} ${item.outcome}${dryRun ? ' (server dry run)' : ''}`);
+          const id = `${item.kind.toLowerCase()}/${item.name}`;
+          // kubectl prints the server's warnings on stderr, before the outcome line.
+          for (const w of item.warnings ?? []) console.error(`Warning: ${id}: ${w}`);
+          console.log(`${id} ${item.outcome}${dryRun ? ' (server dry run)' : ''}`);
         }
       } catch (err) {
         if (!isWeftError(err) || err.code === 'WEFT_IO') throw err; // unreachable server: stop at once

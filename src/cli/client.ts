@@ -113,5 +113,5 @@ export interface WatchLine {
 
 export interface ApplyAnswer {
   readonly dryRun: boolean;
-  readonly items: readonly { readonly kind: string; readonly namespace?: string; readonly name: string; readonly outcome: string }[];
+  readonly items: readonly { readonly kind: string; readonly namespace?: string; readonly name: string; readonly outcome: string; readonly warnings?: readonly string[] }[];
 }

@@ -87,6 +87,13 @@ test('weft control-plane: apply, get, watch, refuse invalid input, delete, survi
     const dry = await weft(cp.url, ['apply', '--dry-run', '-f', '-'], readFileSync(routesFile, 'utf8').replace('weight: 50}', 'weight: 70}'));
     assert.equal(dry.stdout, 'httproute/backend configured (server dry run)\n');
 
+    // A valid resource that points at nothing is applied, with kubectl-style warnings.
+    const warned = await weft(cp.url, ['apply', '-f', '-'], 'apiVersion: weft.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: ghost, namespace: shop}\nspec: {targetRefs: [{group: "", kind: Service, name: ghost}]}\n');
+    assert.equal(warned.code, 0);
+    assert.equal(warned.stdout, 'trafficpolicy/ghost created\n');
+    assert.equal(warned.stderr, 'Warning: trafficpolicy/ghost: spec.targetRefs[0]: Service shop/ghost does not exist: the policy takes effect once it does\n');
+    assert.equal((await weft(cp.url, ['delete', 'tp', 'ghost', '-n', 'shop'])).code, 0);
+
     // An invalid resource is refused with file:line, field path and reason; the last good version stays.
     const bad = join(work, 'bad.yaml');
     writeFileSync(bad, readFileSync(routesFile, 'utf8').replace('path: {type: PathPrefix, value: /}', 'path: {type: PathPrefix, value: api}'));
@@ -112,7 +119,7 @@ test('weft control-plane: apply, get, watch, refuse invalid input, delete, survi
     const before = await (await fetch(`${cp.url}/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/backend`)).json() as Route;
     assert.equal(await cp.stop(), 0);
     cp = await startControlPlane(dataDir);
-    assert.match(cp.output(), /store: .*\(revision 14, 7 resources\)/);
+    assert.match(cp.output(), /store: .*\(revision 16, 7 resources\)/);
     const after = await (await fetch(`${cp.url}/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/backend`)).json() as Route;
     assert.deepEqual(after, before);
     const svcs = await weft(cp.url, ['get', 'svc', '-n', 'shop', '-o', 'json']);
@@ -120,7 +127,7 @@ test('weft control-plane: apply, get, watch, refuse invalid input, delete, survi
     const next = await weft(cp.url, ['apply', '-f', join(files, 'policies.yaml')]);
     assert.equal(next.stdout, 'trafficpolicy/backend created\nmeshconfig/default created\n');
     const tp = JSON.parse((await weft(cp.url, ['get', 'tp', 'backend', '-n', 'shop', '-o', 'json'])).stdout) as Route;
-    assert.equal(tp.metadata.resourceVersion, '15');
+    assert.equal(tp.metadata.resourceVersion, '17');
   } finally {
     await cp.stop();
     rmSync(work, { recursive: true, force: true });

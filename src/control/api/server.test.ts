@@ -193,3 +193,16 @@ test('labelSelector filters lists and watches; an object leaving the selection i
     assert.match((await bad.json() as { message: string }).message, /labelSelector: cannot parse "bad key=1"/);
   });
 });
+
+test('apply answers warnings for what a valid resource still lacks (dry run included)', async () => {
+  await withServer(async (base) => {
+    const orphan = ROUTE.replace('name: web, port: 80}]}]', 'name: web-v9, port: 80}]}]');
+    const dry = await (await post(base, orphan, '?dryRun=1')).json() as { items: { warnings?: string[] }[] };
+    assert.deepEqual(dry.items[0].warnings, [
+      'spec.parentRefs[0]: Service shop/web does not exist: the route takes effect once it does',
+      'spec.rules[0].backendRefs[0]: BackendNotFound: Service shop/web-v9 does not exist; requests routed to it get 500',
+    ]);
+    const together = await (await post(base, `${SVC}---\n${ROUTE}`, '?dryRun=1')).json() as { items: { warnings?: string[] }[] };
+    assert.deepEqual(together.items.map((i) => i.warnings), [undefined, undefined], 'resources applied together see each other');
+  });
+});

@@ -9,7 +9,8 @@ import {
   KINDS, loadResources, formatProblems, validateResource, parseDocuments, fieldPath, describeKey,
   parseLabelSelector, matchesLabels, MAX_INPUT_BYTES, type KindInfo, type Resource, type LabelSelector,
 } from '../../api/index.ts';
-import type { Store, WatchEvent } from '../sources/store/index.ts';
+import type { Store, WatchEvent, ApplyResult } from '../sources/store/index.ts';
+import { meshSnapshot, diagnose } from '../model/index.ts';
 import { parsePath } from './paths.ts';
 import { failure, fromError, invalid, type Status } from './status.ts';
 
@@ -116,17 +117,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         for (const r of results) {
           if (!dryRun && r.outcome !== 'unchanged') log(`apply ${describeKey({ kind: r.resource.kind, namespace: r.resource.metadata.namespace ?? '', name: r.resource.metadata.name })} ${r.outcome} (resourceVersion ${r.resource.metadata.resourceVersion})`);
         }
+        const warnings = await warningsFor(results);
         send(res, 200, {
           apiVersion: 'weft.dev/v1alpha1',
           kind: 'ApplyResult',
           dryRun,
-          items: results.map((r) => ({
+          items: results.map((r, i) => ({
             apiVersion: r.resource.apiVersion,
             kind: r.resource.kind,
             ...(r.resource.metadata.namespace !== undefined ? { namespace: r.resource.metadata.namespace } : {}),
             name: r.resource.metadata.name,
             outcome: r.outcome,
             resourceVersion: r.resource.metadata.resourceVersion,
+            ...(warnings[i].length > 0 ? { warnings: warnings[i] } : {}),
           })),
         });
         return;
@@ -172,6 +175,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return;
       }
     }
+  }
+
+  /**
+   * What each applied resource still lacks in the mesh as it now stands (a dry run sees the
+   * applied resources over the stored ones): `spec.parentRefs[0]: Service shop/x does not exist…`.
+   */
+  async function warningsFor(results: readonly ApplyResult[]): Promise<string[][]> {
+    const key = (r: Resource) => `${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
+    const state = new Map((await store.list()).items.map((r) => [key(r), r as Resource]));
+    for (const r of results) state.set(key(r.resource), r.resource);
+    const snapshot = meshSnapshot([...state.values()]);
+    return results.map((r) => diagnose(snapshot, r.resource).map((d) => `${d.field}: ${d.message}`));
   }
 
   async function streamWatch(req: IncomingMessage, res: ServerResponse, selector: { kind: string; namespace?: string }, from: number | undefined, labels: LabelSelector | undefined): Promise<void> {

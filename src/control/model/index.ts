@@ -9,4 +9,5 @@ export { httpRouteTable, matchHttp, type HttpRouteEntry } from './http-routes.ts
 export { grpcRouteTable, matchGrpc, type GrpcRouteEntry, type GrpcRequest } from './grpc-routes.ts';
 export { resolveBackends, type WeightedBackend } from './backends.ts';
 export { effectivePolicy, type EffectivePolicy } from './policy.ts';
+export { diagnose, type Diagnostic } from './diagnostics.ts';
 export { simulate, RETRY_DEFAULTS, type Decision, type RouteDecision, type RedirectDecision, type ErrorDecision, type SimulatedRequest } from './simulate.ts';
