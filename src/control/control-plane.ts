@@ -25,8 +25,9 @@ export interface ControlPlaneOptions {
 /**
  * THE xDS SEAM. The ADS server (src/control/xds, issue 4 "xDS") plugs in here: it gets the store,
  * follows it with `followStore` (sources/resource-feed.ts: the full resource set at each
- * revision), builds the model with `meshSnapshot` (model/), listens on the xDS port, and
- * returns how to stop it. `weft control-plane` passes none until
+ * revision), builds the model with `meshSnapshot` and `resolveServicePort` (model/: per Service
+ * port, its cluster, endpoints, policy and rules in precedence order), listens on the xDS
+ * port, and returns how to stop it. `weft control-plane` passes none until
  * that server exists, and says so at start.
  */
 export type XdsServerStarter = (context: {

@@ -6,10 +6,13 @@ import type { BackendObjectReference } from '../../api/index.ts';
 import type { MeshSnapshot } from './snapshot.ts';
 import { findPort } from './ports.ts';
 import { portEndpoints, type Endpoint } from './endpoints.ts';
+import { clusterDomain, outboundCluster } from './hosts.ts';
 
 export interface WeightedBackend {
   /** `namespace/name` of the Service. */
   readonly service: string;
+  /** `outbound|<port>||<host>`: the cluster the proxy sends to. */
+  readonly cluster: string;
   readonly port: number;
   readonly weight: number;
   /** weight / sum of all weights in the rule. */
@@ -26,12 +29,14 @@ export function resolveBackends(snapshot: MeshSnapshot, routeNamespace: string, 
   return refs.map((ref) => {
     const ns = ref.namespace ?? routeNamespace;
     const weight = ref.weight ?? 1;
-    const base = { service: `${ns}/${ref.name}`, port: ref.port ?? 0, weight, share: total === 0 ? 0 : weight / total };
+    const port = ref.port ?? 0;
+    const cluster = outboundCluster(`${ref.name}.${ns}.svc.${clusterDomain(snapshot)}`, port);
+    const base = { service: `${ns}/${ref.name}`, cluster, port, weight, share: total === 0 ? 0 : weight / total };
     if (ns !== routeNamespace) return { ...base, endpoints: [], invalid: `RefNotPermitted: a backendRef to namespace "${ns}" needs a ReferenceGrant, which Weft does not support yet` };
     const svc = snapshot.services.get(base.service);
     if (!svc) return { ...base, endpoints: [], invalid: `BackendNotFound: Service ${base.service} does not exist` };
-    const port = findPort(svc, base.port);
-    if (!port) return { ...base, endpoints: [], invalid: `BackendNotFound: Service ${base.service} has no TCP port ${base.port}` };
-    return { ...base, endpoints: portEndpoints(snapshot, svc, port) };
+    const sp = findPort(svc, port);
+    if (!sp) return { ...base, endpoints: [], invalid: `BackendNotFound: Service ${base.service} has no TCP port ${port}` };
+    return { ...base, endpoints: portEndpoints(snapshot, svc, sp) };
   });
 }

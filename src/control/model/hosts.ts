@@ -23,3 +23,8 @@ export function resolveHost(snapshot: MeshSnapshot, host: string, clientNamespac
   else return undefined;
   return snapshot.services.get(`${ns}/${name}`);
 }
+
+/** Istio's outbound cluster name, which users grep for: `outbound|<port>||<host>`. */
+export function outboundCluster(host: string, port: number): string {
+  return `outbound|${port}||${host}`;
+}

@@ -1,21 +1,19 @@
 // "Where does this request go?" — resources in, decision out, with no I/O: the Service a client
 // called, the route rule that matched (by Gateway API precedence), the weighted backends and
-// their endpoints, the filters, and the timeouts, retries and policy that apply. The xDS
-// translation builds from the same functions; tests assert decisions, not JSON.
+// their endpoints, the filters, and the timeouts, retries and policy that apply. It picks from
+// the same per-Service resolution (service-routes.ts) the xDS translation emits, so tests
+// assert decisions, not JSON.
 
-import { durationMs, type HTTPRouteFilter, type GRPCRouteFilter } from '../../api/index.ts';
-import type { MeshSnapshot, ServiceResource } from './snapshot.ts';
+import type { HTTPRouteFilter, GRPCRouteFilter } from '../../api/index.ts';
+import type { MeshSnapshot } from './snapshot.ts';
 import { nsName } from './snapshot.ts';
 import { resolveHost } from './hosts.ts';
-import { findPort, type ServicePortView } from './ports.ts';
-import { portEndpoints } from './endpoints.ts';
-import { attachedRoutes } from './attachment.ts';
-import { httpRouteTable, matchHttp } from './http-routes.ts';
-import { grpcRouteTable, matchGrpc } from './grpc-routes.ts';
-import { resolveBackends, type WeightedBackend } from './backends.ts';
-import { effectivePolicy, type EffectivePolicy } from './policy.ts';
+import { findPort } from './ports.ts';
+import type { WeightedBackend } from './backends.ts';
+import type { EffectivePolicy } from './policy.ts';
 import { modifyPath } from './rewrite.ts';
 import { splitPath, type HttpRequest } from './request-match.ts';
+import { resolveServicePort, requestTimeoutMs, type EffectiveRetry, type ResolvedRule } from './service-routes.ts';
 
 export interface SimulatedRequest {
   /** The caller's namespace (consumer routes and short host names depend on it). */
@@ -28,16 +26,6 @@ export interface SimulatedRequest {
   readonly headers?: HttpRequest['headers'];
   /** A gRPC call: matched against GRPCRoutes (HTTPRoutes when none is attached). */
   readonly grpc?: { readonly service: string; readonly method: string };
-}
-
-/** Defaults when a rule has `retry` without `attempts` / `backoff` (implementation-specific in the spec). */
-export const RETRY_DEFAULTS = { attempts: 2, backoff: '25ms' } as const;
-
-export interface EffectiveRetry {
-  readonly attempts: number;
-  /** HTTP statuses retried; connection failures are retried whenever attempts > 0. */
-  readonly codes: readonly number[];
-  readonly backoffMs: number;
 }
 
 export interface RouteDecision {
@@ -80,46 +68,32 @@ export interface ErrorDecision {
 
 export type Decision = RouteDecision | RedirectDecision | ErrorDecision;
 
-function retryOf(rule: { readonly retry?: { readonly attempts?: number; readonly codes?: readonly number[]; readonly backoff?: string } }): EffectiveRetry {
-  const r = rule.retry;
-  if (!r) return { attempts: 0, codes: [], backoffMs: 0 };
-  return { attempts: r.attempts ?? RETRY_DEFAULTS.attempts, codes: r.codes ?? [], backoffMs: durationMs(r.backoff ?? RETRY_DEFAULTS.backoff) ?? 0 };
-}
-
-function routed(
-  snapshot: MeshSnapshot, service: ServiceResource, policy: EffectivePolicy, routeNs: string,
-  parts: { route: string; rule: number; ruleName?: string; backendRefs: Parameters<typeof resolveBackends>[2]; filters: readonly (HTTPRouteFilter | GRPCRouteFilter)[]; timeouts?: { request?: string; backendRequest?: string }; retry: EffectiveRetry },
-): Decision {
-  if (parts.backendRefs.length === 0) return { type: 'error', status: 500, reason: `${parts.route} rule ${parts.rule} has no backendRefs`, service: nsName(service) };
-  const backends = resolveBackends(snapshot, routeNs, parts.backendRefs);
-  if (backends.every((b) => b.weight === 0)) return { type: 'error', status: 500, reason: `every backend of ${parts.route} rule ${parts.rule} has weight 0`, service: nsName(service) };
-  const errorShare = backends.filter((b) => b.invalid).reduce((s, b) => s + b.share, 0);
-  const request = parts.timeouts?.request ?? policy.timeouts.request ?? '15s';
-  const backend = parts.timeouts?.backendRequest;
+/** The decision for a rule that matched, with per-request parts (redirect and rewrite paths). */
+function decide(service: string, policy: EffectivePolicy, hit: ResolvedRule<unknown>, path: string, matchedPrefix: string): Decision {
+  const { action } = hit;
+  if (action.type === 'error') return { type: 'error', status: action.status, reason: action.reason, service };
+  if (action.type === 'redirect') {
+    const r = action.redirect;
+    return {
+      type: 'redirect', service, route: hit.route, rule: hit.rule,
+      statusCode: r.statusCode ?? 302,
+      ...(r.scheme ? { scheme: r.scheme } : {}),
+      ...(r.hostname ? { hostname: r.hostname } : {}),
+      ...(r.port ? { port: r.port } : {}),
+      ...(r.path ? { path: modifyPath(path, r.path, matchedPrefix) } : {}),
+    };
+  }
+  const rw = action.urlRewrite;
   return {
-    type: 'route',
-    service: nsName(service),
-    route: parts.route,
-    rule: parts.rule,
-    ...(parts.ruleName ? { ruleName: parts.ruleName } : {}),
-    backends,
-    errorShare,
-    filters: parts.filters,
-    timeouts: { requestMs: durationMs(request) ?? 0, ...(backend !== undefined ? { backendRequestMs: durationMs(backend) ?? 0 } : {}) },
-    retry: parts.retry,
-    policy,
-  };
-}
-
-function direct(snapshot: MeshSnapshot, service: ServiceResource, port: ServicePortView, policy: EffectivePolicy): RouteDecision {
-  return {
-    type: 'route',
-    service: nsName(service),
-    backends: [{ service: nsName(service), port: port.port, weight: 1, share: 1, endpoints: portEndpoints(snapshot, service, port) }],
-    errorShare: 0,
-    filters: [],
-    timeouts: { requestMs: durationMs(policy.timeouts.request ?? '15s') ?? 0 },
-    retry: { attempts: 0, codes: [], backoffMs: 0 },
+    type: 'route', service, route: hit.route, rule: hit.rule,
+    ...(hit.ruleName ? { ruleName: hit.ruleName } : {}),
+    backends: action.backends,
+    errorShare: action.errorShare,
+    filters: action.filters,
+    ...(rw?.path ? { rewrittenPath: modifyPath(path, rw.path, matchedPrefix) } : {}),
+    ...(rw?.hostname ? { rewrittenHost: rw.hostname } : {}),
+    timeouts: action.timeouts,
+    retry: action.retry,
     policy,
   };
 }
@@ -128,49 +102,31 @@ export function simulate(snapshot: MeshSnapshot, req: SimulatedRequest): Decisio
   const service = resolveHost(snapshot, req.host, req.clientNamespace);
   if (!service) return { type: 'error', status: 503, reason: `no Service answers to "${req.host}" from namespace ${req.clientNamespace}` };
   const port = findPort(service, req.port);
-  if (!port) return { type: 'error', status: 503, reason: `Service ${nsName(service)} has no port ${req.port}`, service: nsName(service) };
-  const policy = effectivePolicy(snapshot, service, port);
+  const name = nsName(service);
+  if (!port) return { type: 'error', status: 503, reason: `Service ${name} has no port ${req.port}`, service: name };
+  const resolved = resolveServicePort(snapshot, service, port, req.clientNamespace);
 
-  if (req.grpc) {
-    const grpcRoutes = attachedRoutes(snapshot.grpcRoutes, service, port, req.clientNamespace);
-    if (grpcRoutes.length > 0) {
-      const hit = matchGrpc(grpcRouteTable(grpcRoutes), { ...req.grpc, headers: req.headers });
-      if (!hit) return { type: 'error', status: 404, reason: `no GRPCRoute rule of ${nsName(service)} matches /${req.grpc.service}/${req.grpc.method}`, service: nsName(service) };
-      return routed(snapshot, service, policy, hit.route.metadata.namespace ?? '', {
-        route: nsName(hit.route), rule: hit.ruleIndex, ruleName: hit.rule.name, backendRefs: hit.rule.backendRefs ?? [],
-        filters: hit.rule.filters ?? [], retry: retryOf({}),
-      });
-    }
+  if (req.grpc && resolved.grpc) {
+    const call = { ...req.grpc, headers: req.headers };
+    const hit = resolved.grpc.find((r) => r.entry.test(call));
+    if (!hit) return { type: 'error', status: 404, reason: `no GRPCRoute rule of ${name} matches /${req.grpc.service}/${req.grpc.method}`, service: name };
+    return decide(name, resolved.policy, hit, `/${req.grpc.service}/${req.grpc.method}`, '/');
   }
-  const httpRoutes = attachedRoutes(snapshot.httpRoutes, service, port, req.clientNamespace);
-  if (httpRoutes.length === 0) return direct(snapshot, service, port, policy);
-  const path = req.path ?? (req.grpc ? `/${req.grpc.service}/${req.grpc.method}` : '/');
-  const hit = matchHttp(httpRouteTable(httpRoutes), { method: req.method ?? (req.grpc ? 'POST' : 'GET'), path, headers: req.headers });
-  if (!hit) return { type: 'error', status: 404, reason: `no HTTPRoute rule of ${nsName(service)} matches ${req.method ?? 'GET'} ${path}`, service: nsName(service) };
-  const { rule } = hit;
-  const filters = rule.filters ?? [];
-  const route = nsName(hit.route);
-  const { path: bare } = splitPath(path);
-  const redirect = filters.find((f) => f.type === 'RequestRedirect')?.requestRedirect;
-  if (redirect) {
+  if (!resolved.http) {
     return {
-      type: 'redirect', service: nsName(service), route, rule: hit.ruleIndex,
-      statusCode: redirect.statusCode ?? 302,
-      ...(redirect.scheme ? { scheme: redirect.scheme } : {}),
-      ...(redirect.hostname ? { hostname: redirect.hostname } : {}),
-      ...(redirect.port ? { port: redirect.port } : {}),
-      ...(redirect.path ? { path: modifyPath(bare, redirect.path, hit.pathValue) } : {}),
+      type: 'route',
+      service: name,
+      backends: [{ service: name, cluster: resolved.cluster, port: port.port, weight: 1, share: 1, endpoints: resolved.endpoints }],
+      errorShare: 0,
+      filters: [],
+      timeouts: { requestMs: requestTimeoutMs(resolved.policy) },
+      retry: { attempts: 0, codes: [], backoffMs: 0 },
+      policy: resolved.policy,
     };
   }
-  const decision = routed(snapshot, service, policy, hit.route.metadata.namespace ?? '', {
-    route, rule: hit.ruleIndex, ruleName: rule.name, backendRefs: rule.backendRefs ?? [], filters,
-    timeouts: rule.timeouts, retry: retryOf(rule),
-  });
-  const rewrite = filters.find((f) => f.type === 'URLRewrite')?.urlRewrite;
-  if (decision.type !== 'route' || !rewrite) return decision;
-  return {
-    ...decision,
-    ...(rewrite.path ? { rewrittenPath: modifyPath(bare, rewrite.path, hit.pathValue) } : {}),
-    ...(rewrite.hostname ? { rewrittenHost: rewrite.hostname } : {}),
-  };
+  const path = req.path ?? (req.grpc ? `/${req.grpc.service}/${req.grpc.method}` : '/');
+  const request = { method: req.method ?? (req.grpc ? 'POST' : 'GET'), path, headers: req.headers };
+  const hit = resolved.http.find((r) => r.entry.test(request));
+  if (!hit) return { type: 'error', status: 404, reason: `no HTTPRoute rule of ${name} matches ${request.method} ${path}`, service: name };
+  return decide(name, resolved.policy, hit, splitPath(path).path, hit.entry.pathValue);
 }
