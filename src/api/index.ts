@@ -1,8 +1,9 @@
 // api: the user-facing resource kinds — schemas, types, validation and YAML/JSON I/O.
 export { KINDS, kindInfo, resolveKind, kindByPlural, SINGLETON_NAME, type KindInfo } from './registry.ts';
 export { describeKey, keyOf, type Resource, type ResourceKey, type ObjectMeta } from './meta.ts';
-export { validateResource, type Validation } from './validate.ts';
-export { loadResources, formatProblems, MAX_PROBLEMS, type Problem, type LoadResult } from './load.ts';
+export { validateResource, type Validation, type ValidateOptions } from './validate.ts';
+export { basicRegexChecker, type RegexChecker } from './regex.ts';
+export { loadResources, formatProblems, MAX_PROBLEMS, type Problem, type LoadResult, type LoadOptions } from './load.ts';
 export { parseDocuments, toYaml, asList, MAX_INPUT_BYTES } from './io.ts';
 export { openAPIV3Schema, plainSchema, customResourceDefinition } from './openapi.ts';
 export { fieldPath, type ApiIssue, type FieldPath } from './issues.ts';

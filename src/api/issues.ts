@@ -2,6 +2,7 @@
 // resource reports all of them at once (capped) so a user fixes a file in one round trip.
 
 import type { FieldPath } from '../core/field-path.ts';
+import { basicRegexChecker, type RegexChecker } from './regex.ts';
 export type { FieldPath };
 
 export interface ApiIssue {
@@ -16,6 +17,12 @@ export class IssueList {
   readonly list: ApiIssue[] = [];
   /** Problems found beyond MAX_ISSUES (counted, not kept). */
   dropped = 0;
+  /** Checks RegularExpression values (RE2 in the control plane). */
+  readonly regex: RegexChecker;
+
+  constructor(regex: RegexChecker = basicRegexChecker) {
+    this.regex = regex;
+  }
 
   add(path: FieldPath, message: string): void {
     if (this.list.length >= MAX_ISSUES) this.dropped++;

@@ -7,6 +7,7 @@ import { describeKey, keyOf, type Resource } from './meta.ts';
 import { validateResource } from './validate.ts';
 import { isPlainObject } from './decode.ts';
 import { kindInfo } from './registry.ts';
+import type { RegexChecker } from './regex.ts';
 
 export interface Problem {
   /** `file:line:col`. */
@@ -28,6 +29,8 @@ export type LoadResult =
 export interface LoadOptions {
   /** kubectl's -n: the namespace for documents without one; a document naming another is an error. */
   readonly namespace?: string;
+  /** See ValidateOptions.regex. */
+  readonly regex?: RegexChecker;
 }
 
 export function loadResources(text: string, source: string, options: LoadOptions = {}): LoadResult {
@@ -57,7 +60,7 @@ export function loadResources(text: string, source: string, options: LoadOptions
       push({ where: doc.locate(['metadata', 'namespace']), field: 'metadata.namespace', message: `the namespace from the provided object "${given}" does not match the namespace "${options.namespace}" given with -n; pass -n ${given} or remove the namespace from the file` });
       continue;
     }
-    const v = validateResource(doc.value, { defaultNamespace: options.namespace });
+    const v = validateResource(doc.value, { defaultNamespace: options.namespace, regex: options.regex });
     if (!v.ok) {
       const resource = v.kind && v.name ? describeKey({ kind: v.kind, namespace: v.namespace ?? '', name: v.name }) : v.kind;
       for (const issue of v.issues) push({ where: doc.locate(issue.path), resource, field: fieldPath(issue.path), message: issue.message });

@@ -3,6 +3,7 @@
 // about a field already reported as malformed. Returns the normalised (defaulted) resource.
 
 import { IssueList, type ApiIssue } from './issues.ts';
+import type { RegexChecker } from './regex.ts';
 import { ObjectMeta, type Resource } from './meta.ts';
 import { KINDS, kindInfo, SINGLETON_NAME, type KindInfo } from './registry.ts';
 import { decodeValue, isPlainObject } from './decode.ts';
@@ -16,6 +17,8 @@ export type Validation =
 export interface ValidateOptions {
   /** metadata.namespace when the document has none (kubectl's -n, else "default"). */
   readonly defaultNamespace?: string;
+  /** Checks RegularExpression values; the control plane passes the proxy's RE2 checker. */
+  readonly regex?: RegexChecker;
 }
 
 const SUBDOMAIN = new RegExp(DNS1123_SUBDOMAIN);
@@ -38,7 +41,7 @@ function apiVersionsOf(kindName: string): string {
 }
 
 export function validateResource(input: unknown, options: ValidateOptions = {}): Validation {
-  const issues = new IssueList();
+  const issues = new IssueList(options.regex);
   const fail = (extra: { kind?: string; name?: string; namespace?: string } = {}): Validation =>
     ({ ok: false, issues: issues.list, dropped: issues.dropped, ...extra });
   if (!isPlainObject(input)) {

@@ -206,3 +206,16 @@ test('apply answers warnings for what a valid resource still lacks (dry run incl
     assert.deepEqual(together.items.map((i) => i.warnings), [undefined, undefined], 'resources applied together see each other');
   });
 });
+
+test('RegularExpression values are checked as RE2, the proxy\'s dialect', async () => {
+  await withServer(async (base) => {
+    const withRegex = (re: string) => ROUTE.replace('rules: [{backendRefs: [{name: web, port: 80}]}]', `rules: [{matches: [{path: {type: RegularExpression, value: "${re}"}}], backendRefs: [{name: web, port: 80}]}]`);
+    const ok = await post(base, `${SVC}---\n${withRegex('(?i)/api/[[:alpha:]]+')}`, '?dryRun=1');
+    assert.equal(ok.status, 200, 'inline flags and POSIX classes are RE2 (V8 alone would refuse them)');
+    const bad = await post(base, withRegex('/(a)\\\\1'), '?dryRun=1');
+    assert.equal(bad.status, 422);
+    const status = await bad.json() as { details: { causes: { field: string; message: string }[] } };
+    assert.equal(status.details.causes[0].field, 'spec.rules[0].matches[0].path.value');
+    assert.match(status.details.causes[0].message, /not a valid RE2 pattern: backreference/);
+  });
+});

@@ -10,7 +10,7 @@ import {
   parseLabelSelector, matchesLabels, MAX_INPUT_BYTES, type KindInfo, type Resource, type LabelSelector,
 } from '../../api/index.ts';
 import type { Store, WatchEvent, ApplyResult } from '../sources/store/index.ts';
-import { meshSnapshot, diagnose } from '../model/index.ts';
+import { meshSnapshot, diagnose, re2Checker } from '../model/index.ts';
 import { parsePath } from './paths.ts';
 import { failure, fromError, invalid, type Status } from './status.ts';
 
@@ -107,7 +107,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         allow('POST');
         const source = sourceName(req, 'request body');
         const namespace = q.get('namespace') ?? undefined;
-        const loaded = loadResources(await readBody(req), source, { namespace });
+        const loaded = loadResources(await readBody(req), source, { namespace, regex: re2Checker });
         if (!loaded.ok) {
           const n = loaded.total;
           throw new HttpError(invalid(`${n} problem${n === 1 ? '' : 's'} in ${source}; nothing was applied:\n${formatProblems(loaded.problems, n)}`, loaded.problems));
@@ -291,7 +291,7 @@ function parseOne(text: string, source: string, info: KindInfo, namespace: strin
   if (!parsed.ok) throw new HttpError(failure('BadRequest', parsed.errors.join('\n')));
   if (parsed.documents.length !== 1) throw new HttpError(failure('BadRequest', `PUT takes exactly one resource, got ${parsed.documents.length}; use POST /apply for several`));
   const doc = parsed.documents[0];
-  const v = validateResource(doc.value, { defaultNamespace: namespace || undefined });
+  const v = validateResource(doc.value, { defaultNamespace: namespace || undefined, regex: re2Checker });
   if (!v.ok) {
     const problems = v.issues.map((i) => ({ where: doc.locate(i.path), field: fieldPath(i.path), message: i.message }));
     throw new HttpError(invalid(`${info.kind} "${name}" is invalid:\n${formatProblems(problems, v.issues.length + v.dropped)}`, problems));

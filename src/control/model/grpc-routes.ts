@@ -6,7 +6,8 @@
 import type { GRPCRouteMatch, GRPCRouteRule } from '../../api/index.ts';
 import type { GRPCRouteResource } from './snapshot.ts';
 import { olderFirst } from './snapshot.ts';
-import { fullRegex, headerMatcher, type HttpRequest } from './request-match.ts';
+import { headerMatcher, type HttpRequest } from './request-match.ts';
+import { fullRegex } from './re2.ts';
 
 export interface GrpcRequest {
   /** Fully qualified service, e.g. `helloworld.Greeter`. */

@@ -12,3 +12,4 @@ export { effectivePolicy, type EffectivePolicy } from './policy.ts';
 export { diagnose, type Diagnostic } from './diagnostics.ts';
 export { resolveServicePort, RETRY_DEFAULTS, type ResolvedServicePort, type ResolvedRule, type RuleAction, type EffectiveRetry } from './service-routes.ts';
 export { simulate, type Decision, type RouteDecision, type RedirectDecision, type ErrorDecision, type SimulatedRequest } from './simulate.ts';
+export { re2Checker } from './re2.ts';

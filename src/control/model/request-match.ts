@@ -3,6 +3,8 @@
 // first of equivalent names counts), query parameters (first value) and method.
 
 import type { HeaderMatch } from '../../api/index.ts';
+// Envoy's safe_regex matches the whole value, in RE2 syntax.
+import { fullRegex } from './re2.ts';
 
 export interface HttpRequest {
   readonly method: string;
@@ -14,10 +16,6 @@ export interface HttpRequest {
 
 export type PathType = 'Exact' | 'PathPrefix' | 'RegularExpression';
 
-/** A full-match regular expression (Envoy's safe_regex matches the whole value). */
-export function fullRegex(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, 'u');
-}
 
 export function pathMatcher(type: PathType, value: string): (path: string) => boolean {
   if (type === 'Exact') return (path) => path === value;

@@ -147,6 +147,8 @@ test('regular expressions: full matches, ranked between Exact and PathPrefix', (
   ].join('\n')));
   assert.deepEqual(split(simulate(s, req('/items/42'))), ['shop/v2:80=1']);
   assert.deepEqual(split(simulate(s, req('/items/42/x'))), ['shop/v1:80=1'], 'a regex must match the whole path');
+  const re2 = snapshotOf(SERVICES + route('r', `    - matches: [{path: {type: RegularExpression, value: "(?i)/API/[[:digit:]]+"}}]\n${to('v2')}`));
+  assert.deepEqual(split(simulate(re2, req('/api/7'))), ['shop/v2:80=1'], 'RE2 syntax (inline flags, POSIX classes), as the proxy runs it');
 });
 
 test('headers: names case-insensitive, values exact; only the first of equivalent names counts', () => {

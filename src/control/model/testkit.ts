@@ -4,9 +4,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadResources, formatProblems, type Resource } from '../../api/index.ts';
 import { meshSnapshot, type MeshSnapshot } from './snapshot.ts';
+import { re2Checker } from './re2.ts';
 
 export function resources(yaml: string, created: Readonly<Record<string, string>> = {}): Resource[] {
-  const r = loadResources(yaml, 'test.yaml');
+  const r = loadResources(yaml, 'test.yaml', { regex: re2Checker });
   if (!r.ok) throw new Error(formatProblems(r.problems, r.total));
   return r.resources.map((res, i) => ({
     ...res,
