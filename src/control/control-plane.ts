@@ -59,6 +59,10 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
     const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log });
     closers.push(() => api.close());
     log(`REST API: http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`);
+    if (!isLoopback(api.address)) {
+      // The API has no authentication yet: whoever reaches it can rewrite the mesh.
+      log(`WARNING: the REST API listens on ${api.address}, beyond this host, and has no authentication yet; anyone who can reach it can change the mesh. Prefer --api-address 127.0.0.1`);
+    }
     if (options.apiAddressPath) writeFileSync(options.apiAddressPath, `${api.address}:${api.port}\n`);
     let xdsPort: number | undefined;
     if (startXds) {
@@ -74,4 +78,8 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
     await close();
     throw err;
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
 }
