@@ -2,7 +2,7 @@
 // invalid and its share of traffic gets 500; a cross-namespace reference needs a
 // ReferenceGrant (which Weft does not serve yet, so it is invalid); a weight of 0 gets nothing.
 
-import type { BackendObjectReference } from '../../api/index.ts';
+import type { BackendObjectReference, HTTPRouteFilter, GRPCRouteFilter } from '../../api/index.ts';
 import type { MeshSnapshot } from './snapshot.ts';
 import { findPort } from './ports.ts';
 import { portEndpoints, type Endpoint } from './endpoints.ts';
@@ -20,9 +20,11 @@ export interface WeightedBackend {
   readonly endpoints: readonly Endpoint[];
   /** Why this backend cannot take traffic (its share is answered with 500). */
   readonly invalid?: string;
+  /** The backendRef's own filters, applied only to requests sent to this backend. */
+  readonly filters?: readonly (HTTPRouteFilter | GRPCRouteFilter)[];
 }
 
-type Ref = BackendObjectReference & { readonly weight?: number };
+type Ref = BackendObjectReference & { readonly weight?: number; readonly filters?: readonly (HTTPRouteFilter | GRPCRouteFilter)[] };
 
 export function resolveBackends(snapshot: MeshSnapshot, routeNamespace: string, refs: readonly Ref[]): WeightedBackend[] {
   const total = refs.reduce((sum, r) => sum + (r.weight ?? 1), 0);
@@ -31,7 +33,7 @@ export function resolveBackends(snapshot: MeshSnapshot, routeNamespace: string, 
     const weight = ref.weight ?? 1;
     const port = ref.port ?? 0;
     const cluster = outboundCluster(`${ref.name}.${ns}.svc.${clusterDomain(snapshot)}`, port);
-    const base = { service: `${ns}/${ref.name}`, cluster, port, weight, share: total === 0 ? 0 : weight / total };
+    const base = { service: `${ns}/${ref.name}`, cluster, port, weight, share: total === 0 ? 0 : weight / total, ...(ref.filters?.length ? { filters: ref.filters } : {}) };
     if (ns !== routeNamespace) return { ...base, endpoints: [], invalid: `RefNotPermitted: a backendRef to namespace "${ns}" needs a ReferenceGrant, which Weft does not support yet` };
     const svc = snapshot.services.get(base.service);
     if (!svc) return { ...base, endpoints: [], invalid: `BackendNotFound: Service ${base.service} does not exist` };

@@ -189,6 +189,10 @@ test('backends: weights become shares; invalid backends get their share as 500; 
     `    - matches: [{path: {value: /badport}}]\n      backendRefs: [{name: v1, port: 81}]`,
   ].join('\n')));
   assert.deepEqual(split(simulate(s, req('/w'))), ['shop/v1:80=0.75', 'shop/v2:80=0.25', 'shop/gone:80=0']);
+  const perBackend = snapshotOf(SERVICES + route('r', `    - backendRefs:\n        - {name: v1, port: 80, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-version, value: v1}]}}]}\n        - {name: v2, port: 80}`));
+  const [b1, b2] = routeOf(simulate(perBackend, req('/'))).backends;
+  assert.deepEqual(b1.filters, [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-version', value: 'v1' }] } }], 'a backendRef keeps its own filters');
+  assert.equal(b2.filters, undefined);
   const missing = routeOf(simulate(s, req('/missing')));
   assert.equal(missing.errorShare, 0.5);
   assert.match(missing.backends[1].invalid ?? '', /BackendNotFound: Service shop\/nope does not exist/);
