@@ -38,7 +38,7 @@ export function loadResources(text: string, source: string, options: LoadOptions
   if (!parsed.ok) {
     const problems = parsed.errors.map((e) => {
       const m = /^(.*?:\d+:\d+): (.*)$/.exec(e);
-      return { where: m ? m[1] : source, field: '', message: m ? m[2] : e };
+      return m ? { where: m[1], field: '', message: m[2] } : { where: source, field: '', message: e.startsWith(`${source}: `) ? e.slice(source.length + 2) : e };
     });
     return { ok: false, problems: problems.slice(0, MAX_PROBLEMS), total: problems.length };
   }

@@ -228,3 +228,18 @@ test('loadResources: YAML errors, duplicates, -n conflicts, List documents', () 
   assert.ok(!empty.ok);
   assert.match(empty.problems[0].message, /no resources found/);
 });
+
+test('hostile input is refused before it costs much (RELIABILITY.md D5)', () => {
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  const bomb = loadResources(`${lines.join('\n')}\n`, 'bomb.yaml');
+  assert.ok(!bomb.ok);
+  assert.match(formatProblems(bomb.problems, bomb.total), /^bomb\.yaml:1:1: YAML: Excessive alias count/);
+  const doc = 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 1}]}\n';
+  const many = loadResources(Array.from({ length: 5001 }, () => doc).join('---\n'), 'many.yaml');
+  assert.ok(!many.ok);
+  assert.equal(formatProblems(many.problems, many.total), 'many.yaml: 5001 documents is more than 5000; split the input');
+  const big = loadResources(`# ${'x'.repeat(8 * 1024 * 1024)}\n`, 'big.yaml');
+  assert.ok(!big.ok);
+  assert.match(formatProblems(big.problems, big.total), /^big\.yaml: \d+ bytes is more than the 8388608 bytes one input may have/);
+});
