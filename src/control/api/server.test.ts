@@ -91,6 +91,14 @@ test('get, list (one namespace and all), put with optimistic concurrency, delete
     assert.equal(mismatch.status, 400);
     assert.match((await mismatch.json() as { message: string }).message, /does not match the path's "other-name"/);
 
+    const mc = await fetch(`${base}/apis/weft.dev/v1alpha1/meshconfigs/mesh`, { method: 'PUT', body: 'apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: mesh}\nspec: {}\n' });
+    assert.equal(mc.status, 422);
+    assert.match((await mc.json() as { message: string }).message, /metadata\.name: there is one MeshConfig per mesh/);
+    const staleDelete = await fetch(`${base}/api/v1/namespaces/shop/services/web?resourceVersion=1`, { method: 'DELETE' });
+    assert.equal(staleDelete.status, 409);
+    const dryDelete = await fetch(`${base}/api/v1/namespaces/shop/services/web?dryRun=All`, { method: 'DELETE' });
+    assert.equal(dryDelete.status, 200);
+    assert.equal((await fetch(`${base}/api/v1/namespaces/shop/services/web`)).status, 200, 'a dry-run delete deletes nothing');
     const del = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'DELETE' });
     assert.equal(del.status, 200);
     const gone = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'DELETE' });
