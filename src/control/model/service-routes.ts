@@ -37,6 +37,7 @@ export type RuleAction =
       readonly errorShare: number;
       readonly filters: readonly (HTTPRouteFilter | GRPCRouteFilter)[];
       readonly urlRewrite?: Rewrite;
+      /** 0 disables a timeout (Gateway API: "0s" turns it off); backendRequestMs is per try. */
       readonly timeouts: { readonly requestMs: number; readonly backendRequestMs?: number };
       readonly retry: EffectiveRetry;
     }
