@@ -116,14 +116,17 @@ function decodeArray(s: Schema, input: unknown, path: FieldPath, issues: IssueLi
   for (const problem of counts) issues.add(path, problem);
   // Do not walk (and report on) a list that is too long anyway.
   if (s.maxItems !== undefined && input.length > (s.maxItems as number)) return undefined;
-  const out: unknown[] = [];
+  // An invalid item leaves a hole (a sparse array), so the others keep their index and the
+  // cross-field checks that still run on a partly invalid value (forEach, some… skip holes)
+  // name the right positions.
+  const out: unknown[] = new Array(input.length);
   input.forEach((item, i) => {
     if (item === null || item === undefined) {
       issues.add([...path, i], NULL_ITEM);
       return;
     }
     const v = decodeValue(s.items as TSchema, item, [...path, i], issues);
-    if (v !== undefined) out.push(v);
+    if (v !== undefined) out[i] = v;
   });
   return out;
 }

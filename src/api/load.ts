@@ -63,7 +63,9 @@ export function loadResources(text: string, source: string, options: LoadOptions
     const v = validateResource(doc.value, { defaultNamespace: options.namespace, regex: options.regex });
     if (!v.ok) {
       const resource = v.kind && v.name ? describeKey({ kind: v.kind, namespace: v.namespace ?? '', name: v.name }) : v.kind;
-      for (const issue of v.issues) push({ where: doc.locate(issue.path), resource, field: fieldPath(issue.path), message: issue.message });
+      // In file order, as a reader goes through the document.
+      const found = v.issues.map((issue) => ({ where: doc.locate(issue.path), resource, field: fieldPath(issue.path), message: issue.message }));
+      for (const p of found.sort((a, b) => position(a.where) - position(b.where))) push(p);
       total += v.dropped;
       continue;
     }
@@ -85,4 +87,10 @@ export function formatProblems(problems: readonly Problem[], total: number): str
   const lines = problems.map((p) => [p.where, p.resource, p.field, p.message].filter((x) => x).join(': '));
   if (total > problems.length) lines.push(`… and ${total - problems.length} more problem${total - problems.length === 1 ? '' : 's'}`);
   return lines.join('\n');
+}
+
+/** `file:12:7` → a number that orders by line, then column. */
+function position(where: string): number {
+  const m = /:(\d+):(\d+)$/.exec(where);
+  return m ? Number(m[1]) * 100_000 + Number(m[2]) : 0;
 }

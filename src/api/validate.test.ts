@@ -243,3 +243,25 @@ test('hostile input is refused before it costs much (RELIABILITY.md D5)', () => 
   assert.ok(!big.ok);
   assert.match(formatProblems(big.problems, big.total), /^big\.yaml: \d+ bytes is more than the 8388608 bytes one input may have/);
 });
+
+test('structural and cross-field problems are reported together, each once', () => {
+  const p = problemsOf(route({
+    parentRefs: [{ name: 'gw' }],
+    rules: [
+      { matches: [{ method: 'get', path: { type: 'Exact', value: '/a//b' } }], backendRefs: [{ name: 'x', port: '80', weight: -1 }], timeouts: { request: '1s', backendRequest: '2s' } },
+      'not a rule',
+      { matches: [{ path: { type: 'Exact', value: 'nope' } }] },
+    ],
+  }));
+  assert.deepEqual(p.map((x) => x.split(':')[0]), [
+    'spec.rules[0].matches[0].method',
+    'spec.rules[0].backendRefs[0].port',
+    'spec.rules[0].backendRefs[0].weight',
+    'spec.rules[1]',
+    'spec.parentRefs[0]',
+    'spec.rules[0].matches[0].path.value',
+    'spec.rules[0].timeouts.backendRequest',
+    'spec.rules[2].matches[0].path.value',
+  ]);
+  assert.ok(!p.some((x) => /a port is required/.test(x)), 'the malformed port is not reported again as missing');
+});

@@ -1,6 +1,6 @@
 // Validates one submitted resource: envelope (apiVersion, kind), metadata, the kind's schema,
-// then its semantic checks — those only once the structure is sound, so they never complain
-// about a field already reported as malformed. Returns the normalised (defaulted) resource.
+// then its semantic (cross-field) checks, and returns the normalised (defaulted) resource.
+// Every problem comes back at once (up to MAX_ISSUES), structural and semantic together.
 
 import { IssueList, type ApiIssue } from './issues.ts';
 import type { RegexChecker } from './regex.ts';
@@ -40,6 +40,29 @@ function apiVersionsOf(kindName: string): string {
   return KINDS.filter((k) => k.kind === kindName).map((k) => k.apiVersion).join(', ');
 }
 
+function overlaps(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * With structural problems, the cross-field checks still run on what did decode, so one round
+ * trip shows (nearly) every problem. Their findings on or around a field already reported are
+ * dropped (a malformed field is missing from the decoded value, which a check would misread),
+ * and if partial data trips a check, only the structural problems are reported.
+ */
+function addPartialChecks(check: (s: unknown, i: IssueList, at: readonly string[]) => void, spec: unknown, issues: IssueList): void {
+  const extra = new IssueList(issues.regex);
+  try {
+    check(spec, extra, ['spec']);
+  } catch {
+    return;
+  }
+  const reported = issues.list.map((i) => i.path);
+  for (const i of extra.list) if (!reported.some((p) => overlaps(p, i.path))) issues.add(i.path, i.message);
+}
+
 export function validateResource(input: unknown, options: ValidateOptions = {}): Validation {
   const issues = new IssueList(options.regex);
   const fail = (extra: { kind?: string; name?: string; namespace?: string } = {}): Validation =>
@@ -75,14 +98,18 @@ export function validateResource(input: unknown, options: ValidateOptions = {}):
     return fail(ids);
   }
   const decodedSpec = decodeValue(info.spec, spec, ['spec'], issues);
-  if (!meta || issues.size > 0) return fail(ids);
+  const check = info.check as (s: unknown, i: IssueList, at: readonly string[]) => void;
+  if (!meta || issues.size > 0) {
+    if (isPlainObject(decodedSpec)) addPartialChecks(check, decodedSpec, issues);
+    return fail(ids);
+  }
   checkName(info, meta.name, issues);
   if (meta.labels) checkLabelMap(meta.labels, issues, ['metadata', 'labels']);
   const namespace = info.namespaced ? meta.namespace ?? options.defaultNamespace ?? 'default' : undefined;
   if (namespace !== undefined && (namespace.length > 63 || !DNS1123.test(namespace))) {
     issues.add(['metadata', 'namespace'], `the namespace "${namespace}" (from -n) must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit`);
   }
-  (info.check as (s: unknown, i: IssueList, at: readonly string[]) => void)(decodedSpec, issues, ['spec']);
+  check(decodedSpec, issues, ['spec']);
   if (issues.size > 0) return fail(ids);
   // Cluster-scoped kinds have no namespace (Kubernetes ignores one given there too).
   const { namespace: _ns, ...metaRest } = meta;
