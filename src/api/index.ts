@@ -5,7 +5,7 @@ export { validateResource, type Validation, type ValidateOptions } from './valid
 export { basicRegexChecker, type RegexChecker } from './regex.ts';
 export { loadResources, formatProblems, MAX_PROBLEMS, type Problem, type LoadResult, type LoadOptions } from './load.ts';
 export { parseDocuments, toYaml, asList, MAX_INPUT_BYTES } from './io.ts';
-export { openAPIV3Schema, plainSchema, customResourceDefinition } from './openapi.ts';
+export { openAPIV3Schema, customResourceDefinition } from './openapi.ts';
 export { fieldPath, type ApiIssue, type FieldPath } from './issues.ts';
 export { durationMs } from './duration.ts';
 export { parseLabelSelector, matchesLabels, type LabelSelector } from './label-selector.ts';

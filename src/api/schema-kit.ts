@@ -2,7 +2,7 @@
 // openAPIV3Schema): typed enums instead of anyOf+const, maps via additionalProperties, no $ref.
 // The structural linter (crd-lint.test.ts) checks the result.
 
-import { Type, type TSchema, type TUnsafe } from 'typebox';
+import { Type, type TUnsafe } from 'typebox';
 
 /** A string enum that Static<> sees as the literal union (Type.Union would emit anyOf+const). */
 export function StringEnum<const V extends readonly string[]>(
@@ -46,9 +46,5 @@ export const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a
 export const DNS1035_LABEL = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 /** IANA_SVC_NAME: named ports (≤ 15 characters, a letter somewhere, no '--'). */
 export const IANA_SVC_NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-
-export function Optional<T extends TSchema>(schema: T) {
-  return Type.Optional(schema);
-}
 
 export { Type };

@@ -5,7 +5,6 @@
 
 import type { MeshSnapshot, ServiceResource, WorkloadResource } from './snapshot.ts';
 import type { ServicePortView } from './ports.ts';
-import { servicePorts } from './ports.ts';
 
 export interface Endpoint {
   /** `namespace/name` of the Workload. */
@@ -39,9 +38,4 @@ export function portEndpoints(snapshot: MeshSnapshot, service: ServiceResource, 
     out.push({ workload: `${w.metadata.namespace}/${w.metadata.name}`, address: w.spec.address, port: target, serviceAccount: w.spec.serviceAccount ?? 'default' });
   }
   return out.sort((a, b) => (a.workload < b.workload ? -1 : a.workload > b.workload ? 1 : 0));
-}
-
-/** Every port of a Service with its endpoints. */
-export function serviceEndpoints(snapshot: MeshSnapshot, service: ServiceResource): { readonly port: ServicePortView; readonly endpoints: Endpoint[] }[] {
-  return servicePorts(service).map((port) => ({ port, endpoints: portEndpoints(snapshot, service, port) }));
 }

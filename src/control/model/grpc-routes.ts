@@ -66,7 +66,3 @@ export function grpcRouteTable(routes: readonly GRPCRouteResource[]): GrpcRouteE
   }
   return out.sort(compare);
 }
-
-export function matchGrpc(table: readonly GrpcRouteEntry[], request: GrpcRequest): GrpcRouteEntry | undefined {
-  return table.find((e) => e.test(request));
-}

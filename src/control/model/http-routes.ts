@@ -73,7 +73,3 @@ export function httpRouteTable(routes: readonly HTTPRouteResource[]): HttpRouteE
   return out.sort(compare);
 }
 
-export function matchHttp(table: readonly HttpRouteEntry[], request: HttpRequest): HttpRouteEntry | undefined {
-  return table.find((e) => e.test(request));
-}
-

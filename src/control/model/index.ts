@@ -2,11 +2,11 @@
 // tables in Gateway API precedence, effective policies, and request simulation.
 export { meshSnapshot, type MeshSnapshot } from './snapshot.ts';
 export { serviceHost, resolveHost, clusterDomain, outboundCluster } from './hosts.ts';
-export { serviceEndpoints, portEndpoints, type Endpoint } from './endpoints.ts';
+export { portEndpoints, type Endpoint } from './endpoints.ts';
 export { servicePorts, findPort, type ServicePortView } from './ports.ts';
 export { attachedRoutes } from './attachment.ts';
-export { httpRouteTable, matchHttp, type HttpRouteEntry } from './http-routes.ts';
-export { grpcRouteTable, matchGrpc, type GrpcRouteEntry, type GrpcRequest } from './grpc-routes.ts';
+export { httpRouteTable, type HttpRouteEntry } from './http-routes.ts';
+export { grpcRouteTable, type GrpcRouteEntry, type GrpcRequest } from './grpc-routes.ts';
 export { resolveBackends, type WeightedBackend } from './backends.ts';
 export { effectivePolicy, type EffectivePolicy } from './policy.ts';
 export { diagnose, type Diagnostic } from './diagnostics.ts';
