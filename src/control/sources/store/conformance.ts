@@ -200,6 +200,7 @@ export function storeConformance(name: string, open: (options?: OpenOptions) => 
     const store = await opened({ history: 3 });
     for (let i = 1; i <= 6; i++) await store.apply([svc('web', 80 + i)]);
     await rejectsWith(store.watch({}, 1, () => {}), 'WEFT_GONE', /resourceVersion 1 is too old.*list again/);
+    await rejectsWith(store.watch({}, 7, () => {}), 'WEFT_GONE', /resourceVersion 7 is newer than the store's \(6\): the store was reset/);
     const c = collector();
     await store.watch({}, 3, c.onEvent);
     assert.deepEqual((await c.next(3)).map((e) => e.revision), [4, 5, 6]);

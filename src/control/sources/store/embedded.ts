@@ -87,6 +87,11 @@ export class EmbeddedStore implements Store {
       backlog = this.#backend.listRows(selector).map((object) => ({ type: 'ADDED', revision, object }));
     } else {
       const oldest = this.#backend.oldestWatchable();
+      const latest = this.#backend.revision();
+      if (from > latest) {
+        // A client ahead of the store saw a store that no longer exists (a reset data directory).
+        throw new WeftError('WEFT_GONE', `resourceVersion ${from} is newer than the store's (${latest}): the store was reset; list again and watch from the list's resourceVersion`);
+      }
       if (from < oldest) {
         throw new WeftError('WEFT_GONE', `resourceVersion ${from} is too old (history starts at ${oldest}); list again and watch from the list's resourceVersion`);
       }
