@@ -28,9 +28,18 @@ export class Cluster {
   private current: number[] = [];
   private weighted = false;
 
-  constructor(spec: ClusterSpec) {
+  /**
+   * `previous` is the cluster of the same name this one replaces (a config update, e.g. new EDS
+   * endpoints): endpoints present in both are carried over with their warm connection pools
+   * when both use fixed addresses and the same protocol and connect timeout. The rest close
+   * when `previous` is retired.
+   */
+  constructor(spec: ClusterSpec, previous?: Cluster) {
     this.spec = spec;
-    if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);
+    const compatible = previous !== undefined && previous.spec.discovery === 'static' && spec.discovery === 'static'
+      && previous.spec.protocol === spec.protocol && previous.spec.connectTimeoutMs === spec.connectTimeoutMs;
+    if (compatible) this.endpoints = previous.endpoints;
+    if (spec.discovery === 'static') this.setEndpoints(spec.endpoints, false);
   }
 
   get name(): string {
@@ -73,6 +82,13 @@ export class Cluster {
     for (const ep of this.endpoints) ep.close();
   }
 
+  /** After a config update replaced or removed this cluster: stops it, closing the endpoints `successor` did not take over. */
+  retire(successor: Cluster | undefined): void {
+    if (this.dnsTimer) clearTimeout(this.dnsTimer);
+    const kept = new Set(successor?.endpoints ?? []);
+    for (const ep of this.endpoints) if (!kept.has(ep)) ep.close();
+  }
+
   private pickWeighted(): Endpoint | null {
     let best = -1;
     let total = 0;
@@ -88,7 +104,7 @@ export class Cluster {
     return eps[best];
   }
 
-  private setEndpoints(specs: readonly EndpointSpec[]): void {
+  private setEndpoints(specs: readonly EndpointSpec[], closeGone = true): void {
     const old = new Map(this.endpoints.map((ep) => [`${ep.address}/${ep.weight}/${ep.healthy}`, ep]));
     const next: Endpoint[] = [];
     for (const s of specs) {
@@ -101,7 +117,8 @@ export class Cluster {
         next.push(new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs));
       }
     }
-    for (const gone of old.values()) gone.close();
+    // Endpoints inherited from a previous cluster stay open until that cluster is retired.
+    if (closeGone) for (const gone of old.values()) gone.close();
     this.endpoints = next;
     this.current = next.map(() => 0);
     this.weighted = next.some((ep) => ep.weight !== next[0].weight);

@@ -1,0 +1,76 @@
+// proxy/discovery: `dynamic_resources.ads_config` — the ADS client and the dynamic config it feeds.
+import { durationMs, type Bootstrap } from '../../xds/envoy/index.ts';
+import type { ProxyMetrics } from '../observe/metrics.ts';
+import type { Proxy } from '../proxy.ts';
+import { AdsClient } from './ads-client.ts';
+import { DynamicConfig } from './dynamic-config.ts';
+
+export { AdsClient, MAX_RESPONSE_BYTES } from './ads-client.ts';
+export { DynamicConfig } from './dynamic-config.ts';
+
+export interface Discovery {
+  /** Resolves once every subscribed type has had a first response, or after initial_fetch_timeout. */
+  initialFetch(): Promise<void>;
+  stop(): void;
+}
+
+/** The control plane's address: the first endpoint of the ADS cluster (STRICT_DNS names resolve in grpc-js). */
+function targetOf(bootstrap: Bootstrap): string {
+  const name = bootstrap.dynamic_resources!.ads_config!.grpc_services[0].envoy_grpc!.cluster_name;
+  const cluster = bootstrap.static_resources!.clusters!.find((c) => c.name === name)!;
+  const sa = cluster.load_assignment!.endpoints![0].lb_endpoints![0].endpoint.address.socket_address!;
+  const host = sa.address.includes(':') ? `[${sa.address}]` : sa.address;
+  return `${cluster.type === 'STRICT_DNS' ? 'dns:' : ''}${host}:${sa.port_value}`;
+}
+
+export function startDiscovery(bootstrap: Bootstrap, proxy: Proxy, metrics: ProxyMetrics, drainTimeMs: number, log: (line: string) => void): Discovery {
+  const subscribed = new Set<string>();
+  let onProgress: () => void = () => {};
+  const target = targetOf(bootstrap);
+  const { user_agent_name: _n, ...node } = (bootstrap.node ?? {}) as Record<string, unknown>;
+  const client: AdsClient = new AdsClient({
+    target,
+    node: { ...node, user_agent_name: 'weft', user_agent_version: process.env.npm_package_version ?? '0.1.0' },
+    onResponse: async (typeUrl, version, resources) => {
+      const verdict = await dynamic.onResponse(typeUrl, version, resources);
+      onProgress();
+      return verdict;
+    },
+    log,
+  });
+  const dynamic = new DynamicConfig({
+    bootstrap,
+    metrics,
+    apply: (snapshot) => proxy.apply(snapshot, drainTimeMs),
+    current: () => proxy.currentSnapshot(),
+    subscribe: (typeUrl, names) => {
+      subscribed.add(typeUrl);
+      client.subscribe(typeUrl, names);
+    },
+    log,
+  });
+  dynamic.initialSubscriptions();
+  proxy.setConfigDump(() => dynamic.configDump({ target, connected: client.connected }));
+  client.start();
+  const dr = bootstrap.dynamic_resources!;
+  const timeoutMs = durationMs(dr.lds_config?.initial_fetch_timeout ?? dr.cds_config?.initial_fetch_timeout ?? '15s');
+  return {
+    initialFetch: () => new Promise<void>((resolve) => {
+      if (dynamic.initialFetchDone(subscribed)) return resolve();
+      // Envoy's rule: 0 waits forever.
+      const timer = timeoutMs > 0 ? setTimeout(() => {
+        log(`initial fetch from ${target} not complete after ${timeoutMs / 1000} s; serving what has arrived (the stream keeps retrying)`);
+        onProgress = () => {};
+        resolve();
+      }, timeoutMs) : null;
+      // Checked after each response, once the EDS / RDS subscriptions it caused are known.
+      onProgress = () => {
+        if (!dynamic.initialFetchDone(subscribed)) return;
+        if (timer) clearTimeout(timer);
+        onProgress = () => {};
+        resolve();
+      };
+    }),
+    stop: () => client.stop(),
+  };
+}
