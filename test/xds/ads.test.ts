@@ -1,0 +1,138 @@
+// A real `weft proxy` process following Weft's ADS server (in-process) with a dynamic bootstrap:
+// initial config, route changes without restart, a NACKed update that leaves the last good
+// config serving, and a control-plane restart the proxy rides through.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ANY_NODE, SnapshotCache, startAdsServer, type AdsServer } from '../../src/control/xds/index.ts';
+import { TYPE_URLS } from '../../src/xds/envoy/index.ts';
+import { H2_OPTIONS, HCM_TYPE, ROUTER, staticCluster } from '../helpers/bootstrap.ts';
+import { request } from '../helpers/client.ts';
+import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
+import { startEchoServer, type EchoServer } from '../helpers/upstream.ts';
+
+const edsCluster = (name: string) => ({ name, type: 'EDS', connect_timeout: '1s', eds_cluster_config: { eds_config: { ads: {} } } });
+const assignment = (name: string, port: number) => ({
+  cluster_name: name,
+  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }],
+});
+const listener = {
+  name: 'ingress',
+  address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+  filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: {
+    '@type': HCM_TYPE, stat_prefix: 'ingress', rds: { route_config_name: 'web', config_source: { ads: {} } }, http_filters: [ROUTER],
+  } }] }],
+};
+type Route = Record<string, unknown>;
+const routes = (...list: Route[]) => ({ name: 'web', virtual_hosts: [{ name: 'all', domains: ['*'], routes: list }] });
+const split = (v1: number, v2: number): Route => ({
+  match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'v1', weight: v1 }, { name: 'v2', weight: v2 }] } },
+});
+const toV2WithHeader: Route = { match: { prefix: '/', headers: [{ name: 'x-canary', exact_match: 'yes' }] }, route: { cluster: 'v2' } };
+
+let server: AdsServer | null = null;
+let proxy: RunningProxy | null = null;
+const upstreams: EchoServer[] = [];
+after(async () => {
+  await proxy?.stop();
+  await server?.close();
+  for (const u of upstreams) await u.close();
+});
+
+async function upstreamOf(port: number, headers: Record<string, string> = {}): Promise<string> {
+  const res = await request(port, '/', { headers });
+  assert.equal(res.status, 200, res.body);
+  return String(res.headers['x-upstream']);
+}
+
+async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('a proxy follows the ADS server: initial config, route changes, NACK, control-plane restart', async () => {
+  const v1 = await startEchoServer('v1');
+  const v2 = await startEchoServer('v2');
+  upstreams.push(v1, v2);
+  const cache = new SnapshotCache();
+  cache.setSnapshot(ANY_NODE, {
+    [TYPE_URLS.cluster]: [edsCluster('v1'), edsCluster('v2')],
+    [TYPE_URLS.clusterLoadAssignment]: [assignment('v1', v1.port), assignment('v2', v2.port)],
+    [TYPE_URLS.listener]: [listener],
+    [TYPE_URLS.routeConfiguration]: [routes(split(100, 0))],
+  });
+  const logs: string[] = [];
+  server = await startAdsServer({ cache, port: 0, debounceMs: 20, log: (l) => logs.push(l) });
+  const xdsPort = server.port;
+  proxy = await startProxy({
+    node: { id: 'sidecar-1', cluster: 'web' },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    dynamic_resources: {
+      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds_cluster' } }] },
+      cds_config: { ads: {}, resource_api_version: 'V3' },
+      lds_config: { ads: {}, resource_api_version: 'V3' },
+    },
+    static_resources: { clusters: [staticCluster('xds_cluster', [xdsPort], H2_OPTIONS)] },
+  });
+  const port = proxy.ports.ingress;
+  assert.ok(port > 0, `ingress bound: ${JSON.stringify(proxy.ports)}`);
+
+  // 1. Initial config: everything to v1, through EDS endpoints and an RDS table.
+  for (let i = 0; i < 4; i++) assert.equal(await upstreamOf(port), 'v1');
+  assert.equal(server.proxies()[0].nodeId, 'sidecar-1');
+  assert.ok(server.proxies()[0].types.every((t) => t.ackedVersion !== '' && t.lastNack === null), JSON.stringify(server.proxies()[0].types));
+
+  // 2. A route change (weights, then a header match) applies without restart, on a kept-alive connection too.
+  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+  assert.equal((await request(port, '/', { agent })).headers['x-upstream'], 'v1');
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(0, 100))]);
+  await eventually('traffic to move to v2', async () => (await upstreamOf(port)) === 'v2');
+  for (let i = 0; i < 4; i++) assert.equal(await upstreamOf(port), 'v2');
+  assert.equal((await request(port, '/', { agent })).headers['x-upstream'], 'v2');
+  agent.destroy();
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(toV2WithHeader, split(100, 0))]);
+  await eventually('the header match', async () => (await upstreamOf(port)) === 'v1');
+  assert.equal(await upstreamOf(port, { 'x-canary': 'yes' }), 'v2');
+  const dump = (await (await proxy.admin('/config_dump')).json()) as { configs: Record<string, unknown>[] };
+  const rdsDump = dump.configs.find((c) => c['@type'] === 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump') as {
+    dynamic_route_configs: { version_info: string; route_config: { name: string } }[];
+  };
+  assert.equal(rdsDump.dynamic_route_configs[0].route_config.name, 'web');
+  assert.equal(rdsDump.dynamic_route_configs[0].version_info, cache.view('sidecar-1', TYPE_URLS.routeConfiguration).version);
+
+  // 3. An invalid table (the same domain in two virtual hosts) is NACKed with the field path; the last good one keeps serving.
+  const bad = { name: 'web', virtual_hosts: [
+    { name: 'a', domains: ['*'], routes: [split(0, 100)] },
+    { name: 'b', domains: ['*'], routes: [split(0, 100)] },
+  ] };
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [bad]);
+  await eventually('the NACK', () => server!.nacks().length === 1);
+  const nack = server.nacks()[0];
+  assert.equal(nack.typeUrl, TYPE_URLS.routeConfiguration);
+  assert.match(nack.message, /route_configuration\.web\.virtual_hosts\[1\]\.domains\[0\]/);
+  assert.ok(logs.some((l) => l.startsWith("NACK from node 'sidecar-1'")), logs.join('\n'));
+  assert.equal(await upstreamOf(port), 'v1');
+  assert.equal(await upstreamOf(port, { 'x-canary': 'yes' }), 'v2');
+  const status = ((await (await proxy.admin('/config_dump')).json()) as { configs: Record<string, unknown>[] }).configs.find((c) => c['@type'] === 'weft.admin.AdsStatus') as {
+    connected: boolean; types: { type_url: string; last_nack: { details: string } | null }[];
+  };
+  assert.equal(status.connected, true);
+  assert.match(status.types.find((t) => t.type_url === TYPE_URLS.routeConfiguration)!.last_nack!.details, /domains/);
+  assert.match(proxy.stderr(), /rejected RDS version \d+ \(NACK; keeping version \d+\)/);
+
+  // 4. The control plane goes away: the proxy keeps serving; it comes back on the same port: the proxy resyncs.
+  await server.close();
+  server = null;
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 5; i++) assert.equal(await upstreamOf(port), 'v1');
+  await eventually('the proxy to notice', () => /ADS stream to .* lost/.test(proxy!.stderr()));
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(0, 100))]);
+  server = await startAdsServer({ cache, port: xdsPort, debounceMs: 20, log: (l) => logs.push(l) });
+  await eventually('the resync after the restart', async () => (await upstreamOf(port)) === 'v2', 10_000);
+  await eventually('a clean ACK state', () => server!.proxies().length === 1 && server!.nacks().length === 0);
+  const after = await proxy.admin('/ready');
+  assert.equal(after.status, 200);
+});
