@@ -91,50 +91,55 @@ export class Proxy implements AdminTarget {
     const fresh = [...next.clusters.values()].filter((c) => !reused.has(c));
     await Promise.all(fresh.map((c) => c.start()));
     const byName = new Map(this.listenerObjects.map((l) => [l.spec.name, l]));
+    const nextNames = new Set(next.listeners.map((s) => s.name));
     const kept = new Map<Listener, ListenerSpec>();
-    const bound: Listener[] = [];
-    const replaced: Listener[] = [];
-    const sameSocket: Listener[] = [];
+    const started: Listener[] = [];
+    /** Listeners whose fixed port is held by the listener they replace: bound once it has closed. */
+    const deferred: Listener[] = [];
+    const leaving = this.listenerObjects.filter((l) => !nextNames.has(l.spec.name));
     try {
       for (const spec of next.listeners) {
         const old = byName.get(spec.name);
-        if (old !== undefined && old.canUpdate(spec)) {
+        if (old?.canUpdate(spec)) {
           kept.set(old, spec);
           continue;
         }
-        if (old !== undefined && old.spec.host === spec.host && old.spec.port === spec.port && spec.port !== 0) {
-          sameSocket.push(old); // same port, other kind of chain: the old socket must close first
-        }
         const listener = new Listener(spec, this.hooks);
-        if (old !== undefined) replaced.push(old);
-        if (sameSocket.includes(old!)) {
-          bound.push(listener);
-          continue;
+        if (old !== undefined) leaving.push(old);
+        if (old !== undefined && spec.port !== 0 && old.spec.host === spec.host && old.spec.port === spec.port) {
+          deferred.push(listener);
+        } else {
+          await listener.listen();
+          started.push(listener);
         }
-        await listener.listen();
-        bound.push(listener);
       }
     } catch (err) {
-      for (const l of bound) l.destroy();
-      for (const c of fresh) c.close();
+      // Nothing was swapped yet: undo the new sockets and clusters, keep serving `prev`.
+      for (const l of started) l.destroy();
+      for (const c of fresh) c.retire(prev.clusters.get(c.name));
       throw err;
     }
     for (const [listener, spec] of kept) listener.update(spec);
-    const nextNames = new Set(next.listeners.map((s) => s.name));
-    const removed = this.listenerObjects.filter((l) => !nextNames.has(l.spec.name));
-    const leaving = [...removed, ...replaced];
     for (const l of leaving) l.drain();
-    for (const l of bound) if (sameSocket.some((s) => s.spec.name === l.spec.name)) await l.listen();
-    this.listenerObjects = [...kept.keys(), ...bound];
+    for (const l of deferred) {
+      try {
+        await l.listen();
+        started.push(l);
+      } catch (err) {
+        process.stderr.write(`weft proxy: listener ${l.spec.name}: cannot bind ${l.spec.host}:${l.spec.port} after its old socket closed: ${(err as Error).message}\n`);
+      }
+    }
+    this.listenerObjects = [...kept.keys(), ...started];
     this.snapshot = next;
     const nextClusters = new Set(next.clusters.values());
     const gone = [...prev.clusters.values()].filter((c) => !nextClusters.has(c));
+    const oldLogs = prev.accessLogs.filter((log) => !next.accessLogs.includes(log));
+    // In-flight requests on drained listeners and replaced clusters get the drain time to finish.
     this.later(drainTimeMs, () => {
       for (const l of leaving) l.destroy();
       for (const c of gone) c.retire(next.clusters.get(c.name));
+      for (const log of oldLogs) void log.close();
     });
-    const oldLogs = prev.accessLogs.filter((log) => !next.accessLogs.includes(log));
-    if (oldLogs.length > 0) this.later(drainTimeMs, () => { for (const log of oldLogs) void log.close(); });
   }
 
   /** Runs `finish` after `ms` (or at stop, whichever is first). */

@@ -32,11 +32,33 @@ const toV2WithHeader: Route = { match: { prefix: '/', headers: [{ name: 'x-canar
 let server: AdsServer | null = null;
 let proxy: RunningProxy | null = null;
 const upstreams: EchoServer[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   await proxy?.stop();
   await server?.close();
+  for (const c of cleanups) await c();
   for (const u of upstreams) await u.close();
 });
+
+function dynamicBootstrap(xdsPort: number, id: string): Record<string, unknown> {
+  return {
+    node: { id, cluster: 'web' },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    dynamic_resources: {
+      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds_cluster' } }] },
+      cds_config: { ads: {}, resource_api_version: 'V3' },
+      lds_config: { ads: {}, resource_api_version: 'V3' },
+    },
+    static_resources: { clusters: [staticCluster('xds_cluster', [xdsPort], H2_OPTIONS)] },
+  };
+}
+
+async function listenerPorts(p: RunningProxy): Promise<Record<string, number>> {
+  const body = (await (await p.admin('/listeners?format=json')).json()) as {
+    listener_statuses: { name: string; local_address: { socket_address: { port_value: number } } }[];
+  };
+  return Object.fromEntries(body.listener_statuses.map((l) => [l.name, l.local_address.socket_address.port_value]));
+}
 
 async function upstreamOf(port: number, headers: Record<string, string> = {}): Promise<string> {
   const res = await request(port, '/', { headers });
@@ -67,16 +89,7 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
   const logs: string[] = [];
   server = await startAdsServer({ cache, port: 0, debounceMs: 20, log: (l) => logs.push(l) });
   const xdsPort = server.port;
-  proxy = await startProxy({
-    node: { id: 'sidecar-1', cluster: 'web' },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    dynamic_resources: {
-      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds_cluster' } }] },
-      cds_config: { ads: {}, resource_api_version: 'V3' },
-      lds_config: { ads: {}, resource_api_version: 'V3' },
-    },
-    static_resources: { clusters: [staticCluster('xds_cluster', [xdsPort], H2_OPTIONS)] },
-  });
+  proxy = await startProxy(dynamicBootstrap(xdsPort, 'sidecar-1'));
   const port = proxy.ports.ingress;
   assert.ok(port > 0, `ingress bound: ${JSON.stringify(proxy.ports)}`);
 
@@ -135,4 +148,64 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
   await eventually('a clean ACK state', () => server!.proxies().length === 1 && server!.nacks().length === 0);
   const after = await proxy.admin('/ready');
   assert.equal(after.status, 200);
+});
+
+test('listeners and endpoints come and go over ADS; in-flight requests survive updates; bad clusters are NACKed', async () => {
+  const a = await startEchoServer('a');
+  const b = await startEchoServer('b');
+  upstreams.push(a, b);
+  const cache = new SnapshotCache();
+  const table = (name: string, cluster: string) => ({ name, virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster } }] }] });
+  const named = (name: string, rds: string) => ({ ...listener, name, filter_chains: [{ filters: [{ ...listener.filter_chains[0].filters[0], typed_config: {
+    ...listener.filter_chains[0].filters[0].typed_config, stat_prefix: name, rds: { route_config_name: rds, config_source: { ads: {} } },
+  } }] }] });
+  cache.setSnapshot(ANY_NODE, {
+    [TYPE_URLS.cluster]: [edsCluster('svc')],
+    [TYPE_URLS.clusterLoadAssignment]: [assignment('svc', a.port)],
+    [TYPE_URLS.listener]: [named('one', 'r1')],
+    [TYPE_URLS.routeConfiguration]: [table('r1', 'svc'), table('r2', 'svc')],
+  });
+  const ads = await startAdsServer({ cache, port: 0, debounceMs: 20, log: () => {} });
+  cleanups.push(() => ads.close());
+  const p = await startProxy(dynamicBootstrap(ads.port, 'sidecar-2'), { args: ['--drain-time-s', '1'] });
+  cleanups.push(() => p.stop());
+  const one = p.ports.one;
+  assert.equal(await upstreamOf(one), 'a');
+
+  // A slow request in flight while the endpoints move to another upstream finishes normally.
+  const slow = request(one, '/delay/600');
+  await new Promise((r) => setTimeout(r, 100));
+  cache.setResources(ANY_NODE, TYPE_URLS.clusterLoadAssignment, [assignment('svc', b.port)]);
+  await eventually('EDS to move traffic to b', async () => (await upstreamOf(one)) === 'b');
+  const slowRes = await slow;
+  assert.equal(slowRes.status, 200);
+  assert.equal(slowRes.headers['x-upstream'], 'a');
+
+  // A second listener appears (with its own RDS table), then the first one goes away and stops accepting.
+  cache.setResources(ANY_NODE, TYPE_URLS.listener, [named('one', 'r1'), named('two', 'r2')]);
+  await eventually('listener two', async () => (await listenerPorts(p)).two !== undefined);
+  const two = (await listenerPorts(p)).two;
+  assert.equal(await upstreamOf(two), 'b');
+  cache.setResources(ANY_NODE, TYPE_URLS.listener, [named('two', 'r2')]);
+  await eventually('listener one to be removed', async () => (await listenerPorts(p)).one === undefined);
+  await assert.rejects(request(one, '/'), /ECONNREFUSED/);
+  assert.equal(await upstreamOf(two), 'b');
+  assert.equal((await listenerPorts(p)).two, two, 'the kept listener keeps its socket');
+
+  // A cluster the proxy cannot serve is NACKed with its field path; the last good clusters stay.
+  cache.setResources(ANY_NODE, TYPE_URLS.cluster, [edsCluster('svc'), { ...edsCluster('odd'), lb_policy: 'MAGLEV' }]);
+  await eventually('the CDS NACK', () => ads.nacks().length === 1).catch((e) => { console.log(p.stderr(), JSON.stringify(ads.proxies(), null, 1)); throw e; });
+  assert.equal(ads.nacks()[0].typeUrl, TYPE_URLS.cluster);
+  assert.match(ads.nacks()[0].message, /cluster\.odd\.lb_policy: Weft does not support lb_policy MAGLEV yet/);
+  assert.equal(await upstreamOf(two), 'b');
+  const dump = (await (await p.admin('/config_dump')).json()) as { configs: Record<string, unknown>[] };
+  const clusters = dump.configs.find((c) => c['@type'] === 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump') as {
+    static_clusters: { cluster: { name: string } }[]; dynamic_active_clusters: { version_info: string; cluster: { name: string } }[];
+  };
+  assert.deepEqual(clusters.static_clusters.map((c) => c.cluster.name), ['xds_cluster']);
+  assert.deepEqual(clusters.dynamic_active_clusters.map((c) => c.cluster.name), ['svc']);
+  // A cluster named like a static one is refused too.
+  cache.setResources(ANY_NODE, TYPE_URLS.cluster, [edsCluster('svc'), edsCluster('xds_cluster')]);
+  await eventually('the static-name NACK', () => /defined in static_resources/.test(ads.nacks()[0]?.message ?? ''));
+  assert.equal(await upstreamOf(two), 'b');
 });

@@ -174,6 +174,22 @@ test('an unanswered response holds later types back only for ackTimeoutMs', asyn
   assert.equal((await c.next(1000)).type_url, LDS);
 });
 
+test('once the awaited ACK arrives, the next change goes out after the debounce, not after ackTimeoutMs', async () => {
+  const { cache, client } = await setup(20, 5000);
+  cache.setSnapshot(ANY_NODE, { [CDS]: [cluster('a')], [LDS]: [listener('l', 'r')] });
+  const c = client();
+  c.send({ type_url: CDS, node: { id: 'p' } });
+  c.send({ type_url: LDS });
+  const cds = await c.next();
+  await c.quiet(50); // LDS is held back behind the CDS ACK
+  c.ack(cds);
+  c.ack(await c.next());
+  const t0 = Date.now();
+  cache.setResources(ANY_NODE, CDS, [cluster('a', '9s')]);
+  assert.equal(unpackResource((await c.next(1000)).resources[0]).connect_timeout, '9s');
+  assert.ok(Date.now() - t0 < 500, `took ${Date.now() - t0} ms`);
+});
+
 test('EDS by name: only subscribed resources, only pushes that change what this proxy sees', async () => {
   const { cache, client } = await setup();
   cache.setResources(ANY_NODE, EDS, [cla('a', 1), cla('b', 2)]);

@@ -70,7 +70,10 @@ export class AdsStream {
   private readonly types = new Map<ResourceTypeUrl, TypeState>();
   private node: Readonly<Record<string, unknown>> | null = null;
   private nonce = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** Coalesces cache changes (debounceMs). */
+  private debounce: NodeJS.Timeout | null = null;
+  /** Wakes the queue when an unanswered response's ackTimeoutMs runs out. */
+  private ackWait: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(cache: SnapshotCache, send: (r: DiscoveryResponse) => void, options: StreamOptions = {}) {
@@ -130,9 +133,9 @@ export class AdsStream {
   /** The cache changed for a type: push it after the debounce interval. */
   changed(typeUrl: ResourceTypeUrl): void {
     if (this.closed || !this.types.get(typeUrl)?.requested) return;
-    if (this.timer === null) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
+    if (this.debounce === null) {
+      this.debounce = setTimeout(() => {
+        this.debounce = null;
         this.pump();
       }, this.debounceMs);
     }
@@ -140,8 +143,10 @@ export class AdsStream {
 
   close(): void {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.debounce !== null) clearTimeout(this.debounce);
+    if (this.ackWait !== null) clearTimeout(this.ackWait);
+    this.debounce = null;
+    this.ackWait = null;
   }
 
   status(): TypeStatus[] {
@@ -181,6 +186,8 @@ export class AdsStream {
   /** Sends, in push order, the first type that needs sending, unless an earlier type awaits its ACK. */
   private pump(): void {
     if (this.closed) return;
+    if (this.ackWait !== null) clearTimeout(this.ackWait);
+    this.ackWait = null;
     const now = Date.now();
     for (const typeUrl of PUSH_ORDER) {
       const st = this.types.get(typeUrl);
@@ -217,9 +224,8 @@ export class AdsStream {
   }
 
   private wakeAt(ms: number): void {
-    if (this.timer !== null) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    this.ackWait = setTimeout(() => {
+      this.ackWait = null;
       this.pump();
     }, Math.max(1, ms));
   }

@@ -82,10 +82,13 @@ export class Cluster {
     for (const ep of this.endpoints) ep.close();
   }
 
-  /** After a config update replaced or removed this cluster: stops it, closing the endpoints `successor` did not take over. */
-  retire(successor: Cluster | undefined): void {
+  /**
+   * Stops a cluster a config update replaced or removed (or a candidate an update abandoned),
+   * closing its endpoints except those shared with `other` (its successor or predecessor).
+   */
+  retire(other: Cluster | undefined): void {
     if (this.dnsTimer) clearTimeout(this.dnsTimer);
-    const kept = new Set(successor?.endpoints ?? []);
+    const kept = new Set(other?.endpoints ?? []);
     for (const ep of this.endpoints) if (!kept.has(ep)) ep.close();
   }
 

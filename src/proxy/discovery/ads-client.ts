@@ -18,6 +18,8 @@ export interface AdsClientOptions {
   /** `host:port` of the control plane (from the bootstrap's ADS cluster). */
   readonly target: string;
   readonly node: Readonly<Record<string, unknown>>;
+  /** `set_node_on_first_message_only`: the node goes in the first request of a stream only (else in each). */
+  readonly nodeOnFirstMessageOnly?: boolean;
   /** Validates and applies a response; resolves with null to ACK or with the reason to NACK. */
   readonly onResponse: (typeUrl: string, version: string, resources: readonly AnyResource[]) => Promise<string | null>;
   readonly log: (line: string) => void;
@@ -146,7 +148,7 @@ export class AdsClient {
       resource_names: sub.names,
       type_url: typeUrl,
       response_nonce: sub.nonce,
-      ...(this.nodeSent ? {} : { node: this.options.node }),
+      ...(this.nodeSent && this.options.nodeOnFirstMessageOnly ? {} : { node: this.options.node }),
       // google.rpc.Code INVALID_ARGUMENT: the resources did not pass validation.
       ...(error !== undefined ? { error_detail: { code: 3, message: error } } : {}),
     };

@@ -1,5 +1,5 @@
 // proxy/discovery: `dynamic_resources.ads_config` — the ADS client and the dynamic config it feeds.
-import { durationMs, type Bootstrap } from '../../xds/envoy/index.ts';
+import { DEFAULT_INITIAL_FETCH_TIMEOUT, durationMs, type Bootstrap, type ConfigSource, type HttpConnectionManager } from '../../xds/envoy/index.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';
 import type { Proxy } from '../proxy.ts';
 import { AdsClient } from './ads-client.ts';
@@ -23,6 +23,22 @@ function targetOf(bootstrap: Bootstrap): string {
   return `${cluster.type === 'STRICT_DNS' ? 'dns:' : ''}${host}:${sa.port_value}`;
 }
 
+/**
+ * One wait for the whole initial fetch (Envoy times each subscription): the longest
+ * initial_fetch_timeout among the bootstrap's config sources; 0 anywhere waits until it is done.
+ */
+function initialFetchTimeoutMs(bootstrap: Bootstrap): number {
+  const dr = bootstrap.dynamic_resources!;
+  const sources: (ConfigSource | undefined)[] = [dr.lds_config, dr.cds_config];
+  for (const c of bootstrap.static_resources?.clusters ?? []) sources.push(c.eds_cluster_config?.eds_config);
+  for (const l of bootstrap.static_resources?.listeners ?? []) {
+    for (const chain of l.filter_chains) for (const f of chain.filters ?? []) sources.push((f.typed_config as HttpConnectionManager).rds?.config_source);
+  }
+  const values = sources.filter((s) => s !== undefined).map((s) => durationMs(s.initial_fetch_timeout ?? DEFAULT_INITIAL_FETCH_TIMEOUT));
+  if (values.length === 0) return durationMs(DEFAULT_INITIAL_FETCH_TIMEOUT);
+  return values.includes(0) ? 0 : Math.max(...values);
+}
+
 export function startDiscovery(bootstrap: Bootstrap, proxy: Proxy, metrics: ProxyMetrics, drainTimeMs: number, log: (line: string) => void): Discovery {
   const subscribed = new Set<string>();
   let onProgress: () => void = () => {};
@@ -31,6 +47,7 @@ export function startDiscovery(bootstrap: Bootstrap, proxy: Proxy, metrics: Prox
   const client: AdsClient = new AdsClient({
     target,
     node: { ...node, user_agent_name: 'weft', user_agent_version: process.env.npm_package_version ?? '0.1.0' },
+    nodeOnFirstMessageOnly: bootstrap.dynamic_resources!.ads_config!.set_node_on_first_message_only ?? false,
     onResponse: async (typeUrl, version, resources) => {
       const verdict = await dynamic.onResponse(typeUrl, version, resources);
       onProgress();
@@ -52,8 +69,7 @@ export function startDiscovery(bootstrap: Bootstrap, proxy: Proxy, metrics: Prox
   dynamic.initialSubscriptions();
   proxy.setConfigDump(() => dynamic.configDump({ target, connected: client.connected }));
   client.start();
-  const dr = bootstrap.dynamic_resources!;
-  const timeoutMs = durationMs(dr.lds_config?.initial_fetch_timeout ?? dr.cds_config?.initial_fetch_timeout ?? '15s');
+  const timeoutMs = initialFetchTimeoutMs(bootstrap);
   return {
     initialFetch: () => new Promise<void>((resolve) => {
       if (dynamic.initialFetchDone(subscribed)) return resolve();

@@ -36,10 +36,14 @@ export const EnvoyGrpc = Message(
 export const GrpcService = Message(
   {
     envoy_grpc: Type.Optional(EnvoyGrpc),
-    timeout: Type.Optional(Duration()),
   },
   {
-    unsupported: { google_grpc: 'use envoy_grpc with a static cluster', initial_metadata: '', retry_policy: '' },
+    unsupported: {
+      google_grpc: 'use envoy_grpc with a static cluster',
+      timeout: 'the ADS stream has no deadline; keepalive pings detect a dead control plane',
+      initial_metadata: '',
+      retry_policy: '',
+    },
     oneofs: [{ fields: ['envoy_grpc', 'google_grpc'], required: true }],
   },
 );
