@@ -5,7 +5,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANY_NODE, SnapshotCache, startAdsServer, type AdsServer } from '../../src/control/xds/index.ts';
 import { TYPE_URLS } from '../../src/xds/envoy/index.ts';
-import { H2_OPTIONS, HCM_TYPE, ROUTER, staticCluster } from '../helpers/bootstrap.ts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { HCM_TYPE, ROUTER } from '../helpers/bootstrap.ts';
 import { request } from '../helpers/client.ts';
 import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { startEchoServer, type EchoServer } from '../helpers/upstream.ts';
@@ -40,17 +42,16 @@ after(async () => {
   for (const u of upstreams) await u.close();
 });
 
+/** examples/ads-sidecar.yaml, with the admin port free, the node id set and the control plane's port filled in. */
 function dynamicBootstrap(xdsPort: number, id: string): Record<string, unknown> {
-  return {
-    node: { id, cluster: 'web' },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    dynamic_resources: {
-      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds_cluster' } }] },
-      cds_config: { ads: {}, resource_api_version: 'V3' },
-      lds_config: { ads: {}, resource_api_version: 'V3' },
-    },
-    static_resources: { clusters: [staticCluster('xds_cluster', [xdsPort], H2_OPTIONS)] },
+  const doc = parse(readFileSync(new URL('../../examples/ads-sidecar.yaml', import.meta.url), 'utf8')) as {
+    node: { id: string }; admin: { address: { socket_address: { port_value: number } } };
+    static_resources: { clusters: { load_assignment: { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: { port_value: number } } } }[] }[] } }[] };
   };
+  doc.node.id = id;
+  doc.admin.address.socket_address.port_value = 0;
+  doc.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = xdsPort;
+  return doc;
 }
 
 async function listenerPorts(p: RunningProxy): Promise<Record<string, number>> {

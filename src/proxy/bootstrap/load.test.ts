@@ -50,8 +50,8 @@ const cluster = (name: string, port = 8081) => ({
 const routes = (cluster: string) => ({ virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster } }] }] });
 const doc = (o: object) => JSON.stringify(o);
 
-test('both examples load cleanly, and what loads conforms to the Bootstrap schema', () => {
-  for (const f of ['front-proxy.yaml', 'tcp-proxy.yaml']) {
+test('the examples load cleanly, and what loads conforms to the Bootstrap schema', () => {
+  for (const f of ['front-proxy.yaml', 'tcp-proxy.yaml', 'ads-sidecar.yaml']) {
     const b = loadBootstrapFile(join(EXAMPLES, f));
     assert.ok(Value.Check(Bootstrap, b), `${f}: ${JSON.stringify([...Value.Errors(Bootstrap, b)].slice(0, 3))}`);
   }
