@@ -59,6 +59,8 @@ export class SnapshotCache {
     if (!isResourceType(typeUrl)) {
       throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `the ADS server serves ${PUSH_ORDER.join(', ')}; not ${typeUrl}`);
     }
+    let types = this.nodes.get(nodeKey);
+    const old = types?.get(typeUrl);
     const packed = new Map<string, PackedResource>();
     resources.forEach((r, i) => {
       const name = nameOf(typeUrl, r, i);
@@ -70,14 +72,15 @@ export class SnapshotCache {
         const e = err as WeftError;
         throw new WeftError(e.code ?? 'WEFT_CONFIG_INVALID', `${typeUrl} '${name}': ${e.message}`, { cause: err });
       }
-      packed.set(name, { name, any, hash: createHash('sha256').update(any.value).digest('base64url').slice(0, 16) });
+      const hash = createHash('sha256').update(any.value).digest('base64url').slice(0, 22);
+      // An unchanged resource stays the same object: streams compare what they sent by identity.
+      const previous = old?.resources.get(name);
+      packed.set(name, previous?.hash === hash ? previous : { name, any, hash });
     });
-    let types = this.nodes.get(nodeKey);
     if (types === undefined) {
       types = new Map();
       this.nodes.set(nodeKey, types);
     }
-    const old = types.get(typeUrl);
     if (old !== undefined && sameContent(old.resources, packed)) return;
     types.set(typeUrl, { version: String(++this.counter), resources: packed });
     for (const w of this.watchers) w(nodeKey, typeUrl);

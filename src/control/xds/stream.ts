@@ -7,7 +7,7 @@
 // `ackTimeoutMs`), so a proxy never gets a route to a cluster it has not seen yet.
 import type { DiscoveryRequest, DiscoveryResponse } from '../../xds/proto/index.ts';
 import { TYPE_URLS } from '../../xds/envoy/index.ts';
-import { isResourceType, PUSH_ORDER, type ResourceTypeUrl, type SnapshotCache } from './cache.ts';
+import { isResourceType, PUSH_ORDER, type PackedResource, type ResourceTypeUrl, type SnapshotCache, type TypeSnapshot } from './cache.ts';
 
 export interface Nack {
   readonly nodeId: string;
@@ -51,7 +51,11 @@ interface TypeState {
   force: boolean;
   sentVersion: string;
   sentNonce: string;
-  sentFingerprint: string | null;
+  /** The cache changed for this type since it was last looked at. */
+  dirty: boolean;
+  /** The cache view and the resources last sent: what this proxy has (or refused). */
+  sentView: TypeSnapshot | null;
+  sentResources: ReadonlySet<PackedResource>;
   sentAt: number;
   awaitingAck: boolean;
   ackedVersion: string;
@@ -132,7 +136,9 @@ export class AdsStream {
 
   /** The cache changed for a type: push it after the debounce interval. */
   changed(typeUrl: ResourceTypeUrl): void {
-    if (this.closed || !this.types.get(typeUrl)?.requested) return;
+    const st = this.types.get(typeUrl);
+    if (this.closed || st === undefined || !st.requested) return;
+    st.dirty = true;
     if (this.debounce === null) {
       this.debounce = setTimeout(() => {
         this.debounce = null;
@@ -165,7 +171,7 @@ export class AdsStream {
     if (st === undefined) {
       st = {
         requested: false, wildcard: false, names: new Set(), force: false, sentVersion: '', sentNonce: '',
-        sentFingerprint: null, sentAt: 0, awaitingAck: false, ackedVersion: '', lastNack: null,
+        dirty: false, sentView: null, sentResources: new Set(), sentAt: 0, awaitingAck: false, ackedVersion: '', lastNack: null,
       };
       this.types.set(typeUrl, st);
     }
@@ -199,16 +205,22 @@ export class AdsStream {
         }
         st.awaitingAck = false; // the proxy did not answer in time; do not hold the rest back forever
       }
+      if (!st.dirty && !st.force) continue;
+      st.dirty = false;
       const view = this.cache.view(this.nodeId, typeUrl);
-      const resources = [...view.resources.values()].filter((r) => st.wildcard || st.names.has(r.name));
-      // What this proxy would see; the cache's version moves on changes to resources it does not watch.
-      const fingerprint = resources.map((r) => `${r.name}:${r.hash}`).join(',');
-      const changed = fingerprint !== st.sentFingerprint;
       // Unchanged content is not sent again — in particular not after a NACK, which the proxy
       // answers with its subscription unchanged: it would only refuse the same content again.
-      if (!changed && !st.force) continue;
+      if (!st.force && view === st.sentView) continue;
+      const resources = st.wildcard ? [...view.resources.values()] : [...st.names].flatMap((n) => view.resources.get(n) ?? []);
+      // The cache's version moves on changes to resources this proxy does not watch; what counts
+      // is whether its own resources changed (the cache keeps unchanged ones as the same objects).
+      if (!st.force && resources.length === st.sentResources.size && resources.every((r) => st.sentResources.has(r))) {
+        st.sentView = view;
+        continue;
+      }
       st.force = false;
-      st.sentFingerprint = fingerprint;
+      st.sentView = view;
+      st.sentResources = new Set(resources);
       st.sentVersion = view.version;
       st.sentNonce = String(++this.nonce);
       st.sentAt = now;

@@ -42,7 +42,10 @@ export function encodeRequest(r: DiscoveryRequest): Buffer {
 }
 
 export function decodeRequest(bytes: Buffer): DiscoveryRequest {
-  const json = messageToJson(requestType(), requestType().decode(bytes) as unknown as Record<string, unknown>) as Partial<DiscoveryRequest>;
+  const message = requestType().decode(bytes) as unknown as { error_detail?: { details?: unknown[] } };
+  // google.rpc.Status details are Any of whatever the client likes; Weft reads only code and message.
+  if (message.error_detail) message.error_detail.details = [];
+  const json = messageToJson(requestType(), message as unknown as Record<string, unknown>) as Partial<DiscoveryRequest>;
   return {
     version_info: json.version_info ?? '',
     ...(json.node ? { node: json.node } : {}),
