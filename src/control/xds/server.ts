@@ -2,7 +2,8 @@
 // StreamAggregatedResources (state of the world); DeltaAggregatedResources is refused.
 import * as grpc from '@grpc/grpc-js';
 import { WeftError } from '../../core/errors.ts';
-import { ADS_SERVICE, decodeRequest, encodeResponse, type DiscoveryRequest } from '../../xds/proto/index.ts';
+import { ADS_SERVICE, decodeRequest, type DiscoveryRequest } from '../../xds/proto/index.ts';
+import { ResponseEncoder } from './encoder.ts';
 import { ANY_NODE, type SnapshotCache } from './cache.ts';
 import { AdsStream, type Nack, type StreamEvent, type TypeStatus } from './stream.ts';
 
@@ -73,6 +74,7 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
   const log = options.log ?? ((line: string) => process.stderr.write(`weft control-plane: xds: ${line}\n`));
   const entries = new Set<Entry>();
   const server = new grpc.Server({ ...SERVER_DEFAULTS, ...options.grpcOptions });
+  const encoder = new ResponseEncoder();
 
   const unwatch = options.cache.watch((nodeKey, typeUrl) => {
     for (const e of entries) if (nodeKey === ANY_NODE || e.stream.nodeId === nodeKey) e.stream.changed(typeUrl);
@@ -80,7 +82,8 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
 
   server.addService(ADS_SERVICE, {
     StreamAggregatedResources(call: grpc.ServerDuplexStream<Buffer, Buffer>) {
-      const stream = new AdsStream(options.cache, (r) => call.write(encodeResponse(r)), {
+      const stream = new AdsStream(options.cache, (bytes) => call.write(bytes), {
+        encoder,
         debounceMs: options.debounceMs,
         ackTimeoutMs: options.ackTimeoutMs,
         onEvent: (e) => {

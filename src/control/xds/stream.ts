@@ -5,7 +5,9 @@
 // Ordering follows the xDS protocol's "eventual consistency considerations": CDS, then EDS, then
 // LDS, then RDS; a type is not sent while an earlier one still awaits its ACK/NACK (bounded by
 // `ackTimeoutMs`), so a proxy never gets a route to a cluster it has not seen yet.
-import type { DiscoveryRequest, DiscoveryResponse } from '../../xds/proto/index.ts';
+import type { DiscoveryRequest } from '../../xds/proto/index.ts';
+import { createHash } from 'node:crypto';
+import { ResponseEncoder } from './encoder.ts';
 import { TYPE_URLS } from '../../xds/envoy/index.ts';
 import { isResourceType, PUSH_ORDER, type PackedResource, type ResourceTypeUrl, type SnapshotCache, type TypeSnapshot } from './cache.ts';
 
@@ -41,6 +43,8 @@ export interface StreamOptions {
   /** How long a later type waits for an earlier type's ACK/NACK before it is sent anyway (default 5 s). */
   readonly ackTimeoutMs?: number;
   readonly onEvent?: (e: StreamEvent) => void;
+  /** Shared between the streams of a server, so equal responses are encoded once. */
+  readonly encoder?: ResponseEncoder;
 }
 
 interface TypeState {
@@ -55,7 +59,9 @@ interface TypeState {
   dirty: boolean;
   /** The cache view and the resources last sent: what this proxy has (or refused). */
   sentView: TypeSnapshot | null;
-  sentResources: ReadonlySet<PackedResource>;
+  sentResources: readonly PackedResource[];
+  /** '*' or the sorted subscribed names: responses to equal selections share their encoding. */
+  selection: string;
   sentAt: number;
   awaitingAck: boolean;
   ackedVersion: string;
@@ -67,7 +73,9 @@ const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URLS.listener, TYPE_UR
 
 export class AdsStream {
   private readonly cache: SnapshotCache;
-  private readonly send: (r: DiscoveryResponse) => void;
+  /** Takes an encoded DiscoveryResponse. */
+  private readonly send: (bytes: Buffer) => void;
+  private readonly encoder: ResponseEncoder;
   private readonly debounceMs: number;
   private readonly ackTimeoutMs: number;
   private readonly onEvent: (e: StreamEvent) => void;
@@ -80,9 +88,10 @@ export class AdsStream {
   private ackWait: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(cache: SnapshotCache, send: (r: DiscoveryResponse) => void, options: StreamOptions = {}) {
+  constructor(cache: SnapshotCache, send: (bytes: Buffer) => void, options: StreamOptions = {}) {
     this.cache = cache;
     this.send = send;
+    this.encoder = options.encoder ?? new ResponseEncoder();
     this.debounceMs = options.debounceMs ?? 100;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
     this.onEvent = options.onEvent ?? (() => {});
@@ -171,7 +180,7 @@ export class AdsStream {
     if (st === undefined) {
       st = {
         requested: false, wildcard: false, names: new Set(), force: false, sentVersion: '', sentNonce: '',
-        dirty: false, sentView: null, sentResources: new Set(), sentAt: 0, awaitingAck: false, ackedVersion: '', lastNack: null,
+        dirty: false, sentView: null, sentResources: [], selection: '', sentAt: 0, awaitingAck: false, ackedVersion: '', lastNack: null,
       };
       this.types.set(typeUrl, st);
     }
@@ -182,11 +191,17 @@ export class AdsStream {
     const first = !st.requested;
     st.requested = true;
     const wildcard = WILDCARD_TYPES.has(typeUrl) && (names.includes('*') || (names.length === 0 && (first || st.wildcard)));
-    const explicit = new Set(names.filter((n) => n !== '*'));
+    // Names are stored as the cache's own strings where it has them: a thousand proxies watching
+    // the same thousand clusters then hold one copy of each name, not a thousand.
+    const view = this.cache.view(this.nodeId, typeUrl);
+    const explicit = new Set(names.filter((n) => n !== '*').map((n) => view.resources.get(n)?.name ?? n));
     const same = wildcard === st.wildcard && explicit.size === st.names.size && [...explicit].every((n) => st.names.has(n));
     st.wildcard = wildcard;
     st.names = explicit;
-    if (!same) st.force = true;
+    if (!same) {
+      st.force = true;
+      st.selection = wildcard ? '*' : createHash('sha256').update([...explicit].sort().join('\n')).digest('base64');
+    }
   }
 
   /** Sends, in push order, the first type that needs sending, unless an earlier type awaits its ACK. */
@@ -214,21 +229,19 @@ export class AdsStream {
       const resources = st.wildcard ? [...view.resources.values()] : [...st.names].flatMap((n) => view.resources.get(n) ?? []);
       // The cache's version moves on changes to resources this proxy does not watch; what counts
       // is whether its own resources changed (the cache keeps unchanged ones as the same objects).
-      if (!st.force && resources.length === st.sentResources.size && resources.every((r) => st.sentResources.has(r))) {
+      const sent = st.sentResources;
+      if (!st.force && resources.length === sent.length && resources.every((r, i) => r === sent[i])) {
         st.sentView = view;
         continue;
       }
       st.force = false;
       st.sentView = view;
-      st.sentResources = new Set(resources);
+      st.sentResources = resources;
       st.sentVersion = view.version;
       st.sentNonce = String(++this.nonce);
       st.sentAt = now;
       st.awaitingAck = true;
-      this.send({
-        version_info: view.version, resources: resources.map((r) => r.any), type_url: typeUrl, nonce: st.sentNonce,
-        control_plane: { identifier: 'weft' },
-      });
+      this.send(this.encoder.encode(typeUrl, view, st.selection, resources, st.sentNonce));
       this.onEvent({ kind: 'sent', nodeId: this.nodeId, typeUrl, version: view.version, resources: resources.length });
       // Later types wait for this one's ACK: the next request from the proxy pumps again.
       return;

@@ -56,9 +56,20 @@ export function decodeRequest(bytes: Buffer): DiscoveryRequest {
   };
 }
 
-export function encodeResponse(r: DiscoveryResponse): Buffer {
+/** Without a nonce, the encoding can be shared and completed by encodeResponseNonce. */
+export function encodeResponse(r: Omit<DiscoveryResponse, 'nonce'> & { readonly nonce?: string }): Buffer {
   const t = responseType();
   return Buffer.from(t.encode(t.fromObject(r as unknown as Record<string, unknown>)).finish());
+}
+
+/**
+ * Only the nonce field of a DiscoveryResponse. Appended to an encoded response without a nonce it
+ * yields the complete response (protobuf merges concatenated encodings), so one encoding of the
+ * resources can go to many proxies.
+ */
+export function encodeResponseNonce(nonce: string): Buffer {
+  const t = responseType();
+  return Buffer.from(t.encode(t.fromObject({ nonce })).finish());
 }
 
 export function decodeResponse(bytes: Buffer): DiscoveryResponse {

@@ -3,6 +3,6 @@
 export { envoyRoot, findType, messageType } from './root.ts';
 export { anyFromJson, anyToJson, encodeJson, messageFromJson, messageToJson, typeOfUrl } from './json.ts';
 export {
-  ADS_METHOD, ADS_SERVICE, DELTA_ADS_METHOD, decodeRequest, decodeResponse, encodeRequest, encodeResponse, packResource, unpackResource,
+  ADS_METHOD, ADS_SERVICE, DELTA_ADS_METHOD, decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodeResponseNonce, packResource, unpackResource,
   type AnyResource, type DiscoveryRequest, type DiscoveryResponse,
 } from './ads.ts';
