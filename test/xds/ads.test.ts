@@ -210,3 +210,32 @@ test('listeners and endpoints come and go over ADS; in-flight requests survive u
   await eventually('the static-name NACK', () => /defined in static_resources/.test(ads.nacks()[0]?.message ?? ''));
   assert.equal(await upstreamOf(two), 'b');
 });
+
+test('a proxy started before its control plane goes LIVE after initial_fetch_timeout, then picks the config up', async () => {
+  const up = await startEchoServer('late');
+  upstreams.push(up);
+  const probe = (await import('node:net')).createServer();
+  const xdsPort = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+  await new Promise((r) => probe.close(r));
+  const doc = dynamicBootstrap(xdsPort, 'sidecar-3') as { dynamic_resources: Record<'lds_config' | 'cds_config', { initial_fetch_timeout: string }> };
+  // The proxy waits for the longest timeout among its config sources.
+  doc.dynamic_resources.lds_config.initial_fetch_timeout = '0.5s';
+  doc.dynamic_resources.cds_config.initial_fetch_timeout = '0.5s';
+  const t0 = Date.now();
+  const p = await startProxy(doc);
+  cleanups.push(() => p.stop());
+  assert.ok(Date.now() - t0 >= 500, 'it waited for the initial fetch');
+  assert.match(p.stderr(), /initial fetch from 127\.0\.0\.1:\d+ not complete after 0\.5 s/);
+  assert.deepEqual(p.ports, {});
+  const cache = new SnapshotCache();
+  cache.setSnapshot(ANY_NODE, {
+    [TYPE_URLS.cluster]: [edsCluster('late')],
+    [TYPE_URLS.clusterLoadAssignment]: [assignment('late', up.port)],
+    [TYPE_URLS.listener]: [listener],
+    [TYPE_URLS.routeConfiguration]: [{ name: 'web', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'late' } }] }] }],
+  });
+  const ads = await startAdsServer({ cache, port: xdsPort, debounceMs: 20, log: () => {} });
+  cleanups.push(() => ads.close());
+  await eventually('the listener from the late control plane', async () => (await listenerPorts(p)).ingress !== undefined, 10_000);
+  assert.equal(await upstreamOf((await listenerPorts(p)).ingress), 'late');
+});

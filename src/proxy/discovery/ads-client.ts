@@ -103,7 +103,7 @@ export class AdsClient {
       this.connected = false;
       if (this.stopped) return;
       const delay = Math.round(this.backoff.next());
-      this.options.log(`ADS stream to ${this.options.target} ${wasConnected ? 'lost' : 'failed'} (${reason}); keeping the last good config, retrying in ${delay} ms`);
+      this.options.log(`ADS stream to ${this.options.target} ${wasConnected ? 'lost' : 'failed'} (${reason}); serving the current config meanwhile, retrying in ${delay} ms`);
       this.retry = setTimeout(() => {
         this.retry = null;
         this.open();
