@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { HCM_TYPE, ROUTER } from '../helpers/bootstrap.ts';
 import { request } from '../helpers/client.ts';
-import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
+import { eventually, startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { startEchoServer, type EchoServer } from '../helpers/upstream.ts';
 
 const edsCluster = (name: string) => ({ name, type: 'EDS', connect_timeout: '1s', eds_cluster_config: { eds_config: { ads: {} } } });
@@ -67,14 +67,6 @@ async function upstreamOf(port: number, headers: Record<string, string> = {}): P
   return String(res.headers['x-upstream']);
 }
 
-async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('a proxy follows the ADS server: initial config, route changes, NACK, control-plane restart', async () => {
   const v1 = await startEchoServer('v1');
@@ -103,12 +95,12 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
   const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
   assert.equal((await request(port, '/', { agent })).headers['x-upstream'], 'v1');
   cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(0, 100))]);
-  await eventually('traffic to move to v2', async () => (await upstreamOf(port)) === 'v2');
+  await eventually(async () => (await upstreamOf(port)) === 'v2', 5000, 'traffic to move to v2');
   for (let i = 0; i < 4; i++) assert.equal(await upstreamOf(port), 'v2');
   assert.equal((await request(port, '/', { agent })).headers['x-upstream'], 'v2');
   agent.destroy();
   cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(toV2WithHeader, split(100, 0))]);
-  await eventually('the header match', async () => (await upstreamOf(port)) === 'v1');
+  await eventually(async () => (await upstreamOf(port)) === 'v1', 5000, 'the header match');
   assert.equal(await upstreamOf(port, { 'x-canary': 'yes' }), 'v2');
   const dump = (await (await proxy.admin('/config_dump')).json()) as { configs: Record<string, unknown>[] };
   const rdsDump = dump.configs.find((c) => c['@type'] === 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump') as {
@@ -123,7 +115,7 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
     { name: 'b', domains: ['*'], routes: [split(0, 100)] },
   ] };
   cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [bad]);
-  await eventually('the NACK', () => server!.nacks().length === 1);
+  await eventually(() => server!.nacks().length === 1, 5000, 'the NACK');
   const nack = server.nacks()[0];
   assert.equal(nack.typeUrl, TYPE_URLS.routeConfiguration);
   assert.match(nack.message, /route_configuration\.web\.virtual_hosts\[1\]\.domains\[0\]/);
@@ -142,11 +134,11 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
   server = null;
   await new Promise((r) => setTimeout(r, 300));
   for (let i = 0; i < 5; i++) assert.equal(await upstreamOf(port), 'v1');
-  await eventually('the proxy to notice', () => /ADS stream to .* lost/.test(proxy!.stderr()));
+  await eventually(() => /ADS stream to .* lost/.test(proxy!.stderr()), 5000, 'the proxy to notice');
   cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(0, 100))]);
   server = await startAdsServer({ cache, port: xdsPort, debounceMs: 20, log: (l) => logs.push(l) });
-  await eventually('the resync after the restart', async () => (await upstreamOf(port)) === 'v2', 10_000);
-  await eventually('a clean ACK state', () => server!.proxies().length === 1 && server!.nacks().length === 0);
+  await eventually(async () => (await upstreamOf(port)) === 'v2', 10_000, 'the resync after the restart');
+  await eventually(() => server!.proxies().length === 1 && server!.nacks().length === 0, 5000, 'a clean ACK state');
   const after = await proxy.admin('/ready');
   assert.equal(after.status, 200);
 });
@@ -177,25 +169,25 @@ test('listeners and endpoints come and go over ADS; in-flight requests survive u
   const slow = request(one, '/delay/600');
   await new Promise((r) => setTimeout(r, 100));
   cache.setResources(ANY_NODE, TYPE_URLS.clusterLoadAssignment, [assignment('svc', b.port)]);
-  await eventually('EDS to move traffic to b', async () => (await upstreamOf(one)) === 'b');
+  await eventually(async () => (await upstreamOf(one)) === 'b', 5000, 'EDS to move traffic to b');
   const slowRes = await slow;
   assert.equal(slowRes.status, 200);
   assert.equal(slowRes.headers['x-upstream'], 'a');
 
   // A second listener appears (with its own RDS table), then the first one goes away and stops accepting.
   cache.setResources(ANY_NODE, TYPE_URLS.listener, [named('one', 'r1'), named('two', 'r2')]);
-  await eventually('listener two', async () => (await listenerPorts(p)).two !== undefined);
+  await eventually(async () => (await listenerPorts(p)).two !== undefined, 5000, 'listener two');
   const two = (await listenerPorts(p)).two;
   assert.equal(await upstreamOf(two), 'b');
   cache.setResources(ANY_NODE, TYPE_URLS.listener, [named('two', 'r2')]);
-  await eventually('listener one to be removed', async () => (await listenerPorts(p)).one === undefined);
+  await eventually(async () => (await listenerPorts(p)).one === undefined, 5000, 'listener one to be removed');
   await assert.rejects(request(one, '/'), /ECONNREFUSED/);
   assert.equal(await upstreamOf(two), 'b');
   assert.equal((await listenerPorts(p)).two, two, 'the kept listener keeps its socket');
 
   // A cluster the proxy cannot serve is NACKed with its field path; the last good clusters stay.
   cache.setResources(ANY_NODE, TYPE_URLS.cluster, [edsCluster('svc'), { ...edsCluster('odd'), lb_policy: 'MAGLEV' }]);
-  await eventually('the CDS NACK', () => ads.nacks().length === 1).catch((e) => { console.log(p.stderr(), JSON.stringify(ads.proxies(), null, 1)); throw e; });
+  await eventually(() => ads.nacks().length === 1, 5000, 'the CDS NACK');
   assert.equal(ads.nacks()[0].typeUrl, TYPE_URLS.cluster);
   assert.match(ads.nacks()[0].message, /cluster\.odd\.lb_policy: Weft does not support lb_policy MAGLEV yet/);
   assert.equal(await upstreamOf(two), 'b');
@@ -207,7 +199,7 @@ test('listeners and endpoints come and go over ADS; in-flight requests survive u
   assert.deepEqual(clusters.dynamic_active_clusters.map((c) => c.cluster.name), ['svc']);
   // A cluster named like a static one is refused too.
   cache.setResources(ANY_NODE, TYPE_URLS.cluster, [edsCluster('svc'), edsCluster('xds_cluster')]);
-  await eventually('the static-name NACK', () => /defined in static_resources/.test(ads.nacks()[0]?.message ?? ''));
+  await eventually(() => /defined in static_resources/.test(ads.nacks()[0]?.message ?? ''), 5000, 'the static-name NACK');
   assert.equal(await upstreamOf(two), 'b');
 });
 
@@ -236,6 +228,6 @@ test('a proxy started before its control plane goes LIVE after initial_fetch_tim
   });
   const ads = await startAdsServer({ cache, port: xdsPort, debounceMs: 20, log: () => {} });
   cleanups.push(() => ads.close());
-  await eventually('the listener from the late control plane', async () => (await listenerPorts(p)).ingress !== undefined, 10_000);
+  await eventually(async () => (await listenerPorts(p)).ingress !== undefined, 10_000, 'the listener from the late control plane');
   assert.equal(await upstreamOf((await listenerPorts(p)).ingress), 'late');
 });
