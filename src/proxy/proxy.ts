@@ -1,5 +1,6 @@
 // The running sidecar: clusters, listeners and the admin API built from one config snapshot,
 // plus its lifecycle (ready → draining → stopped). Wiring only; behaviour lives in the parts.
+import { WeftError } from '../core/errors.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import { Listener, type ListenerHooks, type ListenerSpec } from './listen/listener.ts';
 import type { ProxyMetrics } from './observe/metrics.ts';
@@ -109,7 +110,9 @@ export class Proxy implements AdminTarget {
         if (old !== undefined && spec.port !== 0 && old.spec.host === spec.host && old.spec.port === spec.port) {
           deferred.push(listener);
         } else {
-          await listener.listen();
+          await listener.listen().catch((err: Error) => {
+            throw new WeftError('WEFT_IO', `listener '${spec.name}': cannot listen on ${spec.host}:${spec.port}: ${err.message}`, { cause: err });
+          });
           started.push(listener);
         }
       }

@@ -201,6 +201,13 @@ test('listeners and endpoints come and go over ADS; in-flight requests survive u
   cache.setResources(ANY_NODE, TYPE_URLS.cluster, [edsCluster('svc'), edsCluster('xds_cluster')]);
   await eventually(() => /defined in static_resources/.test(ads.nacks()[0]?.message ?? ''), 5000, 'the static-name NACK');
   assert.equal(await upstreamOf(two), 'b');
+  // A listener on a port that is taken (by upstream a) fails to bind: NACKed, nothing else changed.
+  const taken = { ...named('three', 'r2'), address: { socket_address: { address: '127.0.0.1', port_value: a.port } } };
+  cache.setResources(ANY_NODE, TYPE_URLS.listener, [named('two', 'r2'), taken]);
+  await eventually(() => ads.nacks().some((n) => n.typeUrl === TYPE_URLS.listener), 5000, 'the LDS NACK');
+  assert.match(ads.nacks().find((n) => n.typeUrl === TYPE_URLS.listener)!.message, new RegExp(`listener 'three': cannot listen on 127\\.0\\.0\\.1:${a.port}: .*EADDRINUSE`));
+  assert.deepEqual(Object.keys(await listenerPorts(p)), ['two']);
+  assert.equal(await upstreamOf(two), 'b');
 });
 
 test('a proxy started before its control plane goes LIVE after initial_fetch_timeout, then picks the config up', async () => {

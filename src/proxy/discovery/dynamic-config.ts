@@ -64,6 +64,8 @@ export class DynamicConfig {
   private readonly options: DynamicConfigOptions;
   private readonly types = new Map<DiscoveredType, TypeState>();
   private readonly static: ConfigResources;
+  /** Static resources were last updated when the proxy loaded its bootstrap. */
+  private readonly loadedAt = new Date().toISOString();
 
   constructor(options: DynamicConfigOptions) {
     this.options = options;
@@ -170,7 +172,7 @@ export class DynamicConfig {
   configDump(ads: { readonly target: string; readonly connected: boolean }): object {
     const b = this.options.bootstrap;
     const sr = b.static_resources ?? {};
-    const at = new Date(0).toISOString();
+    const at = this.loadedAt;
     const entries = (t: DiscoveredType) => [...this.types.get(t)!.resources.values()];
     return {
       configs: [

@@ -108,23 +108,17 @@ const identity = (b: Buffer): Buffer => b;
  * grpc-js service definition. Both methods move raw bytes; the server and client decode them
  * themselves so a malformed message becomes a clear stream error rather than a crash in grpc-js.
  */
+const rawBidi = (path: string) => ({
+  path,
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: identity,
+  requestDeserialize: identity,
+  responseSerialize: identity,
+  responseDeserialize: identity,
+});
+
 export const ADS_SERVICE: ServiceDefinition = {
-  StreamAggregatedResources: {
-    path: ADS_METHOD,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-  DeltaAggregatedResources: {
-    path: DELTA_ADS_METHOD,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
+  StreamAggregatedResources: rawBidi(ADS_METHOD),
+  DeltaAggregatedResources: rawBidi(DELTA_ADS_METHOD),
 };
