@@ -31,14 +31,18 @@ export async function runProxy(options: RunProxyOptions): Promise<number> {
     ? await startAdminServer(proxy, { host: adminAddress.address, port: adminAddress.port_value ?? 0 })
     : null;
   if (admin && options.adminAddressPath) writeFileSync(options.adminAddressPath, `${adminAddress!.address}:${admin.port}\n`);
-  // /ready says PRE_INITIALIZING (503) until the first configuration from the control plane is in.
-  await discovery?.initialFetch();
-  proxy.markLive();
-  const ports = [...proxy.boundPorts()].map(([name, port]) => `${name}=${port}`).join(' ');
-  process.stderr.write(`weft proxy: LIVE (listeners: ${ports || 'none'}; admin: ${admin ? admin.port : 'off'})\n`);
-
   process.once('SIGTERM', () => quit());
   process.once('SIGINT', () => quit());
+  // /ready says PRE_INITIALIZING (503) until the first configuration from the control plane is in;
+  // a SIGTERM meanwhile drains and stops as usual.
+  let stopping = false;
+  void stopped.then(() => { stopping = true; });
+  if (discovery) await Promise.race([discovery.initialFetch(), stopped]);
+  if (!stopping) {
+    proxy.markLive();
+    const ports = [...proxy.boundPorts()].map(([name, port]) => `${name}=${port}`).join(' ');
+    process.stderr.write(`weft proxy: LIVE (listeners: ${ports || 'none'}; admin: ${admin ? admin.port : 'off'})\n`);
+  }
   await stopped;
   discovery?.stop();
   process.stderr.write(`weft proxy: draining for up to ${options.drainTimeMs / 1000} s\n`);
