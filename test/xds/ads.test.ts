@@ -128,6 +128,10 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
   assert.equal(status.connected, true);
   assert.match(status.types.find((t) => t.type_url === TYPE_URLS.routeConfiguration)!.last_nack!.details, /domains/);
   assert.match(proxy.stderr(), /rejected RDS version \d+ \(NACK; keeping version \d+\)/);
+  const stats = await (await proxy.admin('/stats/prometheus')).text();
+  assert.match(stats, /^weft_proxy_xds_updates_total\{result="nack",type="RDS"\} 1$/m);
+  assert.match(stats, /^weft_proxy_xds_updates_total\{result="ack",type="RDS"\} 3$/m);
+  assert.match(stats, /weft_proxy_xds_connected\{[^}]*\} 1\b/);
 
   // 4. The control plane goes away: the proxy keeps serving; it comes back on the same port: the proxy resyncs.
   await server.close();
@@ -135,6 +139,7 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
   await new Promise((r) => setTimeout(r, 300));
   for (let i = 0; i < 5; i++) assert.equal(await upstreamOf(port), 'v1');
   await eventually(() => /ADS stream to .* lost/.test(proxy!.stderr()), 5000, 'the proxy to notice');
+  assert.match(await (await proxy.admin('/stats/prometheus')).text(), /weft_proxy_xds_connected\{[^}]*\} 0\b/);
   cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(0, 100))]);
   server = await startAdsServer({ cache, port: xdsPort, debounceMs: 20, log: (l) => logs.push(l) });
   await eventually(async () => (await upstreamOf(port)) === 'v2', 10_000, 'the resync after the restart');

@@ -93,6 +93,9 @@ export class DynamicConfig {
     const st = this.types.get(typeUrl)!;
     st.received = true;
     const error = await this.tryApply(typeUrl, version, anys);
+    this.options.metrics
+      .counter('xds_updates', 'xDS responses handled, by type and verdict (ack: applied; nack: refused, last good config kept).', { type: SHORT[typeUrl], result: error === null ? 'ack' : 'nack' })
+      .inc();
     if (error !== null) {
       st.lastNack = { version, details: error, at: new Date().toISOString() };
       this.options.log(`rejected ${SHORT[typeUrl]} version ${version} (NACK; keeping version ${st.version || 'none'}): ${error}`);

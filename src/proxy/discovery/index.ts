@@ -68,6 +68,7 @@ export function startDiscovery(bootstrap: Bootstrap, proxy: Proxy, metrics: Prox
   });
   dynamic.initialSubscriptions();
   proxy.setConfigDump(() => dynamic.configDump({ target, connected: client.connected }));
+  metrics.gauge('xds_connected', '1 while the ADS stream to the control plane is up (Envoy: control_plane.connected_state).', { control_plane: target }, () => (client.connected ? 1 : 0));
   client.start();
   const timeoutMs = initialFetchTimeoutMs(bootstrap);
   return {
