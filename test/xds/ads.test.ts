@@ -243,3 +243,31 @@ test('a proxy started before its control plane goes LIVE after initial_fetch_tim
   await eventually(async () => (await listenerPorts(p)).ingress !== undefined, 10_000, 'the listener from the late control plane');
   assert.equal(await upstreamOf((await listenerPorts(p)).ingress), 'late');
 });
+
+test('RELIABILITY D5: a response over 16 MiB is refused unread; the proxy keeps its config and recovers when the update shrinks', async () => {
+  const up = await startEchoServer('steady');
+  upstreams.push(up);
+  const cache = new SnapshotCache();
+  const simple = (extra: Route[] = []) => routes(...extra, { match: { prefix: '/' }, route: { cluster: 'steady' } });
+  cache.setSnapshot(ANY_NODE, {
+    [TYPE_URLS.cluster]: [edsCluster('steady')],
+    [TYPE_URLS.clusterLoadAssignment]: [assignment('steady', up.port)],
+    [TYPE_URLS.listener]: [listener],
+    [TYPE_URLS.routeConfiguration]: [simple()],
+  });
+  const ads = await startAdsServer({ cache, port: 0, debounceMs: 20, log: () => {} });
+  cleanups.push(() => ads.close());
+  const p = await startProxy(dynamicBootstrap(ads.port, 'sidecar-4'));
+  cleanups.push(() => p.stop());
+  const port = p.ports.ingress;
+  assert.equal(await upstreamOf(port), 'steady');
+  const huge = { match: { prefix: '/huge' }, direct_response: { status: 200, body: { inline_string: 'x'.repeat(17 * 1024 * 1024) } } };
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [simple([huge])]);
+  await eventually(() => /RESOURCE_EXHAUSTED/.test(p.stderr()), 10_000, 'the oversized response to be refused');
+  assert.equal(await upstreamOf(port), 'steady');
+  assert.equal((await request(port, '/huge')).headers['x-upstream'], 'steady', 'the huge route never arrived');
+  const small = { match: { prefix: '/small' }, direct_response: { status: 200, body: { inline_string: 'small' } } };
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [simple([small])]);
+  await eventually(async () => (await request(port, '/small')).body === 'small', 15_000, 'the next, smaller update');
+  assert.equal(await upstreamOf(port), 'steady');
+});

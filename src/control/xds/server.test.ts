@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { TYPE_URLS } from '../../xds/envoy/index.ts';
 import { ADS_SERVICE, decodeResponse, encodeRequest, unpackResource, type DiscoveryRequest, type DiscoveryResponse } from '../../xds/proto/index.ts';
 import { ANY_NODE, SnapshotCache, startAdsServer, type AdsServer } from './index.ts';
+import { eventually } from '../../../test/helpers/proxy.ts';
 
 const CDS = TYPE_URLS.cluster;
 const EDS = TYPE_URLS.clusterLoadAssignment;
@@ -232,6 +233,7 @@ test('a NACK is recorded and logged, the last good version kept, the same conten
   );
   assert.equal(server.proxies()[0].types[0].ackedVersion, good.version_info);
   assert.ok(logs.some((l) => /NACK from node 'proxy-7'.*connect_timeout: too slow/.test(l)), logs.join('\n'));
+  assert.ok(logs.some((l) => /^node 'proxy-7' connected from /.test(l)), logs.join('\n'));
   cache.setResources(ANY_NODE, CDS, [cluster('a', '4s')]);
   const fixed = await c.next();
   c.ack(fixed);
@@ -271,7 +273,7 @@ test('debounce: a burst of changes is one push', async () => {
 });
 
 test('per-node snapshots: a node with its own resources sees them; others see ANY_NODE', async () => {
-  const { cache, client } = await setup();
+  const { cache, client, logs } = await setup();
   cache.setResources(ANY_NODE, CDS, [cluster('shared')]);
   cache.setResources('special', CDS, [cluster('mine')]);
   const a = client();
@@ -292,6 +294,8 @@ test('per-node snapshots: a node with its own resources sees them; others see AN
   await b.quiet(80);
   cache.clearNode('special');
   assert.deepEqual(names(await a.next()), ['shared']);
+  a.close();
+  await eventually(() => logs.some((l) => l.startsWith("node 'special' disconnected")), 2000, 'the disconnect log line');
 });
 
 test('bad input: unknown types are ignored with a log line, Delta ADS is UNIMPLEMENTED, unpackable resources fail at setResources', async () => {

@@ -93,9 +93,11 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
       });
       const entry: Entry = { stream, peer: call.getPeer(), connectedAt: new Date() };
       entries.add(entry);
+      let announced = false;
       const done = () => {
+        if (!entries.delete(entry)) return;
         stream.close();
-        entries.delete(entry);
+        if (announced) log(`node '${stream.nodeId}' disconnected (${entry.peer})`);
       };
       call.on('data', (bytes: Buffer) => {
         let req: DiscoveryRequest;
@@ -108,6 +110,10 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
           return;
         }
         stream.receive(req);
+        if (!announced && stream.nodeInfo !== null) {
+          announced = true;
+          log(`node '${stream.nodeId}' connected from ${entry.peer}`);
+        }
       });
       call.on('end', () => {
         done();
