@@ -232,6 +232,11 @@ test('a NACK is recorded and logged, the last good version kept, the same conten
     { node: 'proxy-7', type: CDS, rejected: bad.version_info, kept: good.version_info, message: 'clusters[0].connect_timeout: too slow' },
   );
   assert.equal(server.proxies()[0].types[0].ackedVersion, good.version_info);
+  // A later request with the NACKed nonce (a subscription update) is not an ACK of the refused version.
+  c.send({ type_url: CDS, version_info: good.version_info, response_nonce: bad.nonce, resource_names: [] });
+  await c.quiet(60);
+  assert.equal(server.nacks().length, 1);
+  assert.equal(server.proxies()[0].types[0].ackedVersion, good.version_info);
   assert.ok(logs.some((l) => /NACK from node 'proxy-7'.*connect_timeout: too slow/.test(l)), logs.join('\n'));
   assert.ok(logs.some((l) => /^node 'proxy-7' connected from /.test(l)), logs.join('\n'));
   cache.setResources(ANY_NODE, CDS, [cluster('a', '4s')]);

@@ -64,6 +64,8 @@ interface TypeState {
   selection: string;
   sentAt: number;
   awaitingAck: boolean;
+  /** The proxy has ACKed or NACKed the latest response. */
+  answered: boolean;
   ackedVersion: string;
   lastNack: Nack | null;
 }
@@ -123,17 +125,22 @@ export class AdsStream {
         return;
       }
       st.awaitingAck = false;
-      if (req.error_detail !== undefined) {
-        const nack: Nack = {
-          nodeId: this.nodeId, typeUrl, rejectedVersion: st.sentVersion, keptVersion: req.version_info || st.ackedVersion,
-          nonce: req.response_nonce, message: req.error_detail.message, at: new Date(),
-        };
-        st.lastNack = nack;
-        this.onEvent({ kind: 'nack', nack });
-      } else {
-        st.ackedVersion = st.sentVersion;
-        st.lastNack = null;
-        this.onEvent({ kind: 'ack', nodeId: this.nodeId, typeUrl, version: st.sentVersion });
+      // Only the first reply to a response ACKs or NACKs it; later requests with the same nonce
+      // (a subscription change after a NACK, say) must not turn a refused version into an ACK.
+      if (!st.answered) {
+        st.answered = true;
+        if (req.error_detail !== undefined) {
+          const nack: Nack = {
+            nodeId: this.nodeId, typeUrl, rejectedVersion: st.sentVersion, keptVersion: req.version_info || st.ackedVersion,
+            nonce: req.response_nonce, message: req.error_detail.message, at: new Date(),
+          };
+          st.lastNack = nack;
+          this.onEvent({ kind: 'nack', nack });
+        } else {
+          st.ackedVersion = st.sentVersion;
+          st.lastNack = null;
+          this.onEvent({ kind: 'ack', nodeId: this.nodeId, typeUrl, version: st.sentVersion });
+        }
       }
     } else {
       // A new request (first on the stream, or after a reconnect): answer it even if unchanged.
@@ -180,7 +187,7 @@ export class AdsStream {
     if (st === undefined) {
       st = {
         requested: false, wildcard: false, names: new Set(), force: false, sentVersion: '', sentNonce: '',
-        dirty: false, sentView: null, sentResources: [], selection: '', sentAt: 0, awaitingAck: false, ackedVersion: '', lastNack: null,
+        dirty: false, sentView: null, sentResources: [], selection: '', sentAt: 0, awaitingAck: false, answered: false, ackedVersion: '', lastNack: null,
       };
       this.types.set(typeUrl, st);
     }
@@ -241,6 +248,7 @@ export class AdsStream {
       st.sentNonce = String(++this.nonce);
       st.sentAt = now;
       st.awaitingAck = true;
+      st.answered = false;
       this.send(this.encoder.encode(typeUrl, view, st.selection, resources, st.sentNonce));
       this.onEvent({ kind: 'sent', nodeId: this.nodeId, typeUrl, version: view.version, resources: resources.length });
       // Later types wait for this one's ACK: the next request from the proxy pumps again.
