@@ -271,3 +271,33 @@ test('RELIABILITY D5: a response over 16 MiB is refused unread; the proxy keeps 
   await eventually(async () => (await request(port, '/small')).body === 'small', 15_000, 'the next, smaller update');
   assert.equal(await upstreamOf(port), 'steady');
 });
+
+test('static listener and cluster, dynamic routes and endpoints: rds and EDS without LDS / CDS', async () => {
+  const one = await startEchoServer('one');
+  const two = await startEchoServer('two');
+  upstreams.push(one, two);
+  const cache = new SnapshotCache();
+  cache.setSnapshot(ANY_NODE, {
+    [TYPE_URLS.clusterLoadAssignment]: [assignment('svc', one.port)],
+    [TYPE_URLS.routeConfiguration]: [routes({ match: { prefix: '/' }, route: { cluster: 'svc' } })],
+  });
+  const ads = await startAdsServer({ cache, port: 0, debounceMs: 20, log: () => {} });
+  cleanups.push(() => ads.close());
+  const doc = dynamicBootstrap(ads.port, 'sidecar-5') as {
+    dynamic_resources: Record<string, unknown>; static_resources: { clusters: unknown[]; listeners?: unknown[] };
+  };
+  delete doc.dynamic_resources.cds_config;
+  delete doc.dynamic_resources.lds_config;
+  doc.static_resources.clusters.push(edsCluster('svc'));
+  doc.static_resources.listeners = [listener];
+  const p = await startProxy(doc);
+  cleanups.push(() => p.stop());
+  const port = p.ports.ingress;
+  assert.equal(await upstreamOf(port), 'one');
+  const subscribed = Object.fromEntries(ads.proxies()[0].types.map((t) => [t.typeUrl, t.subscribed]));
+  assert.deepEqual(subscribed, { [TYPE_URLS.clusterLoadAssignment]: ['svc'], [TYPE_URLS.routeConfiguration]: ['web'] });
+  cache.setResources(ANY_NODE, TYPE_URLS.clusterLoadAssignment, [assignment('svc', two.port)]);
+  await eventually(async () => (await upstreamOf(port)) === 'two', 5000, 'the new endpoint');
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes({ match: { prefix: '/' }, direct_response: { status: 204 } })]);
+  await eventually(async () => (await request(port, '/')).status === 204, 5000, 'the new route table');
+});
