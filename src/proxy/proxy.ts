@@ -13,6 +13,8 @@ export interface ProxySnapshot {
   /** Envoy admin.v3.ConfigDump shape, for /config_dump. */
   readonly configDump: object;
   readonly accessLogs: readonly AccessLog[];
+  /** File access-log writers by path, handed on to the next snapshot. */
+  readonly fileLogs: ReadonlyMap<string, AccessLog>;
 }
 
 export type ProxyState = 'PRE_INITIALIZING' | 'LIVE' | 'DRAINING';

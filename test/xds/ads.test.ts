@@ -5,7 +5,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANY_NODE, SnapshotCache, startAdsServer, type AdsServer } from '../../src/control/xds/index.ts';
 import { TYPE_URLS } from '../../src/xds/envoy/index.ts';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { HCM_TYPE, ROUTER } from '../helpers/bootstrap.ts';
 import { request } from '../helpers/client.ts';
@@ -289,7 +291,15 @@ test('static listener and cluster, dynamic routes and endpoints: rds and EDS wit
   delete doc.dynamic_resources.cds_config;
   delete doc.dynamic_resources.lds_config;
   doc.static_resources.clusters.push(edsCluster('svc'));
-  doc.static_resources.listeners = [listener];
+  // Two listeners logging to one file: one writer serves both, and updates keep using it.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'weft-ads-')), 'access.log');
+  const withLog = (name: string) => {
+    const l = structuredClone(listener) as typeof listener & { filter_chains: { filters: { typed_config: Record<string, unknown> }[] }[] };
+    l.name = name;
+    l.filter_chains[0].filters[0].typed_config.access_log = [{ name: 'file', typed_config: { '@type': TYPE_URLS.fileAccessLog, path: logFile } }];
+    return l;
+  };
+  doc.static_resources.listeners = [withLog('ingress'), withLog('ingress2')];
   const p = await startProxy(doc);
   cleanups.push(() => p.stop());
   const port = p.ports.ingress;
@@ -300,4 +310,13 @@ test('static listener and cluster, dynamic routes and endpoints: rds and EDS wit
   await eventually(async () => (await upstreamOf(port)) === 'two', 5000, 'the new endpoint');
   cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes({ match: { prefix: '/' }, direct_response: { status: 204 } })]);
   await eventually(async () => (await request(port, '/')).status === 204, 5000, 'the new route table');
+  assert.equal((await request(p.ports.ingress2, '/')).status, 204);
+  const fds = readdirSync(`/proc/${p.child.pid}/fd`).filter((fd) => {
+    try { return readlinkSync(`/proc/${p.child.pid}/fd/${fd}`) === logFile; } catch { return false; }
+  });
+  assert.equal(fds.length, 1, 'one writer for the file, kept across updates');
+  await eventually(() => {
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { response_code: number });
+    return lines.some((l) => l.response_code === 200) && lines.filter((l) => l.response_code === 204).length >= 2;
+  }, 5000, 'log lines from before and after the updates');
 });

@@ -56,9 +56,9 @@ export function buildSnapshot(resources: ConfigResources, metrics: ProxyMetrics,
     const old = options.previous?.clusters.get(c.name);
     clusters.set(c.name, old !== undefined && sameSpec(old.spec, spec) ? old : new Cluster(spec, old));
   }
-  const logs: AccessLog[] = [];
+  const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
   const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs));
-  return { clusters, listeners, accessLogs: logs, configDump: options.configDump };
+  return { clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump };
 }
 
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
@@ -100,7 +100,7 @@ function clusterSpec(c: EnvoyCluster, assignments: ReadonlyMap<string, ClusterLo
 
 function listenerSpec(
   l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, routes: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: AccessLog[],
+  metrics: ProxyMetrics, logs: LogSet,
 ): ListenerSpec {
   const address = l.address?.socket_address;
   if (!address) throw new WeftError('WEFT_CONFIG_INVALID', 'a listener needs address.socket_address', { path: `${path}.address` });
@@ -127,7 +127,7 @@ function listenerSpec(
 
 function httpChain(
   h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string, Cluster>, routes: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: AccessLog[],
+  metrics: ProxyMetrics, logs: LogSet,
 ): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
   // A table named by `rds` that has not arrived yet routes nothing (404), as an empty table would.
@@ -153,7 +153,7 @@ function httpChain(
   return { kind: 'http', codec, hcm };
 }
 
-function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): TcpProxyConfig {
+function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: LogSet): TcpProxyConfig {
   const weighted = t.weighted_clusters?.clusters ?? [];
   const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
   const single = t.cluster ?? '';
@@ -182,16 +182,30 @@ function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster
   };
 }
 
-/** One AccessLog per configured logger; stdout loggers share one writer so lines never interleave. */
+/** The access logs a snapshot writes to: all of them, and the file writers by path. */
+interface LogSet {
+  readonly all: AccessLog[];
+  readonly files: Map<string, AccessLog>;
+  /** The replaced snapshot's file writers: a config update keeps writing through them. */
+  readonly previous: ReadonlyMap<string, AccessLog>;
+}
+
+/** One AccessLog per sink: stdout loggers share one writer, and so do loggers of one file, so lines never interleave. */
 let stdoutLog: AccessLog | null = null;
 
-function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, all: AccessLog[]): AccessLog[] {
+function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, logs: LogSet): AccessLog[] {
   const out: AccessLog[] = [];
   for (const c of configs ?? []) {
     const sink = c.typed_config;
-    const log = sink['@type'] === TYPE_URLS.fileAccessLog ? AccessLog.toFile(sink.path) : (stdoutLog ??= AccessLog.toStdout());
+    let log: AccessLog;
+    if (sink['@type'] === TYPE_URLS.fileAccessLog) {
+      log = logs.files.get(sink.path) ?? logs.previous.get(sink.path) ?? AccessLog.toFile(sink.path);
+      logs.files.set(sink.path, log);
+    } else {
+      log = stdoutLog ??= AccessLog.toStdout();
+    }
     out.push(log);
-    if (!all.includes(log)) all.push(log);
+    if (!logs.all.includes(log)) logs.all.push(log);
   }
   return out;
 }
