@@ -181,6 +181,21 @@ test('listeners and endpoints come and go over ADS; in-flight requests survive u
   assert.equal(slowRes.status, 200);
   assert.equal(slowRes.headers['x-upstream'], 'a');
 
+  // Route and listener updates keep the cluster, and so its warm upstream connection to b.
+  for (let i = 0; i < 3; i++) await upstreamOf(one);
+  const pooled = b.connections;
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [table('r1', 'svc'), table('r2', 'svc'), table('r3', 'svc')]);
+  cache.setResources(ANY_NODE, TYPE_URLS.listener, [{ ...named('one', 'r1'), filter_chains: [{ filters: [{ ...named('one', 'r1').filter_chains[0].filters[0], typed_config: {
+    ...named('one', 'r1').filter_chains[0].filters[0].typed_config, generate_request_id: false,
+  } }] }] }]);
+  // The listener update has landed when the proxy stops adding x-request-id upstream.
+  await eventually(async () => {
+    await upstreamOf(one);
+    return b.requests[b.requests.length - 1].headers['x-request-id'] === undefined;
+  }, 5000, 'the listener update');
+  for (let i = 0; i < 3; i++) assert.equal(await upstreamOf(one), 'b');
+  assert.equal(b.connections, pooled, 'no new upstream connection: the pool stayed warm');
+
   // A second listener appears (with its own RDS table), then the first one goes away and stops accepting.
   cache.setResources(ANY_NODE, TYPE_URLS.listener, [named('one', 'r1'), named('two', 'r2')]);
   await eventually(async () => (await listenerPorts(p)).two !== undefined, 5000, 'listener two');

@@ -137,6 +137,19 @@ test('wildcard CDS: first response, ACK recorded, unchanged content not resent',
   assert.deepEqual(names(r2), ['a']);
 });
 
+test("wildcard by '*', and LDS by name (as proxyless gRPC subscribes)", async () => {
+  const { cache, server, client } = await setup();
+  cache.setSnapshot(ANY_NODE, { [CDS]: [cluster('a'), cluster('b')], [LDS]: [listener('x:80', 'r'), listener('y:80', 'r')] });
+  const c = client();
+  c.send({ type_url: CDS, resource_names: ['*'], node: { id: 'p' } });
+  const cds = await c.next();
+  assert.deepEqual(names(cds).sort(), ['a', 'b']);
+  c.ack(cds, ['*']);
+  c.send({ type_url: LDS, resource_names: ['y:80'] });
+  assert.deepEqual(names(await c.next()), ['y:80']);
+  assert.deepEqual(server.proxies()[0].types.map((t) => t.subscribed), ['wildcard', ['y:80']]);
+});
+
 test('push order CDS → EDS → LDS → RDS, each type waiting for the ACK of the one before', async () => {
   const { cache, client } = await setup();
   cache.setSnapshot(ANY_NODE, {
