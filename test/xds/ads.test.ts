@@ -335,3 +335,49 @@ test('static listener and cluster, dynamic routes and endpoints: rds and EDS wit
     return lines.some((l) => l.response_code === 200) && lines.filter((l) => l.response_code === 204).length >= 2;
   }, 5000, 'log lines from before and after the updates');
 });
+
+test('RELIABILITY D1 / D4 in small: route changes every 100 ms and a control-plane restart under steady traffic fail no request', async () => {
+  const v1 = await startEchoServer('v1');
+  const v2 = await startEchoServer('v2');
+  upstreams.push(v1, v2);
+  const cache = new SnapshotCache();
+  cache.setSnapshot(ANY_NODE, {
+    [TYPE_URLS.cluster]: [edsCluster('v1'), edsCluster('v2')],
+    [TYPE_URLS.clusterLoadAssignment]: [assignment('v1', v1.port), assignment('v2', v2.port)],
+    [TYPE_URLS.listener]: [listener],
+    [TYPE_URLS.routeConfiguration]: [routes(split(100, 0))],
+  });
+  let ads = await startAdsServer({ cache, port: 0, debounceMs: 20, log: () => {} });
+  const xdsPort = ads.port;
+  cleanups.push(() => ads.close());
+  const p = await startProxy(dynamicBootstrap(xdsPort, 'sidecar-6'));
+  cleanups.push(() => p.stop());
+  const port = p.ports.ingress;
+  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 4 });
+  const statuses = new Map<number | string, number>();
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      const status = await request(port, '/', { agent }).then((r) => r.status, (e: Error) => e.message);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  };
+  const workers = [worker(), worker(), worker()];
+  for (let i = 1; i <= 10; i++) {
+    cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(100 - i * 10, i * 10))]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await ads.close();
+  await new Promise((r) => setTimeout(r, 800));
+  cache.setResources(ANY_NODE, TYPE_URLS.routeConfiguration, [routes(split(50, 50))]);
+  ads = await startAdsServer({ cache, port: xdsPort, debounceMs: 20, log: () => {} });
+  await eventually(() => ads.proxies().some((x) => x.types.some((t) => t.typeUrl === TYPE_URLS.routeConfiguration && t.ackedVersion === cache.view('sidecar-6', t.typeUrl).version)), 10_000, 'the resync');
+  await new Promise((r) => setTimeout(r, 200));
+  running = false;
+  await Promise.all(workers);
+  agent.destroy();
+  const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+  assert.deepEqual([...statuses.keys()], [200], `every request succeeded: ${JSON.stringify([...statuses])}`);
+  assert.ok(total > 100, `steady traffic (${total} requests)`);
+  assert.ok(v1.requests.length > 0 && v2.requests.length > 0, 'both versions served during the changes');
+});
