@@ -92,7 +92,8 @@ export class DynamicConfig {
     if (!isDiscovered(typeUrl)) return `Weft's proxy does not read ${typeUrl}`;
     const st = this.types.get(typeUrl)!;
     st.received = true;
-    const error = await this.tryApply(typeUrl, version, anys);
+    // A bug while applying must not take the proxy down: the update is refused like a bad one.
+    const error = await this.tryApply(typeUrl, version, anys).catch((err: unknown) => `internal error applying the update (please report it): ${(err as Error).stack ?? String(err)}`);
     this.options.metrics
       .counter('xds_updates', 'xDS responses handled, by type and verdict (ack: applied; nack: refused, last good config kept).', { type: SHORT[typeUrl], result: error === null ? 'ack' : 'nack' })
       .inc();
