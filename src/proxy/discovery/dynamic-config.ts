@@ -93,7 +93,7 @@ export class DynamicConfig {
     const st = this.types.get(typeUrl)!;
     st.received = true;
     // A bug while applying must not take the proxy down: the update is refused like a bad one.
-    const error = await this.tryApply(typeUrl, version, anys).catch((err: unknown) => `internal error applying the update (please report it): ${(err as Error).stack ?? String(err)}`);
+    const error = await this.tryApply(typeUrl, version, anys).catch((err: unknown) => `internal error applying the update (please report it): ${err instanceof Error ? err.message : String(err)}`);
     this.options.metrics
       .counter('xds_updates', 'xDS responses handled, by type and verdict (ack: applied; nack: refused, last good config kept).', { type: SHORT[typeUrl], result: error === null ? 'ack' : 'nack' })
       .inc();
