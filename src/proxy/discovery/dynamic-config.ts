@@ -63,6 +63,8 @@ function rdsNames(listeners: readonly EnvoyListener[]): string[] {
 export class DynamicConfig {
   private readonly options: DynamicConfigOptions;
   private readonly types = new Map<DiscoveredType, TypeState>();
+  /** EDS / RDS once asked for (an empty list then still has to be sent). */
+  private readonly subscribed = new Set<string>();
   private readonly static: ConfigResources;
   /** Static resources were last updated when the proxy loaded its bootstrap. */
   private readonly loadedAt = new Date().toISOString();
@@ -168,8 +170,12 @@ export class DynamicConfig {
   private resubscribe(merged: ConfigResources): void {
     const eds = merged.clusters.filter((c) => c.type === 'EDS').map(edsServiceName);
     const rds = rdsNames(merged.listeners.map((l) => l.listener));
-    if (eds.length > 0 || this.types.get(TYPE_URLS.clusterLoadAssignment)!.received) this.options.subscribe(TYPE_URLS.clusterLoadAssignment, eds);
-    if (rds.length > 0 || this.types.get(TYPE_URLS.routeConfiguration)!.received) this.options.subscribe(TYPE_URLS.routeConfiguration, rds);
+    // Once subscribed, an empty list is sent too: it unsubscribes (EDS and RDS have no wildcard).
+    for (const [t, names] of [[TYPE_URLS.clusterLoadAssignment, eds], [TYPE_URLS.routeConfiguration, rds]] as const) {
+      if (names.length === 0 && !this.subscribed.has(t)) continue;
+      this.subscribed.add(t);
+      this.options.subscribe(t, names);
+    }
   }
 
   /** Envoy's admin.v3.ConfigDump, simplified: static and dynamic resources with their versions, plus the ADS state. */
