@@ -70,7 +70,8 @@ async function upstreamOf(port: number, headers: Record<string, string> = {}): P
 }
 
 
-test('a proxy follows the ADS server: initial config, route changes, NACK, control-plane restart', async () => {
+/** Upstreams v1 and v2 as EDS clusters, the ingress listener, and a table sending everything to v1. */
+async function twoVersions(): Promise<{ v1: EchoServer; v2: EchoServer; cache: SnapshotCache }> {
   const v1 = await startEchoServer('v1');
   const v2 = await startEchoServer('v2');
   upstreams.push(v1, v2);
@@ -81,6 +82,11 @@ test('a proxy follows the ADS server: initial config, route changes, NACK, contr
     [TYPE_URLS.listener]: [listener],
     [TYPE_URLS.routeConfiguration]: [routes(split(100, 0))],
   });
+  return { v1, v2, cache };
+}
+
+test('a proxy follows the ADS server: initial config, route changes, NACK, control-plane restart', async () => {
+  const { v1, v2, cache } = await twoVersions();
   const logs: string[] = [];
   server = await startAdsServer({ cache, port: 0, debounceMs: 20, log: (l) => logs.push(l) });
   const xdsPort = server.port;
@@ -337,16 +343,7 @@ test('static listener and cluster, dynamic routes and endpoints: rds and EDS wit
 });
 
 test('RELIABILITY D1 / D4 in small: route changes every 100 ms and a control-plane restart under steady traffic fail no request', async () => {
-  const v1 = await startEchoServer('v1');
-  const v2 = await startEchoServer('v2');
-  upstreams.push(v1, v2);
-  const cache = new SnapshotCache();
-  cache.setSnapshot(ANY_NODE, {
-    [TYPE_URLS.cluster]: [edsCluster('v1'), edsCluster('v2')],
-    [TYPE_URLS.clusterLoadAssignment]: [assignment('v1', v1.port), assignment('v2', v2.port)],
-    [TYPE_URLS.listener]: [listener],
-    [TYPE_URLS.routeConfiguration]: [routes(split(100, 0))],
-  });
+  const { v1, v2, cache } = await twoVersions();
   let ads = await startAdsServer({ cache, port: 0, debounceMs: 20, log: () => {} });
   const xdsPort = ads.port;
   cleanups.push(() => ads.close());
