@@ -1,6 +1,7 @@
 // A cluster: a named set of endpoints, how to find them (static or DNS), and how to pick one.
 import { lookup } from 'node:dns/promises';
 import { Endpoint, type UpstreamProtocol } from './endpoint.ts';
+import { RetryBudget, type RetryLimit } from './retry-budget.ts';
 
 export interface EndpointSpec {
   readonly host: string;
@@ -17,11 +18,13 @@ export interface ClusterSpec {
   readonly dnsRefreshMs: number;
   readonly dnsFamily: 4 | 6 | 0;
   readonly endpoints: readonly EndpointSpec[];
+  readonly retryLimit: RetryLimit;
 }
 
 export class Cluster {
   readonly spec: ClusterSpec;
   endpoints: Endpoint[] = [];
+  readonly retryBudget: RetryBudget;
   private next = 0;
   private dnsTimer: NodeJS.Timeout | null = null;
   // Smooth weighted round robin (as nginx): current weights per endpoint index.
@@ -30,6 +33,7 @@ export class Cluster {
 
   constructor(spec: ClusterSpec) {
     this.spec = spec;
+    this.retryBudget = new RetryBudget(spec.retryLimit, this);
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);
   }
 
@@ -54,18 +58,21 @@ export class Cluster {
     refresh();
   }
 
-  /** Round robin over healthy endpoints (weighted when weights differ). */
-  pick(): Endpoint | null {
+  /**
+   * Round robin over healthy endpoints (weighted when weights differ). `exclude` (the hosts a
+   * retry already tried) is skipped while another healthy endpoint exists.
+   */
+  pick(exclude?: readonly Endpoint[]): Endpoint | null {
     const eps = this.endpoints;
     const n = eps.length;
     if (n === 0) return null;
-    if (this.weighted) return this.pickWeighted();
+    if (this.weighted) return this.pickWeighted(exclude) ?? (exclude ? this.pickWeighted() : null);
     for (let tries = 0; tries < n; tries++) {
       const ep = eps[this.next];
       this.next = this.next + 1 === n ? 0 : this.next + 1;
-      if (ep.healthy) return ep;
+      if (ep.healthy && !exclude?.includes(ep)) return ep;
     }
-    return null;
+    return exclude ? this.pick() : null;
   }
 
   close(): void {
@@ -73,12 +80,12 @@ export class Cluster {
     for (const ep of this.endpoints) ep.close();
   }
 
-  private pickWeighted(): Endpoint | null {
+  private pickWeighted(exclude?: readonly Endpoint[]): Endpoint | null {
     let best = -1;
     let total = 0;
     const eps = this.endpoints;
     for (let i = 0; i < eps.length; i++) {
-      if (!eps[i].healthy) continue;
+      if (!eps[i].healthy || exclude?.includes(eps[i])) continue;
       this.current[i] += eps[i].weight;
       total += eps[i].weight;
       if (best < 0 || this.current[i] > this.current[best]) best = i;

@@ -2,6 +2,7 @@
 // proxy's run-time objects. Static and dynamic config take this same path.
 import { WeftError } from '../../core/errors.ts';
 import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
+import { retryLimitOf } from '../cluster/retry-budget.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
@@ -23,7 +24,11 @@ function ms(duration: string | undefined, fallbackMs: number): number {
 export function buildSnapshot(bootstrap: Bootstrap, metrics: ProxyMetrics): ProxySnapshot {
   const resources = bootstrap.static_resources ?? {};
   const clusters = new Map<string, Cluster>();
-  for (const c of resources.clusters ?? []) clusters.set(c.name, new Cluster(clusterSpec(c)));
+  for (const c of resources.clusters ?? []) {
+    const cluster = new Cluster(clusterSpec(c));
+    cluster.retryBudget.bindMetrics(metrics, c.name);
+    clusters.set(c.name, cluster);
+  }
   const logs: AccessLog[] = [];
   const listeners = (resources.listeners ?? []).map((l, i) => listenerSpec(l, `static_resources.listeners[${i}]`, clusters, metrics, logs));
   return { clusters, listeners, accessLogs: logs, configDump: configDump(bootstrap) };
@@ -56,6 +61,7 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
     dnsRefreshMs: ms(c.dns_refresh_rate, 5000),
     dnsFamily: family,
     endpoints,
+    retryLimit: retryLimitOf(c.circuit_breakers),
   };
 }
 

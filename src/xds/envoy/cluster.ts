@@ -36,25 +36,32 @@ export const UpstreamHttpProtocolOptions = Message(
   },
 );
 
-const Thresholds = Message({
-  priority: Type.Optional(Enum(['DEFAULT', 'HIGH'])),
-  max_connections: Type.Optional(UInt32()),
-  max_pending_requests: Type.Optional(UInt32()),
-  max_requests: Type.Optional(UInt32()),
+/** Envoy's retry_budget defaults (Weft applies this budget when a cluster sets neither it nor max_retries). */
+export const DEFAULT_RETRY_BUDGET_PERCENT = 20;
+export const DEFAULT_MIN_RETRY_CONCURRENCY = 3;
+
+const CIRCUIT_BREAKING = 'arrives with circuit breaking';
+
+export const RetryBudget = Message({
+  budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
+  min_retry_concurrency: Type.Optional(UInt32()),
+});
+
+export const Thresholds = Message({
+  priority: Type.Optional(Enum(['DEFAULT', 'HIGH'], { default: 'DEFAULT' })),
+  max_connections: Type.Optional(Refused(UInt32(), CIRCUIT_BREAKING)),
+  max_pending_requests: Type.Optional(Refused(UInt32(), CIRCUIT_BREAKING)),
+  max_requests: Type.Optional(Refused(UInt32(), CIRCUIT_BREAKING)),
+  /** Concurrent retries allowed to the cluster when no retry_budget is set. */
   max_retries: Type.Optional(UInt32()),
-  retry_budget: Type.Optional(
-    Message({
-      budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
-      min_retry_concurrency: Type.Optional(UInt32()),
-    }),
-  ),
-  track_remaining: Type.Optional(Bool()),
-  max_connection_pools: Type.Optional(UInt32()),
+  retry_budget: Type.Optional(RetryBudget),
+  track_remaining: Type.Optional(Refused(Bool(), CIRCUIT_BREAKING)),
+  max_connection_pools: Type.Optional(Refused(UInt32(), CIRCUIT_BREAKING)),
 });
 
 export const CircuitBreakers = Message({
   thresholds: Type.Optional(Type.Array(Thresholds)),
-  per_host_thresholds: Type.Optional(Type.Array(Thresholds)),
+  per_host_thresholds: Type.Optional(Refused(Type.Array(Thresholds), CIRCUIT_BREAKING)),
 });
 
 const Percent = () => Type.Optional(UInt32({ maximum: 100 }));
@@ -111,7 +118,7 @@ export const Cluster = Message(
     ),
     /** Legacy spelling of "speak HTTP/2 upstream"; Envoy refuses it next to the typed options. */
     http2_protocol_options: Type.Optional(Http2ProtocolOptions),
-    circuit_breakers: Type.Optional(Refused(CircuitBreakers, NEXT_RELEASE)),
+    circuit_breakers: Type.Optional(CircuitBreakers),
     outlier_detection: Type.Optional(Refused(OutlierDetection, NEXT_RELEASE)),
   },
   {
@@ -164,6 +171,8 @@ export const Cluster = Message(
 );
 
 export type UpstreamHttpProtocolOptions = Static<typeof UpstreamHttpProtocolOptions>;
+export type RetryBudget = Static<typeof RetryBudget>;
+export type Thresholds = Static<typeof Thresholds>;
 export type CircuitBreakers = Static<typeof CircuitBreakers>;
 export type OutlierDetection = Static<typeof OutlierDetection>;
 export type Cluster = Static<typeof Cluster>;

@@ -128,12 +128,12 @@ test("google.protobuf.Any dispatches on '@type'; Envoy types Weft lacks are unsu
 test('decoding collects every problem instead of stopping at the first', () => {
   const { issues } = run(RouteConfiguration, {
     virtual_hosts: [
-      { name: 'a', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'x', retry_policy: { num_retries: 3 } } }], cors: {} },
+      { name: 'a', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'x', hedge_policy: { initial_requests: 2 } } }], cors: {} },
       { name: '', domains: [] },
     ],
   });
   assert.deepEqual(issues.map((i) => i.path), [
-    'virtual_hosts[0].routes[0].route.retry_policy',
+    'virtual_hosts[0].routes[0].route.hedge_policy',
     'virtual_hosts[0].cors',
     'virtual_hosts[1].name',
     'virtual_hosts[1].domains',

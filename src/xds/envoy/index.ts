@@ -2,7 +2,7 @@
 // same-named TS types, the proto-JSON decoder, per-resource semantic checks, and the helpers that
 // config compilers share (durations, RE2 regexes, domain patterns).
 
-export { TYPE_URLS, HTTP_PROTOCOL_OPTIONS_KEY, type TypeUrl } from './type-urls.ts';
+export { TYPE_URLS, WEFT_TYPE_URLS, HTTP_PROTOCOL_OPTIONS_KEY, type TypeUrl } from './type-urls.ts';
 export { Issues, ConfigError, toConfigError, formatPath, MAX_REPORTED_ISSUES } from './issues.ts';
 export type { ConfigIssue, FieldPath, IssueCode } from './issues.ts';
 export { decode, isPlainObject } from './decode.ts';
@@ -13,6 +13,7 @@ export { parseDomain, domainKey, type DomainPattern, type DomainParse } from './
 export { checkRouteConfiguration, hasFormatter, MAX_ROUTES_PER_ROUTE_CONFIGURATION, type RouteCheckOptions } from './route-checks.ts';
 export { checkListener, type ListenerCheckOptions } from './listener-checks.ts';
 export { checkCluster } from './cluster-checks.ts';
+export { checkRetryPolicy, retryOnConditions } from './retry-checks.ts';
 
 // Each schema below is also a type of the same name (Static<typeof Schema>).
 export {
@@ -22,8 +23,13 @@ export {
 export { HeaderMatcher, QueryParameterMatcher, RouteMatch, HEADER_MATCH_SPECIFIERS, PATH_SPECIFIERS } from './route-match.ts';
 export {
   ClusterWeight, DirectResponseAction, RedirectAction, RequestMirrorPolicy, Route, RouteAction, RouteConfiguration,
-  VirtualHost, WeightedCluster, DEFAULT_ROUTE_TIMEOUT, DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, REDIRECT_RESPONSE_CODES,
+  VirtualHost, WeightedCluster, MaxStreamDuration, DEFAULT_ROUTE_TIMEOUT, DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, REDIRECT_RESPONSE_CODES,
 } from './route.ts';
+export {
+  RetryPolicy, RetryBackOff, RetryHostPredicate, PreviousHostsPredicate, RetryOptionsPredicate, RetryNonIdempotent, RETRY_ON,
+  UNSUPPORTED_RETRY_ON, DEFAULT_NUM_RETRIES, DEFAULT_RETRY_BASE_INTERVAL, DEFAULT_HOST_SELECTION_RETRY_MAX_ATTEMPTS,
+  DEFAULT_RETRY_BUFFER_LIMIT_BYTES, type RetryOn,
+} from './retry-policy.ts';
 export {
   HttpProtocolOptions, Http1ProtocolOptions, Http2ProtocolOptions, DEFAULT_HTTP_IDLE_TIMEOUT, DEFAULT_MAX_HEADERS_COUNT,
 } from './protocol.ts';
@@ -33,6 +39,6 @@ export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOU
 export { FilterChain, Listener, NetworkFilter } from './listener.ts';
 export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints } from './endpoint.ts';
 export {
-  CircuitBreakers, Cluster, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
+  CircuitBreakers, Thresholds, RetryBudget, Cluster, OutlierDetection, DEFAULT_RETRY_BUDGET_PERCENT, DEFAULT_MIN_RETRY_CONCURRENCY, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
 } from './cluster.ts';
 export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';

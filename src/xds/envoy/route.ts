@@ -3,6 +3,7 @@
 import type { Static } from 'typebox';
 import { DataSource, HeaderValueOption, RegexMatchAndSubstitute, RuntimeFractionalPercent } from './core.ts';
 import { RouteMatch } from './route-match.ts';
+import { RetryPolicy } from './retry-policy.ts';
 import { Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
 
 /** Envoy's default upstream timeout for a route. */
@@ -43,6 +44,13 @@ export const RequestMirrorPolicy = Message(
   { unsupported: { cluster_header: 'name the cluster', trace_sampled: '', disable_shadow_host_suffix_append: '' } },
 );
 
+/** config.route.v3.RouteAction.MaxStreamDuration. */
+export const MaxStreamDuration = Message({
+  max_stream_duration: Type.Optional(Duration()),
+  grpc_timeout_header_max: Type.Optional(Duration()),
+  grpc_timeout_header_offset: Type.Optional(Duration()),
+});
+
 export const RouteAction = Message(
   {
     cluster: Type.Optional(Str({ minLength: 1 })),
@@ -52,10 +60,12 @@ export const RouteAction = Message(
     host_rewrite_literal: Type.Optional(Str()),
     timeout: Type.Optional(Duration({ default: DEFAULT_ROUTE_TIMEOUT })),
     request_mirror_policies: Type.Optional(Type.Array(RequestMirrorPolicy)),
+    idle_timeout: Type.Optional(Duration()),
+    retry_policy: Type.Optional(RetryPolicy),
+    max_stream_duration: Type.Optional(MaxStreamDuration),
   },
   {
     unsupported: {
-      idle_timeout: 'arrives with the resilience work',
       cluster_header: 'name the cluster or use weighted_clusters',
       cluster_specifier_plugin: '',
       inline_cluster_specifier_plugin: '',
@@ -67,21 +77,19 @@ export const RouteAction = Message(
       host_rewrite_path_regex: 'use host_rewrite_literal',
       append_x_forwarded_host: '',
       early_data_policy: '',
-      retry_policy: 'retries arrive in a later release',
-      retry_policy_typed_config: '',
+      retry_policy_typed_config: 'use retry_policy',
       priority: '',
       rate_limits: '',
       include_vh_rate_limits: '',
       hash_policy: 'hash-based load balancing is not supported',
       cors: '',
-      max_grpc_timeout: '',
-      grpc_timeout_offset: '',
+      max_grpc_timeout: 'deprecated in Envoy: use max_stream_duration.grpc_timeout_header_max',
+      grpc_timeout_offset: 'deprecated in Envoy: use max_stream_duration.grpc_timeout_header_offset',
       upgrade_configs: 'configure upgrades on the HttpConnectionManager',
       internal_redirect_policy: '',
       internal_redirect_action: '',
       max_internal_redirects: '',
       hedge_policy: '',
-      max_stream_duration: 'use timeout',
     },
     oneofs: [
       {
@@ -139,6 +147,8 @@ export const Route = Message(
     redirect: Type.Optional(RedirectAction),
     direct_response: Type.Optional(DirectResponseAction),
     ...headerMutations(),
+    /** Weft: the retry buffer of a request body (default 64 KiB); a larger body is not retried. */
+    per_request_buffer_limit_bytes: Type.Optional(UInt32()),
   },
   {
     unsupported: {
@@ -148,7 +158,6 @@ export const Route = Message(
       decorator: '',
       typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       tracing: '',
-      per_request_buffer_limit_bytes: '',
       stat_prefix: '',
     },
     oneofs: [{ fields: ['route', 'redirect', 'direct_response', 'filter_action', 'non_forwarding_action'], required: true }],
@@ -161,6 +170,9 @@ export const VirtualHost = Message(
     domains: Type.Array(Str(), { minItems: 1 }),
     routes: Type.Optional(Type.Array(Route)),
     ...headerMutations(),
+    /** Used by routes that set no retry_policy of their own (Envoy: the route's replaces it whole). */
+    retry_policy: Type.Optional(RetryPolicy),
+    per_request_buffer_limit_bytes: Type.Optional(UInt32()),
   },
   {
     unsupported: {
@@ -172,11 +184,9 @@ export const VirtualHost = Message(
       typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       include_request_attempt_count: '',
       include_attempt_count_in_response: '',
-      retry_policy: 'retries arrive in a later release',
-      retry_policy_typed_config: '',
+      retry_policy_typed_config: 'use retry_policy',
       hedge_policy: '',
       include_is_timeout_retry_header: '',
-      per_request_buffer_limit_bytes: '',
       request_mirror_policies: 'set request_mirror_policies on each route action',
       metadata: '',
     },
@@ -211,6 +221,7 @@ export const RouteConfiguration = Message(
 export type ClusterWeight = Static<typeof ClusterWeight>;
 export type WeightedCluster = Static<typeof WeightedCluster>;
 export type RequestMirrorPolicy = Static<typeof RequestMirrorPolicy>;
+export type MaxStreamDuration = Static<typeof MaxStreamDuration>;
 export type RouteAction = Static<typeof RouteAction>;
 export type RedirectAction = Static<typeof RedirectAction>;
 export type DirectResponseAction = Static<typeof DirectResponseAction>;

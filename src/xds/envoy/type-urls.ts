@@ -13,6 +13,14 @@ export const TYPE_URLS = {
   stdoutAccessLog: `${T}envoy.extensions.access_loggers.stream.v3.StdoutAccessLog`,
   fileAccessLog: `${T}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
   httpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+  previousHostsPredicate: `${T}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate`,
+  /** xds.type.v3.TypedStruct: how Weft's own extensions travel (ARCHITECTURE.md). */
+  typedStruct: `${T}xds.type.v3.TypedStruct`,
+} as const;
+
+/** The `type_url` of Weft's extensions inside a TypedStruct. */
+export const WEFT_TYPE_URLS = {
+  retryNonIdempotent: 'weft.dev/weft.retry.v1.RetryNonIdempotent',
 } as const;
 
 export type TypeUrl = (typeof TYPE_URLS)[keyof typeof TYPE_URLS];
