@@ -32,6 +32,8 @@ export interface ScriptedUpstream {
   /** Steps for the next requests, in order; after them `standing` applies. */
   script(...steps: Step[]): void;
   standing: Step;
+  /** Forgets the requests seen and the steps not yet taken; the standing step is `ok` again. */
+  forget(): void;
   /** Destroys the listener and every open socket at once (a crash, as far as peers can tell). */
   kill(): Promise<void>;
   /** Listens again on the same port. */
@@ -72,6 +74,11 @@ export async function startScriptedUpstream(name: string): Promise<ScriptedUpstr
     requests,
     standing: ok,
     script: (...steps) => { queue.push(...steps); },
+    forget: () => {
+      requests.length = 0;
+      queue.length = 0;
+      upstream.standing = ok;
+    },
     kill: async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of sockets) s.destroy();

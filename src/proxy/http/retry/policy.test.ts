@@ -70,14 +70,16 @@ test('retriable-status-codes, retriable-4xx (409), and the gRPC statuses from th
 
 test('replay safety: idempotent methods, or bytes that never left, or the RetryNonIdempotent extension', () => {
   const p = policy({ retry_on: '5xx' });
-  for (const m of ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']) assert.equal(p.mayReplay(m, true), true, m);
-  for (const m of ['POST', 'PATCH', 'CONNECT']) assert.equal(p.mayReplay(m, true), false, m);
-  assert.equal(p.mayReplay('POST', false), true, 'a POST that never reached the upstream');
+  for (const m of ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']) assert.equal(p.mayReplay(m, true, '5xx'), true, m);
+  for (const m of ['POST', 'PATCH', 'CONNECT']) assert.equal(p.mayReplay(m, true, '5xx'), false, m);
+  assert.equal(p.mayReplay('POST', false, 'connect-failure'), true, 'a POST that never reached the upstream');
+  assert.equal(p.mayReplay('POST', true, 'grpc-unavailable'), true, 'a gRPC status the route names');
+  assert.equal(p.mayReplay('POST', true, 'reset'), false, 'a gRPC call reset mid-way is not replayed');
   const unsafe = policy({
     retry_on: '5xx',
     retry_options_predicates: [{ name: 'weft.retry_non_idempotent', typed_config: { '@type': 'type.googleapis.com/xds.type.v3.TypedStruct', type_url: 'weft.dev/weft.retry.v1.RetryNonIdempotent' } }],
   });
-  assert.equal(unsafe.mayReplay('POST', true), true);
+  assert.equal(unsafe.mayReplay('POST', true, 'reset'), true);
 });
 
 test('back-off is fully jittered under min(max, base × (2^n − 1))', () => {

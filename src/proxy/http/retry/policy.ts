@@ -105,10 +105,13 @@ export class RetryPolicy {
 
   /**
    * May this request be sent again? Only when sending it twice is safe: an idempotent method, or
-   * bytes that never left the proxy, or the operator's explicit RetryNonIdempotent.
+   * bytes that never left the proxy, or the operator's explicit RetryNonIdempotent. A gRPC status
+   * the route lists is such a statement too: every gRPC call is a POST, and naming `unavailable`
+   * in retry_on says the service uses it for "not done, try again" (gRPC's own retry policy,
+   * gRFC A6, retries listed statuses whatever the method).
    */
-  mayReplay(method: string, bytesReachedUpstream: boolean): boolean {
-    return !bytesReachedUpstream || this.retryNonIdempotent || IDEMPOTENT.has(method);
+  mayReplay(method: string, bytesReachedUpstream: boolean, reason: RetryReason): boolean {
+    return !bytesReachedUpstream || this.retryNonIdempotent || IDEMPOTENT.has(method) || reason.startsWith('grpc-');
   }
 
   /** Envoy's fully jittered exponential back-off: uniform in [0, min(max, base × (2^n − 1))) before retry n. */

@@ -171,7 +171,7 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
   private retry(reason: RetryReason, bytesReachedUpstream: boolean): boolean {
     const policy = this.policy;
     if (this.body === null) return false;
-    if (!policy.mayReplay(this.head.method, bytesReachedUpstream)) return false;
+    if (!policy.mayReplay(this.head.method, bytesReachedUpstream, reason)) return false;
     if (this.attempts > policy.numRetries) {
       this.flag = 'URX';
       return false;
