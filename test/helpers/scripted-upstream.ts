@@ -11,12 +11,15 @@ export type Step =
   /** Read the request, then destroy the socket without answering. */
   | { readonly kind: 'reset' }
   /** Answer `status` (default 200) after `ms`. */
-  | { readonly kind: 'delay'; readonly ms: number; readonly status?: number };
+  | { readonly kind: 'delay'; readonly ms: number; readonly status?: number }
+  /** Answer 200 at once, then one body chunk every `everyMs`, `chunks` in all. */
+  | { readonly kind: 'drip'; readonly everyMs: number; readonly chunks: number };
 
 export const ok: Step = { kind: 'status', status: 200 };
 export const status = (code: number, headers?: Record<string, string>): Step => ({ kind: 'status', status: code, headers });
 export const reset: Step = { kind: 'reset' };
 export const delay = (ms: number, code = 200): Step => ({ kind: 'delay', ms, status: code });
+export const drip = (everyMs: number, chunks: number): Step => ({ kind: 'drip', everyMs, chunks });
 
 export interface SeenRequest {
   readonly method: string;
@@ -59,7 +62,18 @@ export async function startScriptedUpstream(name: string): Promise<ScriptedUpstr
       };
       if (step.kind === 'reset') req.socket.destroy();
       else if (step.kind === 'status') answer(step.status, step.headers);
-      else setTimeout(() => answer(step.status ?? 200), step.ms);
+      else if (step.kind === 'delay') setTimeout(() => answer(step.status ?? 200), step.ms);
+      else {
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
+        res.flushHeaders();
+        let sent = 0;
+        const tick = setInterval(() => {
+          if (res.destroyed || ++sent > step.chunks) {
+            clearInterval(tick);
+            res.end();
+          } else res.write(`chunk ${sent}\n`);
+        }, step.everyMs);
+      }
     });
   });
   server.on('connection', (s: net.Socket) => {

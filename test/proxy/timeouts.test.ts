@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
-import { delay, startScriptedUpstream, type ScriptedUpstream } from '../helpers/scripted-upstream.ts';
+import { delay, drip, startScriptedUpstream, type ScriptedUpstream } from '../helpers/scripted-upstream.ts';
 import { H2_OPTIONS, simple, staticCluster } from '../helpers/bootstrap.ts';
 import { request } from '../helpers/client.ts';
 import { ECHO_SERVICE, EchoClient } from '../helpers/grpc.ts';
@@ -97,6 +97,17 @@ test('idle_timeout: a request on which nothing moves ends in 504, flag SI', asyn
   assert.equal(res.headers['x-weft-error'], 'upstream-timeout');
   assert.ok(ms >= 150 && ms < 550, `${ms} ms`);
   assert.equal(await flagsFor('/idle'), 'SI');
+});
+
+test('idle_timeout restarts whenever a byte moves: a slow but steady response completes; one that stalls is reset', async () => {
+  slow.script(drip(40, 8));
+  const [res, ms] = await timed(() => request(port, '/idle/steady'));
+  assert.equal(res.status, 200);
+  assert.equal(res.body.split('\n').filter(Boolean).length, 8);
+  assert.ok(ms >= 300, `outlived the 150 ms idle timeout by staying busy (${ms} ms)`);
+  slow.script(drip(400, 2));
+  await assert.rejects(request(port, '/idle/stalls'), 'the response had begun: the connection is closed');
+  assert.equal(await flagsFor('/idle/stalls'), 'SI');
 });
 
 test('max_stream_duration ends the request at its age limit', async () => {
