@@ -96,6 +96,7 @@ export async function startScriptedUpstream(name: string): Promise<ScriptedUpstr
     kill: async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of sockets) s.destroy();
+      server.closeAllConnections();
       await closed;
     },
     restart: () => new Promise<void>((resolve, reject) => {

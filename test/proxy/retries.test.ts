@@ -70,6 +70,7 @@ after(async () => {
   grpcServer?.forceShutdown();
 });
 
+
 function clear(): void {
   for (const u of [a, b, c]) u.forget();
 }

@@ -50,6 +50,7 @@ after(async () => {
   grpcServer?.forceShutdown();
 });
 
+
 async function flagsFor(path: string): Promise<unknown> {
   let line: Record<string, unknown> | undefined;
   for (let i = 0; i < 40 && line === undefined; i++) {

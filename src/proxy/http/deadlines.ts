@@ -132,7 +132,7 @@ export class Countdown implements Timed {
 
   onDeadline(): void {
     const left = this.target - performance.now();
-    if (left >= 1) deadlineList(twoDigits(left)).add(this);
+    if (left > 0) deadlineList(twoDigits(left)).add(this);
     else this.owner.onCountdown(this);
   }
 }
