@@ -15,6 +15,9 @@ let a: ScriptedUpstream;
 let b: ScriptedUpstream;
 let c: ScriptedUpstream;
 let grpcServer: grpc.Server;
+let refuser: http2.Http2Server;
+let refused = 0;
+let served: string[] = [];
 let grpcPort: number;
 let grpcCalls = 0;
 let proxy: RunningProxy;
@@ -39,7 +42,26 @@ before(async () => {
     bidi: () => {},
   });
   grpcPort = await new Promise<number>((resolve, reject) => grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  // An HTTP/2 upstream that refuses every other stream (REFUSED_STREAM) and echoes the body of the rest.
+  refuser = http2.createServer();
+  refuser.on('stream', (stream) => {
+    stream.on('error', () => {}); // a refused stream reports its own reset
+    if (++refused % 2 === 1) {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    let body = '';
+    stream.on('data', (d: Buffer) => { body += d.toString(); });
+    stream.on('end', () => {
+      served.push(body);
+      stream.respond({ ':status': 200 });
+      stream.end('done');
+    });
+  });
+  await new Promise<void>((r) => refuser.listen(0, '127.0.0.1', r));
+  const refuserPort = (refuser.address() as import('node:net').AddressInfo).port;
   proxy = await startProxy(simple([
+    { match: { prefix: '/refused' }, route: { cluster: 'refuser', retry_policy: retry({ retry_on: 'refused-stream' }) } },
     { match: { prefix: '/5xx' }, route: { cluster: 'ab', retry_policy: retry({ retry_on: '5xx', num_retries: 2, retry_host_predicate: PREVIOUS_HOSTS }) } },
     { match: { prefix: '/exhaust' }, route: { cluster: 'a', retry_policy: retry({ retry_on: 'gateway-error', num_retries: 2 }) } },
     { match: { prefix: '/codes' }, route: { cluster: 'a', retry_policy: retry({ retry_on: 'retriable-status-codes', retriable_status_codes: [418] }) } },
@@ -60,6 +82,7 @@ before(async () => {
     staticCluster('dead-then-c', [dead, c.port]),
     staticCluster('dead-then-b', [dead, b.port]),
     staticCluster('grpc', [grpcPort], H2_OPTIONS),
+    staticCluster('refuser', [refuserPort], H2_OPTIONS),
   ]));
   port = proxy.ports.main;
 });
@@ -68,6 +91,7 @@ after(async () => {
   await proxy?.stop();
   await Promise.all([a?.close(), b?.close(), c?.close()]);
   grpcServer?.forceShutdown();
+  refuser?.close();
 });
 
 
@@ -235,6 +259,16 @@ test('gRPC unavailable (grpc-status in a trailers-only response) is retried agai
   assert.equal(line.attempts, 2);
 });
 
+test('refused-stream: a stream the HTTP/2 upstream refused is retried, even a POST (it was not processed)', async () => {
+  refused = 0;
+  served = [];
+  const res = await request(port, '/refused', { method: 'POST', body: 'pay=5' });
+  assert.equal(res.status, 200);
+  assert.equal(refused, 2, 'refused once, then served');
+  assert.deepEqual(served, ['pay=5']);
+  assert.equal((await logFor('/refused')).attempts, 2);
+});
+
 test('HTTP/2 client, retried request keeps its body and trailers-free framing', async () => {
   clear();
   a.script(status(503), status(200));
@@ -263,5 +297,6 @@ test('retries are counted on /stats/prometheus by cluster and reason', async () 
   assert.match(text, /^weft_retries_total\{cluster="ab",reason="per-try-timeout"\} [1-9]\d*$/m);
   assert.match(text, /^weft_retries_total\{cluster="dead-then-c",reason="connect-failure"\} 1$/m);
   assert.match(text, /^weft_retries_total\{cluster="grpc",reason="grpc-unavailable"\} 1$/m);
+  assert.match(text, /^weft_retries_total\{cluster="refuser",reason="refused-stream"\} 1$/m);
   assert.match(text, /^weft_retry_overflow_total\{cluster="a"\} 0$/m);
 });
