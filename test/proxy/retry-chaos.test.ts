@@ -108,9 +108,8 @@ test('C6: every upstream answers 503 for 3 s under steady load: upstream request
   assert.ok(performance.now() - started < 1000);
 });
 
-test('C1: an upstream is killed abruptly every 1.2 s and restarted 0.5 s later under steady GET load: 0 failed requests, retry ratio ≤ 20 %', async () => {
-  for (const u of ups) u.forget();
-  const retriesBefore = await retryCount('crashy');
+/** Runs `body` while one upstream after another is killed every 1.2 s and restarted 0.5 s later. */
+async function withCrashes<T>(body: () => Promise<T>): Promise<{ result: T; kills: number }> {
   let stop = false;
   let kills = 0;
   const chaos = (async () => {
@@ -124,9 +123,16 @@ test('C1: an upstream is killed abruptly every 1.2 s and restarted 0.5 s later u
       await victim.restart();
     }
   })();
-  const result = await load('/c1', 8, 6000);
+  const result = await body();
   stop = true;
   await chaos;
+  return { result, kills };
+}
+
+test('C1: an upstream is killed abruptly every 1.2 s and restarted 0.5 s later under steady GET load: 0 failed requests, retry ratio ≤ 20 %', async () => {
+  for (const u of ups) u.forget();
+  const retriesBefore = await retryCount('crashy');
+  const { result, kills } = await withCrashes(() => load('/c1', 8, 6000));
   const counts = await retryCount('crashy');
   const retries = counts.retries - retriesBefore.retries;
   const overflows = counts.overflows - retriesBefore.overflows;
@@ -139,3 +145,4 @@ test('C1: an upstream is killed abruptly every 1.2 s and restarted 0.5 s later u
   assert.ok(retries > 0, `the kills were felt and retried: ${figures}`);
   assert.ok(ratio <= 0.2, `retry ratio: ${figures}`);
 });
+
