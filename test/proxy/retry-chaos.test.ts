@@ -7,6 +7,7 @@ import http from 'node:http';
 import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { ok, startScriptedUpstream, status, type ScriptedUpstream } from '../helpers/scripted-upstream.ts';
 import { simple, staticCluster } from '../helpers/bootstrap.ts';
+import { withCrashes } from '../helpers/chaos.ts';
 
 let ups: ScriptedUpstream[];
 let proxy: RunningProxy;
@@ -108,31 +109,10 @@ test('C6: every upstream answers 503 for 3 s under steady load: upstream request
   assert.ok(performance.now() - started < 1000);
 });
 
-/** Runs `body` while one upstream after another is killed every 1.2 s and restarted 0.5 s later. */
-async function withCrashes<T>(body: () => Promise<T>): Promise<{ result: T; kills: number }> {
-  let stop = false;
-  let kills = 0;
-  const chaos = (async () => {
-    for (let i = 0; !stop; i++) {
-      await new Promise((r) => setTimeout(r, 700));
-      if (stop) break;
-      const victim = ups[i % ups.length];
-      await victim.kill();
-      kills++;
-      await new Promise((r) => setTimeout(r, 500));
-      await victim.restart();
-    }
-  })();
-  const result = await body();
-  stop = true;
-  await chaos;
-  return { result, kills };
-}
-
 test('C1: an upstream is killed abruptly every 1.2 s and restarted 0.5 s later under steady GET load: 0 failed requests, retry ratio ≤ 20 %', async () => {
   for (const u of ups) u.forget();
   const retriesBefore = await retryCount('crashy');
-  const { result, kills } = await withCrashes(() => load('/c1', 8, 6000));
+  const { result, kills } = await withCrashes(ups, () => load('/c1', 8, 6000));
   const counts = await retryCount('crashy');
   const retries = counts.retries - retriesBefore.retries;
   const overflows = counts.overflows - retriesBefore.overflows;

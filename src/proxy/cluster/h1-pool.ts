@@ -258,9 +258,19 @@ class H1Connection implements UpstreamStream {
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.handler?.onWritable());
-    socket.on('error', () => {}); // 'close' follows and carries the outcome
+    // 'close' follows an error and carries the outcome. An idle connection the upstream has
+    // closed or reset (restart, crash, its idle timeout) leaves the pool at once: 'close' comes
+    // later, and a request given the socket meanwhile would fail with EPIPE.
+    socket.on('error', this.onIdleLost);
+    socket.on('end', this.onIdleLost);
     socket.on('close', () => this.onClose());
   }
+
+  private readonly onIdleLost = (): void => {
+    if (this.state !== 'idle') return;
+    this.pool.forget(this);
+    this.close();
+  };
 
   start(wire: string, head: RequestHead, handler: UpstreamResponseHandler, replay: (() => UpstreamStream) | null): UpstreamStream {
     this.handler = handler;

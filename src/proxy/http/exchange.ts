@@ -80,6 +80,12 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
   private bytesSent = 0;
   private upstreamStart = 0;
   private upstreamHeadAt = -1;
+  /**
+   * The request body is paused for the upstream's backpressure. Only that upstream's 'drain'
+   * resumes it, and an upstream that dies never drains: the pause must end with the exchange,
+   * or an HTTP/1.1 keep-alive connection never reads its next request.
+   */
+  private bodyPaused = false;
 
   constructor(ds: DownstreamStream, head: RequestHead, hcm: HttpConnectionManager) {
     this.ds = ds;
@@ -181,7 +187,10 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
     this.bytesReceived += chunk.length;
     if (this.idleTimer !== null) this.idleTimer.start(this.idleTimeoutMs);
     if (this.mirrors !== null) this.feedMirrors(chunk);
-    if (this.upstream !== null && !this.upstream.writeData(chunk)) this.ds.pauseBody();
+    if (this.upstream !== null && !this.upstream.writeData(chunk)) {
+      this.bodyPaused = true;
+      this.ds.pauseBody();
+    }
   }
 
   /** A shadow that cannot keep up is dropped: mirrored traffic must never slow or bloat the real one. */
@@ -248,6 +257,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
   // ── response, from the upstream pool ──
 
   onWritable(): void {
+    this.bodyPaused = false;
     this.ds.resumeBody();
   }
 
@@ -416,6 +426,10 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
+    if (this.bodyPaused) {
+      this.bodyPaused = false;
+      this.ds.resumeBody();
+    }
     if (!this.requestDone) {
       // The response ended before the request did: neither stream can be reused or completed.
       this.upstream?.abort();

@@ -164,7 +164,10 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
     if (!this.client.onTryStart(endpoint)) return this.fail('overflow', "the cluster's max_requests is reached: no room for the retry");
     const stream = endpoint.request(this.head, this);
     this.current = stream;
-    if (this.body !== null) for (const chunk of this.body) stream.writeData(chunk);
+    let writable = true;
+    if (this.body !== null) for (const chunk of this.body) writable = stream.writeData(chunk) && writable;
+    // The failed try may have left the client paused, and only its 'drain' would have resumed it.
+    if (writable && !this.requestEnded) this.client.onWritable();
     if (this.requestEnded) {
       stream.end(this.trailers);
       this.armPerTry();
