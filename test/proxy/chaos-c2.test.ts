@@ -11,8 +11,10 @@ import { simple, staticCluster } from '../helpers/bootstrap.ts';
 import { withCrashes, retryCounts } from '../helpers/chaos.ts';
 
 let ups: ScriptedUpstream[];
-/** What a mesh user configures so a crashed host stops taking picks: ejected after 5 refused connects (Envoy's 5xx count includes them). */
-const MESH_OUTLIER = { consecutive_5xx: 5, interval: '1s', base_ejection_time: '1s', max_ejection_percent: 34 };
+/** What a mesh user configures so a crashed host stops taking picks (as in retry-chaos.test.ts): 5 refused connects in a row eject it. */
+const MESH_OUTLIER = {
+  split_external_local_origin_errors: true, consecutive_local_origin_failure: 5, interval: '0.5s', base_ejection_time: '0.5s', max_ejection_percent: 34,
+};
 let proxy: RunningProxy;
 
 const PREVIOUS_HOSTS = [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }];
@@ -23,7 +25,7 @@ before(async () => {
   proxy = await startProxy(simple([
     { match: { prefix: '/plain' }, route: { cluster: 'plain' } },
     { match: { prefix: '/keyed' }, route: { cluster: 'keyed', retry_policy: { retry_on: 'reset,connect-failure,5xx', num_retries: 2, retry_host_predicate: PREVIOUS_HOSTS } } },
-  ], [staticCluster('plain', ports), staticCluster('keyed', ports, { outlier_detection: MESH_OUTLIER, circuit_breakers: { thresholds: [{ retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 10 } }] } })], { access_log: [] }));
+  ], [staticCluster('plain', ports), staticCluster('keyed', ports, { outlier_detection: MESH_OUTLIER })], { access_log: [] }));
 });
 
 after(async () => {

@@ -4,9 +4,9 @@ import { ProxyMetrics } from '../observe/metrics.ts';
 import { RetryBudget, retryLimitOf } from './retry-budget.ts';
 
 test('the limit: retry_budget wins over max_retries; neither means the 20 % / 3 budget', () => {
-  assert.deepEqual(retryLimitOf(undefined), { kind: 'budget', percent: 20, minConcurrency: 3 });
+  assert.deepEqual(retryLimitOf(undefined), { kind: 'budget', percent: 20, minConcurrency: 10 });
   assert.deepEqual(retryLimitOf({ thresholds: [{ max_retries: 5 }] }), { kind: 'fixed', maxRetries: 5 });
-  assert.deepEqual(retryLimitOf({ thresholds: [{ max_retries: 5, retry_budget: { budget_percent: { value: 50 } } }] }), { kind: 'budget', percent: 50, minConcurrency: 3 });
+  assert.deepEqual(retryLimitOf({ thresholds: [{ max_retries: 5, retry_budget: { budget_percent: { value: 50 } } }] }), { kind: 'budget', percent: 50, minConcurrency: 10 });
   assert.deepEqual(retryLimitOf({ thresholds: [{ priority: 'HIGH', max_retries: 1 }, { retry_budget: { min_retry_concurrency: 0 } }] }), { kind: 'budget', percent: 20, minConcurrency: 0 });
 });
 

@@ -40,9 +40,14 @@ export const UpstreamHttpProtocolOptions = Message(
   },
 );
 
-/** Envoy's retry_budget defaults (Weft applies this budget when a cluster sets neither it nor max_retries). */
+/**
+ * The retry_budget defaults (Weft applies this budget when a cluster sets neither it nor
+ * max_retries): Envoy's 20 %, and a floor of 10 concurrent retries where Envoy has 3 — Linkerd's
+ * budget keeps 10 retries/s whatever the load, and 3 retries each holding its 0–25 ms back-off
+ * refused thousands of retries a crashed host needed at low concurrency (docs/retries.md).
+ */
 export const DEFAULT_RETRY_BUDGET_PERCENT = 20;
-export const DEFAULT_MIN_RETRY_CONCURRENCY = 3;
+export const DEFAULT_MIN_RETRY_CONCURRENCY = 10;
 
 export const RetryBudget = Message({
   budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
