@@ -110,7 +110,7 @@ test('enums are case-insensitive like Envoy and normalised to upper case; unsupp
       message: 'Weft does not support lb_policy MAGLEV yet (supported: ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM)',
     },
   ]);
-  assert.match(run(Cluster, { name: 'c', type: 'DYNAMIC' }).issues[0].message, /^expected one of STATIC, STRICT_DNS, got the string "DYNAMIC"$/);
+  assert.match(run(Cluster, { name: 'c', type: 'DYNAMIC' }).issues[0].message, /^expected one of STATIC, STRICT_DNS, EDS, got the string "DYNAMIC"$/);
 });
 
 test('defaults are filled and durations normalised, keeping the Envoy shape', () => {
