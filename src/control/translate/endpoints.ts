@@ -7,13 +7,13 @@ import { isIP } from 'node:net';
 import type { ResolvedServicePort } from '../model/index.ts';
 import type { Json } from './route-match.ts';
 
-export function clusterLoadAssignment(r: ResolvedServicePort, inboundPorts: ReadonlyMap<string, number>): Json {
+export function clusterLoadAssignment(r: ResolvedServicePort, inboundPorts: ReadonlyMap<string, number>, proxyless: boolean): Json {
   const lbEndpoints = r.endpoints
     .filter((e) => isIP(e.address) !== 0)
     .map((e) => ({ endpoint: { address: { socket_address: { address: e.address, port_value: inboundPorts.get(e.workload) ?? e.port } } } }));
-  // gRPC ignores a locality without a weight; Weft's proxy ignores the weight.
+  // gRPC ignores a locality without a weight; Weft's proxy refuses locality weights (for now).
   return {
     cluster_name: r.cluster,
-    endpoints: lbEndpoints.length ? [{ locality: { region: 'weft' }, load_balancing_weight: 1, lb_endpoints: lbEndpoints }] : [],
+    endpoints: lbEndpoints.length ? [{ locality: { region: 'weft' }, ...(proxyless ? { load_balancing_weight: 1 } : {}), lb_endpoints: lbEndpoints }] : [],
   };
 }

@@ -52,7 +52,7 @@ export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: 
   const views = portViews(snapshot, node.namespace);
   const proxyless = node.kind === 'proxyless-grpc';
   const clusters = views.map((v) => outboundCluster(v.resolved, proxyless));
-  const assignments = views.map((v) => clusterLoadAssignment(v.resolved, sidecars));
+  const assignments = views.map((v) => clusterLoadAssignment(v.resolved, sidecars, proxyless));
   if (node.kind === 'proxyless-grpc') {
     // One table per client listener, holding one virtual host: gRPC matches the target's authority.
     const routes = views.map((v) => {

@@ -73,8 +73,11 @@ export interface ActionContext {
   readonly clusterOf: (ref: BackendObjectReference) => string;
   readonly pathType?: string;
   readonly pathValue?: string;
-  /** Proxyless gRPC reads max_stream_duration as the call deadline, not `timeout`. */
-  readonly grpc?: boolean;
+  /**
+   * Proxyless gRPC reads max_stream_duration as the call deadline, not `timeout`; a rule whose
+   * timeout is the listener's default (common_http_protocol_options) needs none of its own.
+   */
+  readonly grpc?: { readonly defaultMs: number };
 }
 
 function retryPolicy(action: Extract<RuleAction, { type: 'forward' }>): Json | undefined {
@@ -108,7 +111,8 @@ export function defaultRouteAction(cluster: string, policy: EffectivePolicy, req
   const hash = hashPolicy(policy);
   return {
     cluster,
-    ...(grpc ? { max_stream_duration: { max_stream_duration: seconds(requestMs) } } : { timeout: seconds(requestMs) }),
+    // gRPC: the listener's max_stream_duration is this Service's default already.
+    ...(grpc ? {} : { timeout: seconds(requestMs) }),
     ...(hash ? { hash_policy: hash } : {}),
   };
 }
@@ -136,8 +140,9 @@ export function routeFields(action: RuleAction, ctx: ActionContext): Json {
   } else if (rewrite?.path?.type === 'ReplacePrefixMatch') {
     Object.assign(route, prefixRewrite(matchedPrefix(ctx.pathType, ctx.pathValue), rewrite.path.replacePrefixMatch ?? '/'));
   }
-  if (ctx.grpc) route.max_stream_duration = { max_stream_duration: seconds(action.timeouts.requestMs) };
-  else route.timeout = seconds(action.timeouts.requestMs);
+  if (ctx.grpc) {
+    if (action.timeouts.requestMs !== ctx.grpc.defaultMs) route.max_stream_duration = { max_stream_duration: seconds(action.timeouts.requestMs) };
+  } else route.timeout = seconds(action.timeouts.requestMs);
   const retry = retryPolicy(action);
   if (retry) route.retry_policy = retry;
   const mirrors = action.filters.filter((f) => f.type === 'RequestMirror').map((f) => {

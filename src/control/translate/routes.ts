@@ -31,7 +31,7 @@ export function portRoutes(snapshot: MeshSnapshot, view: PortView, proxyless: bo
   const routes: Json[] = [];
   const ctxFor = (route: string) => {
     const ns = route.split('/')[0];
-    return { policy: r.policy, grpc: proxyless, clusterOf: (ref: { name: string; namespace?: string; port?: number }) => outboundCluster(`${ref.name}.${ref.namespace ?? ns}.svc.${domain}`, ref.port ?? 0) };
+    return { policy: r.policy, ...(proxyless ? { grpc: { defaultMs: requestTimeoutMs(r.policy) } } : {}), clusterOf: (ref: { name: string; namespace?: string; port?: number }) => outboundCluster(`${ref.name}.${ref.namespace ?? ns}.svc.${domain}`, ref.port ?? 0) };
   };
   for (const rule of r.grpc ?? []) {
     const m = rule.entry.rule.matches?.[rule.entry.matchIndex] ?? {};
