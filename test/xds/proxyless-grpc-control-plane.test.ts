@@ -97,4 +97,7 @@ test('@grpc/grpc-js-xds follows `weft control-plane`: GRPCRoute 80/20, a header 
   const status = await (await fetch(`${cp.url}/weft/v1/proxies`)).json() as { proxies: { nodeId: string; kind: { kind: string } }[]; nacks: unknown[] };
   assert.deepEqual(status.proxies.map((p) => [p.nodeId, p.kind.kind]), [['proxyless-1', 'proxyless-grpc']]);
   assert.deepEqual(status.nacks, []);
+  const table = await weft(cp.url, ['status']);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^NODE\s+KIND\s+WORKLOAD\s+NAMESPACE\s+PEER\s+AGE\s+ACKED\s+NACKS\nproxyless-1\s+proxyless-grpc\s+-\s+default\s+\S+\s+\S+\s+\S*Cluster\S*\s+0$/m);
 });
