@@ -141,5 +141,7 @@ test('sidecars follow the control plane: a calls b, weights, a header match, a t
   assert.deepEqual(status.nacks, []);
   await bv2.proxy.stop();
   await eventually(async () => !(await weft(cp.url, ['get', 'workloads'])).stdout.includes('b-v2-1'), 10_000, 'b-v2-1 deregistered');
-  for (let i = 0; i < 10; i++) assert.equal(await who(a.outbound, '/x'), 'b-v1', 'only v1 is left behind b');
+  // b-v2 has no endpoint left (the route still sends it its 20 %); b-v1 is untouched.
+  await eventually(async () => (await who(a.outbound, '/', { host: 'b-v2' })) === '503 no-healthy-upstream', 10_000, 'b-v2 has no endpoints');
+  for (let i = 0; i < 10; i++) assert.equal(await who(a.outbound, '/', { host: 'b-v1.default' }), 'b-v1');
 });
