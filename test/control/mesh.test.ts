@@ -58,6 +58,10 @@ spec:
   rules:
     - matches: [{headers: [{name: x-canary, value: "true"}]}]
       backendRefs: [{name: b-v2, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /flaky}}]
+      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /status}}}]
+      backendRefs: [{name: b-v1, port: 80}]
+      retry: {attempts: 2, codes: [503], backoff: 10ms}
     - matches: [{path: {type: PathPrefix, value: /delay}}]
       backendRefs: [{name: b-v1, port: 80}]
       timeouts: {request: 200ms}
@@ -81,7 +85,7 @@ async function who(port: number, path = '/', headers: Record<string, string> = {
   return r.status === 200 ? String(r.json().server) : `${r.status} ${r.headers['x-weft-error'] ?? ''}`.trim();
 }
 
-test('sidecars follow the control plane: a calls b, weights, a header match, a timeout and a TrafficPolicy change', { timeout: 60_000 }, async () => {
+test('sidecars follow the control plane: a calls b, weights, a header match, a rewrite with retries, a timeout and a TrafficPolicy change', { timeout: 60_000 }, async () => {
   const dir = tempDir('weft-mesh-');
   const cp = await startControlPlane(join(dir, 'data'));
   closers.push(() => cp.stop());
@@ -106,8 +110,8 @@ test('sidecars follow the control plane: a calls b, weights, a header match, a t
   const route = join(dir, 'route.yaml');
   writeFileSync(route, ROUTE);
   assert.equal((await weft(cp.url, ['apply', '-f', route])).code, 0);
-  await eventually(async () => (await who(a.outbound, '/delay/1000')).startsWith('504'), 10_000, 'the route arrives');
-  assert.equal(await who(a.outbound, '/delay/1000'), '504 upstream-timeout');
+  // The route has arrived once /flaky is rewritten (the echo shows the path it got).
+  await eventually(async () => (await request(a.outbound, '/flaky/200', { headers: { host: 'b' } }).then((r) => r.json().url, () => '')) === '/status/200', 10_000, 'the route arrives');
   for (let i = 0; i < 10; i++) assert.equal(await who(a.outbound, '/', { 'x-canary': 'true' }), 'b-v2');
   const counts: Record<string, number> = {};
   for (let i = 0; i < 200; i++) {
@@ -116,6 +120,12 @@ test('sidecars follow the control plane: a calls b, weights, a header match, a t
   }
   assert.equal((counts['b-v1'] ?? 0) + (counts['b-v2'] ?? 0), 200, JSON.stringify(counts));
   assert.ok(counts['b-v1'] >= 140 && counts['b-v1'] <= 185, `80/20 split: ${JSON.stringify(counts)}`);
+  // retry: 2 attempts on 503 — b-v1 sees the rewritten path three times for one call.
+  const before = apps.v1.requests.filter((r) => r.url === '/status/503').length;
+  assert.equal(await who(a.outbound, '/flaky/503'), '503');
+  assert.equal(apps.v1.requests.filter((r) => r.url === '/status/503').length - before, 3);
+  // The rule's 200 ms request timeout (these failures come last: outlier detection counts them).
+  assert.equal(await who(a.outbound, '/delay/1000'), '504 upstream-timeout');
 
   // A TrafficPolicy reaches the running sidecar: b-v1's cluster becomes round robin.
   const policy = join(dir, 'policy.yaml');

@@ -63,6 +63,16 @@ function outlierDetection(policy: EffectivePolicy): Json | undefined {
   };
 }
 
+/**
+ * The TrafficPolicy's retry budget (Linkerd's shape: a share of requests plus a floor) as Envoy's
+ * concurrency budget: `percent` of active requests, at least `minRetryRate.count` retries at once.
+ * Envoy's budget has no window, so `interval` and `minRetryRate.interval` are not expressible.
+ */
+function retryBudget(policy: EffectivePolicy): Json {
+  const b = policy.retryBudget;
+  return { budget_percent: { value: b.percent ?? 20 }, min_retry_concurrency: b.minRetryRate?.count ?? 10 };
+}
+
 export function outboundCluster(r: ResolvedServicePort, proxyless: boolean): Json {
   const limits = r.policy.connectionLimits;
   const outlier = outlierDetection(r.policy);
@@ -73,7 +83,12 @@ export function outboundCluster(r: ResolvedServicePort, proxyless: boolean): Jso
     connect_timeout: r.policy.timeouts.connect ?? '5s',
     ...(proxyless ? proxylessLb(r.policy) : sidecarLb(r.policy)),
     circuit_breakers: {
-      thresholds: [{ max_connections: limits.maxConnections ?? 1024, max_pending_requests: limits.maxPendingRequests ?? 1024, max_requests: limits.maxRequests ?? 1024 }],
+      thresholds: [{
+        max_connections: limits.maxConnections ?? 1024,
+        max_pending_requests: limits.maxPendingRequests ?? 1024,
+        max_requests: limits.maxRequests ?? 1024,
+        retry_budget: retryBudget(r.policy),
+      }],
     },
     ...(outlier ? { outlier_detection: outlier } : {}),
     ...(!proxyless && speaksHttp2(r.port.appProtocol) ? HTTP2_OPTIONS : {}),
