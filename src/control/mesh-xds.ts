@@ -20,6 +20,11 @@ export interface MeshXdsOptions {
   readonly debounceMs?: number;
   /** How long a registered Workload outlives its sidecar's last stream. */
   readonly deregisterGraceMs?: number;
+  /**
+   * After a start, how long a registered Workload waits for its sidecar to reconnect (proxies
+   * reconnect with backoff when the control plane restarts) before it is deleted as stale.
+   */
+  readonly startupGraceMs?: number;
 }
 
 interface NodeEntry {
@@ -85,7 +90,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       if (existing?.metadata.annotations?.[REGISTERED_BY] !== nodeId) return;
       try {
         await store.delete({ kind: 'Workload', namespace, name }, { resourceVersion: existing.metadata.resourceVersion });
-        log(`xds: deleted Workload ${workload}: its sidecar '${nodeId}' went away`);
+        log(`xds: deleted Workload ${workload}: its sidecar '${nodeId}' is gone`);
       } catch (err) {
         if (!isWeftError(err) || (err.code !== 'WEFT_NOT_FOUND' && err.code !== 'WEFT_CONFLICT')) throw err;
       }
@@ -125,6 +130,16 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       model = meshSnapshot(update.resources);
       schedule();
     });
+    // Workloads registered before this start whose sidecar does not come back are stale.
+    const sweep = setTimeout(() => {
+      timers.delete(sweep);
+      for (const w of model.workloads) {
+        const owner = w.metadata.annotations?.[REGISTERED_BY];
+        if (owner === undefined || nodes.has(owner)) continue;
+        deregister(owner, `${w.metadata.namespace}/${w.metadata.name}`).catch((err) => log(`xds: deleting stale Workload ${w.metadata.name} failed: ${(err as Error).message}`));
+      }
+    }, options.startupGraceMs ?? 30_000);
+    timers.add(sweep);
     let server: AdsServer;
     try {
       server = await startAdsServer({ cache, host: address, port, log: (line) => log(`xds: ${line}`), onNode });
