@@ -1,7 +1,7 @@
 // `weft proxy`: run the sidecar proxy from an Envoy bootstrap (Envoy's own flag names).
 import { parseArgs } from 'node:util';
 import { WeftError } from '../core/errors.ts';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProxy } from '../proxy/index.ts';
@@ -53,6 +53,7 @@ export const command = {
       return 0;
     }
     let bootstrap = values.bootstrap ?? values['config-path'];
+    let generatedDir: string | undefined;
     if (bootstrap !== undefined && values.workload !== undefined) throw new WeftError('WEFT_USAGE', 'use --bootstrap FILE or --workload FILE, not both');
     if (values.workload !== undefined) {
       const port = (flag: string, v: string | undefined, dflt: number) => {
@@ -68,7 +69,8 @@ export const command = {
         outboundPort: port('--outbound-port', values['outbound-port'], 15001),
         ...(values['node-id'] ? { nodeId: values['node-id'] } : {}),
       });
-      bootstrap = join(mkdtempSync(join(tmpdir(), 'weft-proxy-')), 'bootstrap.json');
+      generatedDir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));
+      bootstrap = join(generatedDir, 'bootstrap.json');
       writeFileSync(bootstrap, JSON.stringify(doc, null, 2));
     }
     if (bootstrap === undefined) throw new WeftError('WEFT_USAGE', `--bootstrap FILE or --workload FILE is required\n\n${HELP}`);
@@ -77,6 +79,7 @@ export const command = {
       throw new WeftError('WEFT_USAGE', `--drain-time-s takes a number of seconds, got "${values['drain-time-s']}"`);
     }
     const code = await runProxy({ bootstrapPath: bootstrap, adminAddressPath: values['admin-address-path'], drainTimeMs: drainTime * 1000 });
+    if (generatedDir !== undefined) rmSync(generatedDir, { recursive: true, force: true });
     // Everything was drained, closed and flushed; a handle still open (a peer that never
     // closes) must not keep a sidecar alive past its drain time.
     process.exit(code);
