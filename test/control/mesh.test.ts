@@ -85,7 +85,7 @@ async function who(port: number, path = '/', headers: Record<string, string> = {
   return r.status === 200 ? String(r.json().server) : `${r.status} ${r.headers['x-weft-error'] ?? ''}`.trim();
 }
 
-test('sidecars follow the control plane: a calls b, weights, a header match, a rewrite with retries, a timeout and a TrafficPolicy change', { timeout: 60_000 }, async () => {
+test('sidecars follow the control plane: a calls b, weights, a header match, a rewrite with retries, a timeout, TrafficPolicy changes', { timeout: 60_000 }, async () => {
   const dir = tempDir('weft-mesh-');
   const cp = await startControlPlane(join(dir, 'data'));
   closers.push(() => cp.stop());
@@ -144,6 +144,15 @@ test('sidecars follow the control plane: a calls b, weights, a header match, a r
     return JSON.stringify(found);
   };
   await eventually(async () => (await clusterOf('outbound|80||b-v1.default.svc.cluster.local')).includes('ROUND_ROBIN'), 10_000, 'lb policy in /config_dump');
+
+  // A local rate limit on b-v2 is enforced by b-v2's own sidecar (inbound): 2 per minute, then 429.
+  writeFileSync(policy, 'apiVersion: weft.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: b-v2}\nspec: {targetRefs: [{group: "", kind: Service, name: b-v2}], localRateLimit: {requestRate: {num: 2, interval: 60s}}}\n');
+  assert.equal((await weft(cp.url, ['apply', '-f', policy])).code, 0);
+  await eventually(async () => (await who(a.outbound, '/', { host: 'b-v2' })).startsWith('429'), 10_000, 'b-v2 rate-limited');
+  // Fault injection on a is applied by the caller's sidecar.
+  writeFileSync(policy, 'apiVersion: weft.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: a}\nspec: {targetRefs: [{group: "", kind: Service, name: a}], faultInjection: {abort: {httpStatus: 418, percentage: 100}}}\n');
+  assert.equal((await weft(cp.url, ['apply', '-f', policy])).code, 0);
+  await eventually(async () => (await who(a.outbound, '/', { host: 'a' })) === '418 fault-injected', 10_000, 'fault injected on calls to a');
 
   // The control plane lists the proxies; stopping a sidecar removes the Workload it registered.
   const status = await (await fetch(`${cp.url}/weft/v1/proxies`)).json() as { proxies: { nodeId: string }[]; nacks: unknown[] };

@@ -155,7 +155,7 @@ function httpChain(
   const hcm: HttpConnectionManager = {
     statPrefix: h.stat_prefix,
     routes,
-    filters: buildHttpFilters(h, routes, listener, metrics),
+    filters: buildHttpFilters(h, routes, listener, metrics, table),
     clusters,
     upgrades: new Set((h.upgrade_configs ?? []).filter((u) => u.enabled !== false).map((u) => u.upgrade_type.toLowerCase())),
     generateRequestId: h.generate_request_id ?? true,
