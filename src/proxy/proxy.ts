@@ -5,6 +5,8 @@ import { Listener, type ListenerSpec } from './listen/listener.ts';
 import type { ProxyMetrics } from './observe/metrics.ts';
 import type { AccessLog } from './observe/access-log.ts';
 import type { AdminTarget, ClusterStatus } from './admin/index.ts';
+import type { SecretStore } from './tls/secrets.ts';
+import { certificatesJson, type TlsContextStatus } from './tls/status.ts';
 
 export interface ProxySnapshot {
   readonly clusters: ReadonlyMap<string, Cluster>;
@@ -12,6 +14,10 @@ export interface ProxySnapshot {
   /** Envoy admin.v3.ConfigDump shape, for /config_dump. */
   readonly configDump: object;
   readonly accessLogs: readonly AccessLog[];
+  /** Named TLS secrets; `update` is how SDS (later) rotates them. */
+  readonly secrets: SecretStore;
+  /** The certificates of every TLS context now, for /certs. */
+  tlsContexts(): readonly TlsContextStatus[];
 }
 
 export type ProxyState = 'PRE_INITIALIZING' | 'LIVE' | 'DRAINING';
@@ -70,6 +76,7 @@ export class Proxy implements AdminTarget {
   stop(): void {
     for (const l of this.listenerObjects) l.destroy();
     for (const c of this.snapshot.clusters.values()) c.close();
+    this.snapshot.secrets.close();
   }
 
   /** Ports actually bound, by listener name (port 0 in the config picks a free one). */
@@ -128,6 +135,10 @@ export class Proxy implements AdminTarget {
         outlier: { successRateAverage: c.outlier.successRateAverage, successRateEjectionThreshold: c.outlier.successRateThreshold },
       }),
     }));
+  }
+
+  certs(): object {
+    return certificatesJson(this.snapshot.tlsContexts());
   }
 
   listeners(): readonly { name: string; address: string }[] {

@@ -207,11 +207,13 @@ test('cross-field checks: duplicate names, unknown clusters, port conflicts, IP-
   assert.match(e.message, /127\.0\.0\.1:10001 conflicts with 0\.0\.0\.0:10001/);
 });
 
-test('structure: one filter chain, a terminal filter last, the router last and present', () => {
+test('structure: filter chains with distinct matches, a terminal filter last, the router last and present', () => {
   const l = listener('l', 10000, routes('a'));
   const hcm = l.filter_chains[0].filters[0];
   const two = { ...l, filter_chains: [l.filter_chains[0], l.filter_chains[0]] };
-  assert.equal(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [two] } })).code, 'WEFT_CONFIG_UNSUPPORTED');
+  const ambiguous = failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [two] } }));
+  assert.equal(ambiguous.code, 'WEFT_CONFIG_INVALID');
+  assert.match(ambiguous.message, /filter chains 0 and 1 have the same filter_chain_match \(none\)/);
   const twoFilters = { ...l, filter_chains: [{ filters: [hcm, hcm] }] };
   assert.match(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [twoFilters] } })).message, /must be the last filter/);
   const noRouter = { ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, http_filters: [] } }] }] };

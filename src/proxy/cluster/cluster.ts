@@ -4,6 +4,7 @@ import { Endpoint, type UpstreamProtocol } from './endpoint.ts';
 import { CircuitBreaker, type CircuitBreakerLimits, type OverflowKind } from './circuit-breaker.ts';
 import { OutlierDetector, type EjectionReason, type OutlierConfig, type OutlierEvents } from './outlier-detection.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';
+import type { UpstreamTls } from '../tls/upstream.ts';
 
 export interface EndpointSpec {
   readonly host: string;
@@ -22,6 +23,8 @@ export interface ClusterSpec {
   readonly endpoints: readonly EndpointSpec[];
   readonly limits: CircuitBreakerLimits;
   readonly outlier: OutlierConfig | null;
+  /** TLS origination (transport_socket), or null for plaintext. */
+  readonly tls: UpstreamTls | null;
 }
 
 /** The registry calls a cluster makes, at config time only. */
@@ -123,7 +126,7 @@ export class Cluster {
         old.delete(key);
         next.push(kept);
       } else {
-        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, this.breaker);
+        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, this.breaker, this.spec.tls);
         this.outlier?.attach(ep);
         next.push(ep);
       }

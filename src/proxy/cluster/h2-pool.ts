@@ -1,6 +1,7 @@
 // HTTP/2 (h2c) connections to one upstream endpoint: one session multiplexes many requests,
 // a second opens only when the first is full or going away (GOAWAY).
 import http2 from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { toH2Request, sendTrailers, fromH2Headers } from '../http/h2-headers.ts';
@@ -8,6 +9,8 @@ import { CircuitBreaker } from './circuit-breaker.ts';
 
 export interface H2PoolOptions {
   connectTimeoutMs: number;
+  /** Opens a TLS connection (ALPN h2) instead of h2c; null or absent for plaintext. */
+  transport?: (() => TLSSocket) | null;
 }
 
 interface Session {
@@ -58,8 +61,10 @@ export class H2Pool {
   }
 
   private connect(): Session {
-    const session = http2.connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
+    const transport = this.options.transport;
+    const session = http2.connect(`${transport ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
       peerMaxConcurrentStreams: 1000,
+      ...(transport ? { createConnection: transport } : {}),
     });
     const entry: Session = { session, active: 0, usable: true, connected: false };
     this.sessions.push(entry);

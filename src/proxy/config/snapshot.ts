@@ -6,11 +6,16 @@ import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
-import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
+import type { ChainSpec, FilterChain, ListenerSpec } from '../listen/listener.ts';
 import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
 import { AccessLog } from '../observe/access-log.ts';
 import type { ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
 import type { ProxySnapshot } from '../proxy.ts';
+import { DownstreamTls } from '../tls/downstream.ts';
+import { SecretStore } from '../tls/secrets.ts';
+import { downstreamTlsSpec, upstreamTlsSpec } from '../tls/context-specs.ts';
+import { UpstreamTls } from '../tls/upstream.ts';
+import type { TlsContextStatus } from '../tls/status.ts';
 import {
   durationMs, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
   type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type Listener as EnvoyListener,
@@ -22,16 +27,33 @@ function ms(duration: string | undefined, fallbackMs: number): number {
   return duration === undefined ? fallbackMs : durationMs(duration);
 }
 
-export function buildSnapshot(bootstrap: Bootstrap, metrics: ProxyMetrics): ProxySnapshot {
-  const resources = bootstrap.static_resources ?? {};
-  const clusters = new Map<string, Cluster>();
-  for (const c of resources.clusters ?? []) clusters.set(c.name, new Cluster(clusterSpec(c), metrics));
-  const logs: AccessLog[] = [];
-  const listeners = (resources.listeners ?? []).map((l, i) => listenerSpec(l, `static_resources.listeners[${i}]`, clusters, metrics, logs));
-  return { clusters, listeners, accessLogs: logs, configDump: configDump(bootstrap) };
+/** What building a snapshot shares: the secrets and the TLS contexts made from them (for /certs). */
+interface TlsBuild {
+  readonly secrets: SecretStore;
+  readonly contexts: { status(): TlsContextStatus }[];
+  readonly metrics: ProxyMetrics;
 }
 
-function clusterSpec(c: EnvoyCluster): ClusterSpec {
+export function buildSnapshot(bootstrap: Bootstrap, metrics: ProxyMetrics, secrets = new SecretStore()): ProxySnapshot {
+  const resources = bootstrap.static_resources ?? {};
+  try {
+    (resources.secrets ?? []).forEach((secret, i) => secrets.define(secret, `static_resources.secrets[${i}]`));
+    const tls: TlsBuild = { secrets, contexts: [], metrics };
+    const clusters = new Map<string, Cluster>();
+    (resources.clusters ?? []).forEach((c, i) => clusters.set(c.name, new Cluster(clusterSpec(c, `static_resources.clusters[${i}]`, tls), metrics)));
+    const logs: AccessLog[] = [];
+    const listeners = (resources.listeners ?? []).map((l, i) => listenerSpec(l, `static_resources.listeners[${i}]`, clusters, metrics, logs, tls));
+    return {
+      clusters, listeners, accessLogs: logs, configDump: configDump(bootstrap), secrets,
+      tlsContexts: () => tls.contexts.map((c) => c.status()),
+    };
+  } catch (err) {
+    secrets.close(); // no file watch outlives a snapshot that failed to build
+    throw err;
+  }
+}
+
+function clusterSpec(c: EnvoyCluster, path: string, tls: TlsBuild): ClusterSpec {
   const endpoints: EndpointSpec[] = [];
   for (const locality of c.load_assignment?.endpoints ?? []) {
     for (const lb of locality.lb_endpoints ?? []) {
@@ -60,7 +82,17 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
     endpoints,
     limits: circuitLimits(c),
     outlier: c.outlier_detection === undefined ? null : outlierConfig(c.outlier_detection),
+    tls: upstreamTls(c, path, http2 ? 'http2' : 'http1', tls),
   };
+}
+
+function upstreamTls(c: EnvoyCluster, path: string, protocol: 'http1' | 'http2', build: TlsBuild): UpstreamTls | null {
+  const context = c.transport_socket?.typed_config;
+  if (context === undefined) return null;
+  const at = `${path}.transport_socket.typed_config`;
+  const upstream = new UpstreamTls(upstreamTlsSpec(context, at, protocol, build.secrets), build.secrets);
+  build.contexts.push(upstream);
+  return upstream;
 }
 
 /** The DEFAULT-priority thresholds (HIGH is refused by the schema); Envoy's 1024 for what is unset. */
@@ -73,31 +105,46 @@ function circuitLimits(c: EnvoyCluster): ClusterSpec['limits'] {
   };
 }
 
-function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): ListenerSpec {
+function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[], build: TlsBuild): ListenerSpec {
   const address = l.address?.socket_address;
   if (!address) throw new WeftError('WEFT_CONFIG_INVALID', 'a listener needs address.socket_address', { path: `${path}.address` });
-  const chains = l.filter_chains ?? [];
-  if (chains.length !== 1) {
-    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `Weft serves exactly one filter chain per listener (found ${chains.length}); filter_chain_match is not supported yet`, { path: `${path}.filter_chains` });
-  }
-  const filters = chains[0].filters ?? [];
-  if (filters.length !== 1) {
-    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `a filter chain holds exactly one network filter in Weft (found ${filters.length})`, { path: `${path}.filter_chains[0].filters` });
-  }
-  const config = filters[0].typed_config;
-  const filterPath = `${path}.filter_chains[0].filters[0].typed_config`;
-  let chain: FilterChain;
-  if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
-    chain = httpChain(config as HttpConnectionManagerConfig, clusters, metrics, logs);
-  } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
-    chain = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs) };
-  } else {
-    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `network filter ${String(config?.['@type'])} is not supported (use HttpConnectionManager or TcpProxy)`, { path: filterPath });
-  }
-  return { name: l.name, host: address.address, port: address.port_value ?? 0, chain };
+  const chains: ChainSpec[] = (l.filter_chains ?? []).map((fc, c) => {
+    const chainPath = `${path}.filter_chains[${c}]`;
+    const filters = fc.filters ?? [];
+    if (filters.length !== 1) {
+      throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `a filter chain holds exactly one network filter in Weft (found ${filters.length})`, { path: `${chainPath}.filters` });
+    }
+    const context = fc.transport_socket?.typed_config;
+    let tls: DownstreamTls | null = null;
+    if (context !== undefined) {
+      const refused = metrics.counter('downstream_tls_refused', 'Downstream TLS connections refused: failed handshakes and peer certificates that are not acceptable SVIDs, per listener and reason.', { listener: l.name, reason: 'handshake' });
+      const byReason = new Map<string, { inc(): void }>([['handshake', refused]]);
+      tls = new DownstreamTls(downstreamTlsSpec(context, `${chainPath}.transport_socket.typed_config`, `${l.name} filter_chains[${c}]`, build.secrets), build.secrets, {
+        refused: (reason) => {
+          let counter = byReason.get(reason);
+          if (counter === undefined) byReason.set(reason, (counter = metrics.counter('downstream_tls_refused', '', { listener: l.name, reason })));
+          counter.inc();
+        },
+      });
+      build.contexts.push(tls);
+    }
+    const config = filters[0].typed_config;
+    const filterPath = `${chainPath}.filters[0].typed_config`;
+    let serve: FilterChain;
+    if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
+      serve = httpChain(config as HttpConnectionManagerConfig, clusters, metrics, logs, tls !== null);
+    } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
+      serve = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs, tls !== null) };
+    } else {
+      throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `network filter ${String(config?.['@type'])} is not supported (use HttpConnectionManager or TcpProxy)`, { path: filterPath });
+    }
+    const tp = fc.filter_chain_match?.transport_protocol ?? '';
+    return { match: tp === 'tls' || tp === 'raw_buffer' ? tp : 'any', tls, serve };
+  });
+  return { name: l.name, host: address.address, port: address.port_value ?? 0, inspector: (l.listener_filters ?? []).length > 0, chains };
 }
 
-function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): FilterChain {
+function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[], tls: boolean): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
   const hcm: HttpConnectionManager = {
     statPrefix: h.stat_prefix,
@@ -114,13 +161,14 @@ function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string,
     maxHeadersCount: h.common_http_protocol_options?.max_headers_count ?? 100,
     maxRequestHeadersBytes: (h.max_request_headers_kb ?? 60) * 1024,
     requestMetrics: new Map(),
+    tls,
     draining: false,
   };
   const codec = h.codec_type === 'HTTP1' ? 'http1' : h.codec_type === 'HTTP2' ? 'http2' : 'auto';
   return { kind: 'http', codec, hcm };
 }
 
-function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): TcpProxyConfig {
+function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[], tls: boolean): TcpProxyConfig {
   const weighted = t.weighted_clusters?.clusters ?? [];
   const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
   const single = t.cluster ?? '';
@@ -141,7 +189,7 @@ function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster
     metrics(cluster: string): TcpMetrics {
       let handle = handles.get(cluster);
       if (handle === undefined) {
-        handle = metrics.tcp('outbound', cluster);
+        handle = metrics.tcp('outbound', cluster, tls);
         handles.set(cluster, handle);
       }
       return handle;

@@ -344,7 +344,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       metrics = this.hcm.metrics.requests('outbound', this.clusterName, routeName);
       byCluster.set(this.clusterName, metrics);
     }
-    metrics.record(this.status, seconds);
+    metrics.record(this.status, seconds, undefined, this.hcm.tls);
     const logs = this.hcm.accessLogs;
     if (logs.length === 0) return;
     const head = this.head;

@@ -1,21 +1,37 @@
-// A listening socket and what serves its connections: an HTTP connection manager (HTTP/1.1
-// or HTTP/2, told apart by the client preface) or a TCP proxy. Tracks connections for drain.
+// A listening socket and what serves its connections: filter chains picked by transport protocol
+// (the tls_inspector tells TLS from plaintext), each optionally terminating TLS, then an HTTP
+// connection manager (HTTP/1.1 or HTTP/2, told apart by ALPN or the client preface) or a TCP proxy.
+// Tracks connections for drain.
 import net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { SpiffeId } from '../../pki/index.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { H1ServerConnection } from '../http/h1-server.ts';
 import { H2Server } from '../http/h2-server.ts';
 import type { H1ParseError } from '../http/h1/parser.ts';
+import type { DownstreamTls } from '../tls/downstream.ts';
 import { proxyTcp, type TcpProxyConfig } from './tcp-proxy.ts';
+import { inspect, type TransportProtocol } from './tls-inspector.ts';
 
 export type FilterChain =
   | { readonly kind: 'http'; readonly codec: 'auto' | 'http1' | 'http2'; readonly hcm: HttpConnectionManager }
   | { readonly kind: 'tcp'; readonly tcp: TcpProxyConfig };
 
+export interface ChainSpec {
+  /** filter_chain_match.transport_protocol; 'any' when unset. */
+  readonly match: TransportProtocol | 'any';
+  /** TLS termination (transport_socket), or null for plaintext. */
+  readonly tls: DownstreamTls | null;
+  readonly serve: FilterChain;
+}
+
 export interface ListenerSpec {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  readonly chain: FilterChain;
+  /** The tls_inspector listener filter is configured: without it every connection is raw_buffer (Envoy). */
+  readonly inspector: boolean;
+  readonly chains: readonly ChainSpec[];
 }
 
 export interface ListenerHooks {
@@ -29,7 +45,9 @@ export class Listener {
   private readonly server: net.Server;
   private readonly h1 = new Set<H1ServerConnection>();
   private readonly tcp = new Set<net.Socket>();
-  private h2: H2Server | null = null;
+  /** Sockets being inspected or in their TLS handshake. */
+  private readonly opening = new Set<net.Socket>();
+  private readonly h2 = new Map<ChainSpec, H2Server>();
   private readonly hooks: ListenerHooks;
   boundPort = 0;
 
@@ -37,10 +55,12 @@ export class Listener {
     this.spec = spec;
     this.hooks = hooks;
     // TCP proxying passes half-closes through (a client may send, FIN, then read the answer).
-    const allowHalfOpen = spec.chain.kind === 'tcp';
+    const allowHalfOpen = spec.chains.some((c) => c.serve.kind === 'tcp');
     this.server = net.createServer({ noDelay: true, allowHalfOpen }, (socket) => this.onConnection(socket));
-    const chain = spec.chain;
-    if (chain.kind === 'http' && chain.codec !== 'http1') this.h2 = new H2Server(() => chain.hcm);
+    for (const chain of spec.chains) {
+      const serve = chain.serve;
+      if (serve.kind === 'http' && (serve.codec !== 'http1' || chain.tls !== null)) this.h2.set(chain, new H2Server(() => serve.hcm));
+    }
   }
 
   listen(): Promise<void> {
@@ -58,16 +78,17 @@ export class Listener {
   }
 
   get connectionCount(): number {
-    return this.h1.size + this.tcp.size + (this.h2?.sessionCount ?? 0);
+    let n = this.h1.size + this.tcp.size + this.opening.size;
+    for (const h2 of this.h2.values()) n += h2.sessionCount;
+    return n;
   }
 
   /** Stops accepting; open HTTP/1.1 connections close after their response, HTTP/2 gets GOAWAY. */
   drain(): void {
     this.server.close();
-    const chain = this.spec.chain;
-    if (chain.kind === 'http') chain.hcm.draining = true;
+    for (const chain of this.spec.chains) if (chain.serve.kind === 'http') chain.serve.hcm.draining = true;
     for (const conn of this.h1) conn.drain();
-    this.h2?.drain();
+    for (const h2 of this.h2.values()) h2.drain();
   }
 
   /** Closes whatever is still open (after the drain time). */
@@ -75,25 +96,71 @@ export class Listener {
     this.server.close();
     for (const conn of this.h1) conn.socket.destroy();
     for (const socket of this.tcp) socket.destroy();
-    this.h2?.destroy();
+    for (const socket of this.opening) socket.destroy();
+    for (const h2 of this.h2.values()) h2.destroy();
   }
 
   private onConnection(socket: net.Socket): void {
-    const chain = this.spec.chain;
     socket.on('error', () => {});
-    if (chain.kind === 'tcp') {
-      this.tcp.add(socket);
-      socket.once('close', () => this.tcp.delete(socket));
-      proxyTcp(socket, chain.tcp);
+    if (!this.spec.inspector) return this.start(socket, this.pick('raw_buffer'));
+    this.opening.add(socket);
+    socket.once('close', () => this.opening.delete(socket));
+    inspect(socket, (protocol) => this.start(socket, this.pick(protocol)));
+  }
+
+  /** The chain matching the detected transport protocol exactly, else the one matching any. */
+  private pick(protocol: TransportProtocol): ChainSpec | null {
+    let any: ChainSpec | null = null;
+    for (const chain of this.spec.chains) {
+      if (chain.match === protocol) return chain;
+      if (chain.match === 'any') any = chain;
+    }
+    return any;
+  }
+
+  private start(socket: net.Socket, chain: ChainSpec | null): void {
+    if (chain === null) {
+      // No chain for this transport protocol (plaintext on a STRICT port): closed unread, as Envoy does.
+      socket.destroy();
       return;
     }
-    if (chain.codec === 'http1') return this.serveH1(socket, chain.hcm, undefined);
-    if (chain.codec === 'http2') return this.h2!.accept(socket);
-    this.detect(socket, chain.hcm);
+    const tls = chain.tls;
+    if (tls === null) {
+      this.opening.delete(socket);
+      this.serve(socket, chain, null, null);
+      return;
+    }
+    this.opening.add(socket);
+    socket.once('close', () => this.opening.delete(socket));
+    tls.accept(socket, (secure, peer) => {
+      this.opening.delete(socket);
+      this.serve(secure, chain, secure, peer.identity);
+    });
+  }
+
+  private serve(socket: net.Socket, chain: ChainSpec, secure: TLSSocket | null, peer: SpiffeId | null): void {
+    const serve = chain.serve;
+    if (serve.kind === 'tcp') {
+      this.tcp.add(socket);
+      socket.once('close', () => this.tcp.delete(socket));
+      proxyTcp(socket, serve.tcp);
+      return;
+    }
+    if (secure !== null) {
+      // Over TLS the negotiated ALPN names the protocol; without ALPN the codec setting decides.
+      const alpn = secure.alpnProtocol;
+      if (alpn === 'h2') return this.h2.get(chain)!.accept(socket, peer);
+      if (alpn === 'http/1.1' || serve.codec === 'http1') return this.serveH1(socket, serve.hcm, undefined, peer);
+    } else {
+      if (serve.codec === 'http1') return this.serveH1(socket, serve.hcm, undefined, null);
+      if (serve.codec === 'http2') return this.h2.get(chain)!.accept(socket);
+    }
+    this.detect(socket, chain, serve.hcm, peer);
+    socket.resume();
   }
 
   /** Codec AUTO: the HTTP/2 client preface decides; anything else is HTTP/1.1. */
-  private detect(socket: net.Socket, hcm: HttpConnectionManager): void {
+  private detect(socket: net.Socket, chain: ChainSpec, hcm: HttpConnectionManager, peer: SpiffeId | null): void {
     let seen: Buffer = Buffer.alloc(0);
     // A client that connects and stays silent is closed like one that sends half a head.
     const timer = setTimeout(() => socket.destroy(), hcm.requestHeadersTimeoutMs);
@@ -110,22 +177,22 @@ export class Listener {
         // node:http2 replays bytes still buffered in a paused socket (nodejs/node#35475), so the
         // preface goes back into the buffer and the socket stays paused until the session reads it.
         socket.unshift(seen);
-        this.h2!.accept(socket);
+        this.h2.get(chain)!.accept(socket, peer);
       } else {
-        this.serveH1(socket, hcm, seen);
-        socket.resume();
+        this.serveH1(socket, hcm, seen, peer);
       }
     };
     socket.on('data', onData);
   }
 
-  private serveH1(socket: net.Socket, hcm: HttpConnectionManager, initial: Buffer | undefined): void {
+  private serveH1(socket: net.Socket, hcm: HttpConnectionManager, initial: Buffer | undefined, peer: SpiffeId | null): void {
     const name = this.spec.name;
     const conn = new H1ServerConnection(socket, () => hcm, {
       onRejected: (err, remote) => this.hooks.onRejected(name, err, remote),
-    }, initial);
+    }, initial, peer);
     this.h1.add(conn);
     socket.once('close', () => this.h1.delete(conn));
     if (hcm.draining) conn.drain();
+    socket.resume(); // the tls_inspector leaves the socket paused
   }
 }

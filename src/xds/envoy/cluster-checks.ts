@@ -4,9 +4,14 @@
 import { isIP } from 'node:net';
 import type { Cluster } from './cluster.ts';
 import type { FieldPath, Issues } from './issues.ts';
+import { checkTlsContext, type TlsCheckOptions } from './tls-checks.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from './type-urls.ts';
 
-export function checkCluster(c: Cluster, path: FieldPath, issues: Issues): void {
+export function checkCluster(c: Cluster, path: FieldPath, issues: Issues, tls: TlsCheckOptions = { secrets: null }): void {
+  const upstreamTls = c.transport_socket?.typed_config;
+  if (upstreamTls?.common_tls_context !== undefined) {
+    checkTlsContext(upstreamTls.common_tls_context, [...path, 'transport_socket', 'typed_config', 'common_tls_context'], issues, { ...tls, server: false });
+  }
   (c.load_assignment?.endpoints ?? []).forEach((locality, l) => {
     (locality.lb_endpoints ?? []).forEach((lb, e) => {
       const sa = lb.endpoint.address.socket_address;

@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import { ClusterLoadAssignment } from './endpoint.ts';
 import { Http1ProtocolOptions, Http2ProtocolOptions } from './protocol.ts';
 import { Any, Bool, Duration, Enum, Message, Refused, Type, UInt32, Str } from './schema.ts';
+import { UpstreamTransportSocket } from './tls.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS } from './type-urls.ts';
 
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
@@ -149,6 +150,7 @@ export const Cluster = Message(
     http2_protocol_options: Type.Optional(Http2ProtocolOptions),
     circuit_breakers: Type.Optional(CircuitBreakers),
     outlier_detection: Type.Optional(OutlierDetection),
+    transport_socket: Type.Optional(UpstreamTransportSocket),
   },
   {
     unsupported: {
@@ -179,7 +181,6 @@ export const Cluster = Message(
       least_request_lb_config: '',
       round_robin_lb_config: '',
       common_lb_config: '',
-      transport_socket: 'TLS arrives with workload identity in a later release',
       metadata: '',
       protocol_selection: 'use typed_extension_protocol_options',
       upstream_connection_options: '',

@@ -37,3 +37,9 @@ export {
   DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS,
 } from './cluster.ts';
 export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';
+export {
+  CertificateValidationContext, CommonTlsContext, DownstreamTlsContext, DownstreamTransportSocket, FilterChainMatch, ListenerFilter,
+  SdsSecretConfig, Secret, SpiffeCertValidatorConfig, SubjectAltNameMatcher, TlsCertificate, TlsDataSource, TlsInspector, TlsParameters,
+  UpstreamTlsContext, UpstreamTransportSocket, TLS_VERSIONS, TRANSPORT_PROTOCOLS,
+} from './tls.ts';
+export { checkTlsContext, checkSecret, type TlsCheckOptions } from './tls-checks.ts';
