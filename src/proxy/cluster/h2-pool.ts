@@ -95,6 +95,8 @@ class H2Exchange implements UpstreamStream {
   private finished = false;
   private pendingTrailers: HeaderList | null = null;
   private responseTrailers: HeaderList | null = null;
+  /** Body chunks that arrived before the response head (see the 'data' handler). */
+  private early: Buffer[] | null = null;
   requestBytesSent = false;
 
   constructor(entry: Session, head: RequestHead, handler: UpstreamResponseHandler) {
@@ -107,7 +109,12 @@ class H2Exchange implements UpstreamStream {
     if (entry.connected) this.requestBytesSent = true;
     else entry.session.once('connect', () => { this.requestBytesSent = true; });
     stream.on('response', (headers, flags) => this.guard(() => this.onResponse(headers, flags)));
-    stream.on('data', (chunk: Buffer) => this.guard(() => this.handler?.onData(chunk)));
+    stream.on('data', (chunk: Buffer) => {
+      // node:http2 emits 'response' on the next tick but DATA read in the same batch at once: a
+      // TLS record often holds HEADERS and DATA together, so body bytes can precede the head.
+      if (!this.responded) (this.early ??= []).push(chunk);
+      else this.guard(() => this.handler?.onData(chunk));
+    });
     stream.on('trailers', (trailers) => { this.responseTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.guard(() => this.onEnd()));
     stream.on('drain', () => this.handler?.onWritable());
@@ -166,6 +173,11 @@ class H2Exchange implements UpstreamStream {
     this.responded = true;
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     handler.onHead(status, converted, endStream);
+    const early = this.early;
+    if (early !== null) {
+      this.early = null;
+      for (const chunk of early) this.handler?.onData(chunk);
+    }
   }
 
   private onEnd(): void {

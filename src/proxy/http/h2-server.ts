@@ -74,6 +74,8 @@ export class H2Server {
   /** Graceful drain: GOAWAY to every session; in-flight streams complete. */
   drain(): void {
     for (const session of this.sessions) {
+      // A session destroyed a moment ago stays in the set until its 'close' event; goaway() would throw.
+      if (session.destroyed || session.closed) continue;
       session.goaway();
       session.close();
     }
