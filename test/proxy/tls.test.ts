@@ -79,6 +79,9 @@ test('termination + origination: HTTP/1.1 from the app travels as HTTP/2 over mT
   assert.ok(app.requests.every((r) => r.httpVersion === '1.1'));
   await eventually(() => server.accessLog().length >= 3, 3000, 'server access log');
   assert.deepEqual(new Set(server.accessLog().map((l) => l.protocol)), new Set(['HTTP/2']));
+  // The server proxy knows who called: the client proxy's SPIFFE ID, from its certificate.
+  assert.deepEqual(new Set(server.accessLog().map((l) => l.downstream_peer_uri_san)), new Set([web.identity.id]));
+  assert.deepEqual(new Set(client.accessLog().map((l) => l.downstream_peer_uri_san)), new Set(['']));
   // The connection between the proxies is reused: one TLS session, multiplexed.
   const serverMetrics = await (await server.admin('/stats/prometheus')).text();
   assert.equal(metric(serverMetrics, 'weft_requests_total', { tls: 'true', response_code: '200' }), 3);
@@ -154,6 +157,8 @@ test('PERMISSIVE: one port takes mTLS and plaintext; the tls label tells them ap
   assert.equal((await request(client.ports.outbound, '/over-mtls')).status, 200);
   assert.equal((await request(server.ports.inbound, '/plaintext')).status, 200);
   assert.deepEqual(app.requests.map((r) => r.url), ['/over-mtls', '/plaintext']);
+  await eventually(() => server.accessLog().length === 2, 3000, 'server access log');
+  assert.deepEqual(server.accessLog().map((l) => [l.path, l.downstream_peer_uri_san]), [['/over-mtls', web.identity.id], ['/plaintext', '']]);
   const metrics = await (await server.admin('/stats/prometheus')).text();
   assert.equal(metric(metrics, 'weft_requests_total', { tls: 'true' }), 1);
   assert.equal(metric(metrics, 'weft_requests_total', { tls: 'false' }), 1);
@@ -195,6 +200,9 @@ test('B1 subset: malformed client certificates are refused at a STRICT port; the
   // The same client with its real SVID gets through: the refusals were about the certificates.
   const good = await tlsExchange(server.ports.inbound, { cert: web.cert, key: web.key, ALPNProtocols: ['http/1.1'] }, 'GET /ok HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
   assert.match(good.data, /^HTTP\/1\.1 200/);
+  await eventually(() => server.accessLog().length === 1, 3000, 'server access log');
+  assert.equal(server.accessLog()[0].downstream_peer_uri_san, web.identity.id);
+  assert.equal(server.accessLog()[0].protocol, 'HTTP/1.1');
   assert.deepEqual(app.requests.map((r) => r.url), ['/ok']);
   const metrics = await (await server.admin('/stats/prometheus')).text();
   assert.equal(metric(metrics, 'weft_proxy_downstream_tls_refused_total', { listener: 'inbound' }), Object.keys(cases).length, metrics);

@@ -365,6 +365,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       upstream_cluster: this.clusterName,
       route_name: routeName,
       downstream_remote_address: this.ds.remoteAddress,
+      downstream_peer_uri_san: this.ds.peerIdentity ?? '',
       x_forwarded_for: getHeader(head.headers, 'x-forwarded-for') ?? '',
       user_agent: getHeader(head.headers, 'user-agent') ?? '',
       request_id: this.requestId,
