@@ -250,3 +250,41 @@ test('bad TLS config is refused at start with the field path', async () => {
   assert.match(sdsRun.stderr(), /WEFT_CONFIG_UNSUPPORTED|does not support 'sds_config'/);
   await sdsRun.stop();
 });
+
+test('named static secrets with inline PEM; a client certificate requested but not required; /config_dump redacts keys', async (t) => {
+  const app = await startEchoServer('api');
+  const plain = httpListener('inbound', ROUTES) as { filter_chains: Record<string, unknown>[] } & Record<string, unknown>;
+  const transport = {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+      common_tls_context: {
+        tls_certificate_sds_secret_configs: [{ name: 'own' }],
+        validation_context_sds_secret_config: { name: 'trust' },
+        alpn_protocols: ['http/1.1'],
+      },
+    },
+  };
+  const config = bootstrap([{ ...plain, filter_chains: [{ ...plain.filter_chains[0], transport_socket: transport }] }], [staticCluster('app', [app.port])]) as { static_resources: Record<string, unknown> };
+  config.static_resources.secrets = [
+    { name: 'own', tls_certificate: { certificate_chain: { inline_string: api.cert }, private_key: { inline_string: api.key } } },
+    { name: 'trust', validation_context: { custom_validator_config: { name: 'envoy.tls.cert_validator.spiffe', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig', trust_domains: [{ name: TD, trust_bundle: { inline_string: pki.bundlePem } }] } } } },
+  ];
+  const server = await startProxy(config);
+  t.after(async () => { await server.stop(); await app.close(); });
+  const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`;
+  const anonymous = await tlsExchange(server.ports.inbound, {}, get('/anonymous'));
+  assert.match(anonymous.data, /^HTTP\/1\.1 200/);
+  const known = await tlsExchange(server.ports.inbound, { cert: web.cert, key: web.key }, get('/known'));
+  assert.match(known.data, /^HTTP\/1\.1 200/);
+  const bad = await pki.forged({ uris: ['spiffe://evil.example/ns/shop/sa/web'] });
+  const refused = await tlsExchange(server.ports.inbound, { cert: bad.cert, key: bad.key }, get('/bad'));
+  assert.equal(refused.data, '', 'a presented certificate is checked even when not required');
+  assert.deepEqual(app.requests.map((r) => r.url), ['/anonymous', '/known']);
+  await eventually(() => server.accessLog().length === 2, 3000, 'access log');
+  assert.deepEqual(server.accessLog().map((l) => l.downstream_peer_uri_san), ['', web.identity.id]);
+  const dump = await (await server.admin('/config_dump')).text();
+  assert.doesNotMatch(dump, /PRIVATE KEY/);
+  assert.match(dump, /\[redacted\]/);
+  assert.match(dump, /envoy\.admin\.v3\.SecretsConfigDump/);
+});

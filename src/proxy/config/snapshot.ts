@@ -211,12 +211,29 @@ function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, all: Acce
   return out;
 }
 
-function configDump(bootstrap: Bootstrap): object {
+/**
+ * Inline private keys never leave the process, /config_dump included: Envoy prints them as
+ * "[redacted]" too. A key named by `filename` shows its file name only.
+ */
+function redactKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k === 'private_key' && typeof v === 'object' && v !== null && !('filename' in v) ? { inline_string: '[redacted]' } : redactKeys(v);
+  }
+  return out;
+}
+
+function configDump(original: Bootstrap): object {
   const now = new Date().toISOString();
+  const bootstrap = redactKeys(original) as Bootstrap;
   const resources = bootstrap.static_resources ?? {};
   return {
     configs: [
       { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap, last_updated: now },
+      { '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
+        static_secrets: (resources.secrets ?? []).map((secret) => ({ name: secret.name, last_updated: now, secret: { '@type': TYPE_URLS.secret, ...secret } })) },
       { '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
         static_clusters: (resources.clusters ?? []).map((cluster) => ({ cluster: { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...cluster }, last_updated: now })) },
       { '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',

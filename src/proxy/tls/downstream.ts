@@ -73,6 +73,8 @@ export class DownstreamTls {
   }
 
   private onSecure(socket: tls.TLSSocket, events: DownstreamTlsEvents): void {
+    // `_parent` (the accepted socket a server TLSSocket wraps) is Node-internal; Node is pinned to
+    // 24 and every TLS test goes through here, so a change would fail loudly, not silently.
     const raw = (socket as unknown as { _parent?: Socket })._parent;
     const serve = raw ? HANDOFF.get(raw) : undefined;
     if (raw) HANDOFF.delete(raw);
