@@ -85,9 +85,10 @@ async function who(port: number, path = '/', headers: Record<string, string> = {
   return r.status === 200 ? String(r.json().server) : `${r.status} ${r.headers['x-weft-error'] ?? ''}`.trim();
 }
 
-test('sidecars follow the control plane: a calls b, weights, a header match, a rewrite with retries, a timeout, TrafficPolicy changes', { timeout: 60_000 }, async () => {
+test('sidecars follow the control plane: a calls b, weights, a header match, a rewrite with retries, a timeout, TrafficPolicy changes, a control-plane restart', { timeout: 60_000 }, async () => {
   const dir = tempDir('weft-mesh-');
-  const cp = await startControlPlane(join(dir, 'data'));
+  const xdsPort = await freePort();
+  const cp = await startControlPlane(join(dir, 'data'), ['--xds-port', String(xdsPort)]);
   closers.push(() => cp.stop());
   assert.ok(cp.xdsPort > 0, cp.output());
   const svc = join(dir, 'services.yaml');
@@ -163,4 +164,18 @@ test('sidecars follow the control plane: a calls b, weights, a header match, a r
   // b-v2 has no endpoint left (the route still sends it its 20 %); b-v1 is untouched.
   await eventually(async () => (await who(a.outbound, '/', { host: 'b-v2' })) === '503 no-healthy-upstream', 10_000, 'b-v2 has no endpoints');
   for (let i = 0; i < 10; i++) assert.equal(await who(a.outbound, '/', { host: 'b-v1.default' }), 'b-v1');
+
+  // The control plane dies: sidecars keep serving their last config; it comes back on the same
+  // data and xDS port, the sidecars reconnect, and a change made then reaches them.
+  cp.child.kill('SIGKILL');
+  await cp.stop();
+  for (let i = 0; i < 10; i++) assert.equal(await who(a.outbound, '/', { host: 'b-v1.default' }), 'b-v1');
+  const cp2 = await startControlPlane(join(dir, 'data'), ['--xds-port', String(xdsPort)]);
+  closers.push(() => cp2.stop());
+  writeFileSync(policy, 'apiVersion: weft.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: a}\nspec: {targetRefs: [{group: "", kind: Service, name: a}], timeouts: {request: 5s}}\n');
+  assert.equal((await weft(cp2.url, ['apply', '-f', policy])).code, 0);
+  const back = Date.now();
+  await eventually(async () => (await who(a.outbound, '/', { host: 'a' })) === 'a', 20_000, 'the fault is gone after the control plane returned');
+  console.log(`# resync after the control plane's return: ${Date.now() - back} ms`);
+  assert.ok((await weft(cp2.url, ['get', 'workloads'])).stdout.includes('a-1'), 'registered Workloads survive the restart');
 });
