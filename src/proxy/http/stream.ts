@@ -1,6 +1,7 @@
 // The protocol-neutral contracts between downstream codecs (HTTP/1.1, HTTP/2), the router
 // and upstream pools. Callback objects, not EventEmitters: one object per request, no
 // listener arrays, no per-event allocations (the per-request path is the proxy's budget).
+import type { SpiffeId } from '../../pki/index.ts';
 import type { HeaderList } from './headers.ts';
 
 export type HttpProtocol = 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2';
@@ -26,6 +27,8 @@ export interface DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The client's SPIFFE ID when it authenticated with a certificate over TLS (for authorization), else null. */
+  readonly peerIdentity: SpiffeId | null;
   /** Set by the router; called by the codec as the request body arrives. */
   bodyHandler: RequestBodyHandler | null;
   pauseBody(): void;
