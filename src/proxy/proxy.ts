@@ -247,6 +247,13 @@ export class Proxy implements AdminTarget {
         pendingRequests: c.breaker.pending,
         activeRequests: c.breaker.requests,
       },
+      retryBudget: {
+        allowed: c.retryBudget.allowed(),
+        active: c.retryBudget.active,
+        retries: c.retryBudget.retries,
+        overflows: c.retryBudget.overflows,
+        ...(c.retryBudget.limit.kind === 'budget' ? { budgetPercent: c.retryBudget.limit.percent, minRetryConcurrency: c.retryBudget.limit.minConcurrency } : {}),
+      },
       ...(c.outlier === null ? {} : {
         outlier: { successRateAverage: c.outlier.successRateAverage, successRateEjectionThreshold: c.outlier.successRateThreshold },
       }),

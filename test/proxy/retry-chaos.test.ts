@@ -135,4 +135,13 @@ test('C1 with the default budget and back-off: an upstream is killed abruptly ev
   assert.ok(retries > 0, `the kills were felt and retried: ${figures}`);
   assert.ok(ratio <= 0.2, `retry ratio: ${figures}`);
   assert.ok(p99 <= 3 * base99, `p99 ≤ 3 × baseline: ${figures}`);
+  // Each decision is visible: ejections and retries on /stats/prometheus, the budget on /clusters.
+  const prom = await (await proxy.admin('/stats/prometheus')).text();
+  const ejections = Number(/^weft_proxy_outlier_ejections_total\{cluster="crashy",reason="consecutive_local_origin_failure"\} (\d+)$/m.exec(prom)?.[1] ?? 0);
+  assert.ok(ejections >= 1, `the crashed hosts were ejected (${ejections}): ${figures}`);
+  assert.match(prom, /^weft_proxy_retries_allowed\{cluster="crashy"\} 10$/m);
+  assert.match(prom, /^weft_proxy_retries_active\{cluster="crashy"\} \d+$/m);
+  const clusters = await (await proxy.admin('/clusters')).text();
+  assert.match(clusters, /^crashy::default_priority::retry_budget::min_retry_concurrency::10$/m);
+  assert.ok(Number(/^crashy::upstream_rq_retry::(\d+)$/m.exec(clusters)?.[1]) >= counts.retries, clusters);
 });

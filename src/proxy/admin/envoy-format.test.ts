@@ -54,3 +54,24 @@ test('json: circuit_breakers.thresholds, failed_outlier_check, success_rate, wef
   assert.deepEqual(other.health_status, { eds_health_status: 'UNHEALTHY' });
   assert.equal(other.success_rate, undefined);
 });
+
+test('retry budget: text and json show the limit in force now, the budget settings and its use', () => {
+  const withBudget = { ...CLUSTER, retryBudget: { allowed: 12, active: 2, retries: 40, overflows: 1, budgetPercent: 20, minRetryConcurrency: 10 } };
+  const lines = clustersText([withBudget]).split('\n');
+  for (const line of [
+    'web::default_priority::max_retries::12',
+    'web::default_priority::retry_budget::budget_percent::20',
+    'web::default_priority::retry_budget::min_retry_concurrency::10',
+    'web::upstream_rq_retry_active::2',
+    'web::upstream_rq_retry::40',
+    'web::upstream_rq_retry_overflow::1',
+  ]) assert.ok(lines.includes(line), `missing ${line}`);
+  const c = (clustersJson([withBudget]) as { cluster_statuses: Record<string, any>[] }).cluster_statuses[0];
+  assert.equal(c.circuit_breakers.thresholds[0].max_retries, 12);
+  assert.deepEqual(c.circuit_breakers.thresholds[0].retry_budget, { budget_percent: { value: 20 }, min_retry_concurrency: 10 });
+  assert.deepEqual(c.weft_retry_budget, { active: 2, retries: 40, overflows: 1 });
+  // A fixed max_retries has no budget settings to show.
+  const fixed = clustersText([{ ...CLUSTER, retryBudget: { allowed: 3, active: 0, retries: 0, overflows: 0 } }]);
+  assert.match(fixed, /web::default_priority::max_retries::3\n/);
+  assert.doesNotMatch(fixed, /retry_budget::/);
+});

@@ -42,6 +42,20 @@ export function clustersText(clusters: readonly ClusterStatus[]): string {
         `${c.name}::upstream_rq_pending_active::${cb.pendingRequests}\n` +
         `${c.name}::upstream_rq_active::${cb.activeRequests}\n`;
     }
+    const rb = c.retryBudget;
+    if (rb !== undefined) {
+      // Envoy prints the static max_retries; Weft the limit in force now (a budget's moves with load).
+      out += `${c.name}::default_priority::max_retries::${rb.allowed}\n`;
+      if (rb.budgetPercent !== undefined) {
+        out +=
+          `${c.name}::default_priority::retry_budget::budget_percent::${rb.budgetPercent}\n` +
+          `${c.name}::default_priority::retry_budget::min_retry_concurrency::${rb.minRetryConcurrency}\n`;
+      }
+      out +=
+        `${c.name}::upstream_rq_retry_active::${rb.active}\n` +
+        `${c.name}::upstream_rq_retry::${rb.retries}\n` +
+        `${c.name}::upstream_rq_retry_overflow::${rb.overflows}\n`;
+    }
     if (c.outlier !== undefined) {
       out +=
         `${c.name}::outlier::success_rate_average::${rate(c.outlier.successRateAverage)}\n` +
@@ -85,8 +99,16 @@ export function clustersJson(clusters: readonly ClusterStatus[]): object {
             max_connections: c.circuitBreakers.maxConnections,
             max_pending_requests: c.circuitBreakers.maxPendingRequests,
             max_requests: c.circuitBreakers.maxRequests,
+            ...(c.retryBudget === undefined ? {} : { max_retries: c.retryBudget.allowed }),
+            ...(c.retryBudget?.budgetPercent === undefined ? {} : {
+              retry_budget: { budget_percent: { value: c.retryBudget.budgetPercent }, min_retry_concurrency: c.retryBudget.minRetryConcurrency },
+            }),
           }],
         },
+      }),
+      // Weft's addition: the retry limit's use now.
+      ...(c.retryBudget === undefined ? {} : {
+        weft_retry_budget: { active: c.retryBudget.active, retries: c.retryBudget.retries, overflows: c.retryBudget.overflows },
       }),
       ...(c.outlier === undefined || c.outlier.successRateEjectionThreshold < 0 ? {} : {
         success_rate_ejection_threshold: { value: c.outlier.successRateEjectionThreshold },

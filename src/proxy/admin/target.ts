@@ -41,12 +41,27 @@ export interface CircuitBreakerStatus {
   activeRequests: number;
 }
 
+/** The cluster's retry limit (retry_budget or max_retries) and its use now. */
+export interface RetryBudgetStatus {
+  /** Concurrent retries allowed right now (a budget's follows the cluster's active requests). */
+  allowed: number;
+  /** Retries decided and not yet finished, back-off included. */
+  active: number;
+  /** Retries made and retries the limit refused, since the cluster was built. */
+  retries: number;
+  overflows: number;
+  /** The budget's settings; absent for a fixed max_retries. */
+  budgetPercent?: number;
+  minRetryConcurrency?: number;
+}
+
 export interface ClusterStatus {
   name: string;
   /** The balancer, e.g. ROUND_ROBIN or PEAK_EWMA; omitted when unknown. */
   lbPolicy?: string;
   endpoints: readonly EndpointStatus[];
   circuitBreakers?: CircuitBreakerStatus;
+  retryBudget?: RetryBudgetStatus;
   /** Last interval's success-rate average and ejection threshold (percent, -1 when not computed); present with outlier detection. */
   outlier?: { successRateAverage: number; successRateEjectionThreshold: number };
 }

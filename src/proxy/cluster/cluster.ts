@@ -83,8 +83,13 @@ export class Cluster {
       const outlier = this.outlier;
       if (outlier !== null) metrics.gauge('outlier_ejections_active', 'Endpoints ejected by outlier detection now.', labels, () => outlier.activeEjections());
     }
-    this.retryBudget = new RetryBudget(spec.retryLimit, this);
-    if (metrics !== null) this.retryBudget.bindMetrics(metrics, spec.name);
+    const retryBudget = this.retryBudget = new RetryBudget(spec.retryLimit, this);
+    if (metrics !== null) {
+      retryBudget.bindMetrics(metrics, spec.name);
+      const labels = { cluster: spec.name };
+      metrics.gauge('retries_active', 'Retries in flight (back-off included), counted against the retry budget, per cluster.', labels, () => retryBudget.active);
+      metrics.gauge('retries_allowed', 'Concurrent retries the retry budget (or max_retries) allows now, per cluster.', labels, () => retryBudget.allowed());
+    }
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints, { closeGone: false, fresh: true });
   }
 
