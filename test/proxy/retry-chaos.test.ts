@@ -118,11 +118,16 @@ test('C6: every upstream answers 503 for 3 s under steady load: upstream request
 
 test('C1 with the default budget and back-off: an upstream is killed abruptly every 1.2 s and restarted 0.5 s later under steady GET load: 0 failed requests, retry ratio ≤ 20 %, p99 ≤ 3 × baseline', async () => {
   for (const u of ups) u.forget();
-  const baseline = await load('/c1', 8, 1500);
-  const base99 = quantile(baseline.latencies, 0.99);
+  // The baseline is measured on both sides of the chaos (1 s each, all hosts up), so a change in
+  // the shared machine's load during the run moves both figures alike.
+  const calmBefore = await load('/c1', 8, 1000);
   const retriesBefore = await retryCount('crashy');
   const { result, kills } = await withCrashes(ups, () => load('/c1', 8, 6000));
   const counts = await retryCount('crashy');
+  await new Promise((r) => setTimeout(r, 600)); // the last victim's ejection is over
+  const calmAfter = await load('/c1', 8, 1000);
+  const baseline = { total: calmBefore.total + calmAfter.total, latencies: [...calmBefore.latencies, ...calmAfter.latencies] };
+  const base99 = quantile(baseline.latencies, 0.99);
   const retries = counts.retries - retriesBefore.retries;
   const overflows = counts.overflows - retriesBefore.overflows;
   const ratio = retries / result.total;
