@@ -1,2 +1,3 @@
 // core: the bottom of the import graph. Nothing here imports from another Weft folder.
 export { WeftError, isWeftError, type WeftErrorCode } from './errors.ts';
+export { Backoff, type BackoffOptions } from './backoff.ts';
