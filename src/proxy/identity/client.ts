@@ -97,7 +97,7 @@ export class IdentityClient {
     const labels = { identity: options.identity.id };
     options.metrics?.gauge('identity_cert_expiry_seconds', 'Seconds until the workload certificate expires; 0 without one.', labels, () => (this.#svid ? Math.max(0, (this.#svid.notAfter.getTime() - Date.now()) / 1000) : 0));
     options.metrics?.gauge('identity_cert_ready', '1 while the proxy holds a valid workload certificate, else 0 (mTLS fails closed).', labels, () => (this.#state === 'ready' ? 1 : 0));
-    this.#failures = options.metrics?.counter('identity_renewal_failures_total', 'Certificate requests that failed (CA unreachable or refused).', labels);
+    this.#failures = options.metrics?.counter('identity_request_failures', 'Certificate requests that failed (CA unreachable or refused).', labels);
   }
 
   get state(): IdentityState {
