@@ -8,11 +8,15 @@ interface Command {
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   proxy: async () => (await import('./proxy.ts')).command,
+  token: async () => (await import('./token.ts')).command,
+  identity: async () => (await import('./identity.ts')).command,
 };
 
 function usage(): string {
   const lines = ['Usage: weft <command> [options]', '', 'Commands:'];
   lines.push('  proxy      run the sidecar proxy from an Envoy bootstrap (weft proxy --help)');
+  lines.push('  token      create or revoke workload tokens (weft token --help)');
+  lines.push('  identity   show the trust anchors, issuer and workload certificates (weft identity --help)');
   lines.push('  version    print the version');
   return lines.join('\n');
 }
