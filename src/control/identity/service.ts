@@ -177,7 +177,9 @@ export async function controlPlaneTls(ca: CertificateAuthority, options: { reado
   let current = await issue();
   const credentials = new SwappableServerCredentials(current.context);
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
   const schedule = () => {
+    if (closed) return;
     const delay = Math.min(0.7 * (current.notAfter.getTime() - Date.now()), 2 ** 31 - 1);
     timer = setTimeout(() => {
       issue().then((next) => {
@@ -189,7 +191,11 @@ export async function controlPlaneTls(ca: CertificateAuthority, options: { reado
     timer.unref();
   };
   schedule();
-  return { credentials, identity, notAfter: () => current.notAfter, close: () => clearTimeout(timer) };
+  const close = () => {
+    closed = true;
+    clearTimeout(timer);
+  };
+  return { credentials, identity, notAfter: () => current.notAfter, close };
 }
 
 export interface IdentityServerOptions extends IdentityServiceOptions {
