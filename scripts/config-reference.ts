@@ -49,6 +49,7 @@ const CHAPTERS: Chapters = [
       'DataSource', 'HeaderValueOption', 'HeaderValue',
     ],
   },
+  { title: 'HTTP filters', messages: ['HTTPFault', 'FaultDelay', 'FaultAbort', 'LocalRateLimit', 'TokenBucket', 'HttpStatus', 'FilterConfig'] },
   { title: 'Access logs', messages: ['AccessLog', 'StdoutAccessLog', 'FileAccessLog'] },
   { title: 'TCP proxy', messages: ['TcpProxy', 'TcpWeightedCluster', 'TcpClusterWeight'] },
   {
@@ -77,8 +78,17 @@ function inlineName(s: Schema, parent: string, field: string): string {
 }
 
 /** The schemas a field's type refers to, looking through lists and Any unions. */
+/** The value schema of a map (`Type.Record`), or undefined for a message or a Struct of any JSON. */
+function mapValue(s: Schema): Schema | undefined {
+  if (s.type !== 'object' || s.patternProperties === undefined) return undefined;
+  const value = Object.values(s.patternProperties as Record<string, Schema>)[0];
+  return value !== undefined && (isAny(value) || isMessage(value)) ? value : undefined;
+}
+
 function referencedMessages(s: Schema): Schema[] {
   if (s.type === 'array') return referencedMessages(s.items as Schema);
+  const value = mapValue(s);
+  if (value !== undefined) return referencedMessages(value);
   if (isAny(s)) return anyMembers(s);
   return isMessage(s) ? [s] : [];
 }
@@ -165,6 +175,8 @@ function typeCell(s: Schema, names: ReadonlyMap<object, string>): string {
   if ('const' in s) return code(JSON.stringify(s.const));
   if (s[X.duration] !== undefined) return 'Duration';
   if (s[X.bytes]) return 'bytes (base64)';
+  const value = mapValue(s);
+  if (value !== undefined) return `map of string to ${typeCell(value, names)}`;
   if (s.type === 'object' && s.patternProperties !== undefined) return 'Struct (any JSON object)';
   // schema.ts: UInt32 always carries bounds, Int64 none.
   if (s.type === 'integer') return s.minimum === undefined && s.maximum === undefined ? 'int64' : 'uint32';

@@ -8,16 +8,24 @@ interface Command {
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   proxy: async () => (await import('./proxy.ts')).command,
+  'control-plane': async () => (await import('./control-plane.ts')).command,
+  apply: async () => (await import('./apply.ts')).command,
+  get: async () => (await import('./get.ts')).command,
+  delete: async () => (await import('./delete.ts')).command,
   token: async () => (await import('./token.ts')).command,
   identity: async () => (await import('./identity.ts')).command,
 };
 
 function usage(): string {
   const lines = ['Usage: weft <command> [options]', '', 'Commands:'];
-  lines.push('  proxy      run the sidecar proxy from an Envoy bootstrap (weft proxy --help)');
-  lines.push('  token      create or revoke workload tokens (weft token --help)');
-  lines.push('  identity   show the trust anchors, issuer and workload certificates (weft identity --help)');
-  lines.push('  version    print the version');
+  lines.push('  proxy          run the sidecar proxy from an Envoy bootstrap (weft proxy --help)');
+  lines.push('  control-plane  run the control plane: store and REST API (weft control-plane --help)');
+  lines.push('  apply          create or update resources from YAML/JSON files (weft apply -f FILE|DIR|-)');
+  lines.push('  get            show resources (weft get KIND [NAME] [-n NS | -A] [-o yaml|json|wide])');
+  lines.push('  delete         delete resources (weft delete KIND NAME | -f FILE)');
+  lines.push('  token          create or revoke workload tokens (weft token --help)');
+  lines.push('  identity       show the trust anchors, issuer and workload certificates (weft identity --help)');
+  lines.push('  version        print the version');
   return lines.join('\n');
 }
 

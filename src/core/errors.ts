@@ -10,6 +10,9 @@ export type WeftErrorCode =
   | 'WEFT_CSR_INVALID'         // a certificate signing request malformed or not signable
   | 'WEFT_IDENTITY_DENIED'     // a CSR asks for an identity its caller is not authorised for
   | 'WEFT_TOKEN_INVALID'       // a workload token forged, expired, revoked or replayed
+  | 'WEFT_NOT_FOUND'           // a named resource does not exist
+  | 'WEFT_CONFLICT'            // a write raced another (stale resourceVersion)
+  | 'WEFT_GONE'                // a watch asked for history that was compacted away
   | 'WEFT_INTERNAL';           // a bug: please report it
 
 export class WeftError extends Error {

@@ -1,7 +1,8 @@
 // proxy: the sidecar. `runProxy` is the whole life of one `weft proxy` process.
 import { writeFileSync } from 'node:fs';
 import { loadBootstrapFile } from './bootstrap/index.ts';
-import { buildSnapshot } from './config/snapshot.ts';
+import { buildSnapshot, staticConfigDump, staticResources } from './config/snapshot.ts';
+import { startDiscovery } from './discovery/index.ts';
 import { Proxy } from './proxy.ts';
 import { ProxyMetrics } from './observe/index.ts';
 import { startAdminServer } from './admin/index.ts';
@@ -17,22 +18,33 @@ export async function runProxy(options: RunProxyOptions): Promise<number> {
   const bootstrap = loadBootstrapFile(options.bootstrapPath);
   const node = bootstrap.node;
   const metrics = new ProxyMetrics({ workload: node?.cluster ?? node?.id ?? '', namespace: namespaceOf(node?.metadata) });
-  const snapshot = buildSnapshot(bootstrap, metrics);
+  const snapshot = buildSnapshot(staticResources(bootstrap), metrics, { configDump: staticConfigDump(bootstrap) });
   let quit: () => void = () => {};
   const stopped = new Promise<void>((resolve) => { quit = resolve; });
   const proxy = new Proxy(snapshot, metrics, () => quit());
-  await proxy.start();
+  const ads = bootstrap.dynamic_resources?.ads_config !== undefined;
+  await proxy.start({ live: !ads });
+  const log = (line: string) => process.stderr.write(`weft proxy: ${line}\n`);
+  const discovery = ads ? startDiscovery(bootstrap, proxy, metrics, options.drainTimeMs, log) : null;
   const adminAddress = bootstrap.admin?.address?.socket_address;
   const admin = adminAddress
     ? await startAdminServer(proxy, { host: adminAddress.address, port: adminAddress.port_value ?? 0 })
     : null;
   if (admin && options.adminAddressPath) writeFileSync(options.adminAddressPath, `${adminAddress!.address}:${admin.port}\n`);
-  const ports = [...proxy.boundPorts()].map(([name, port]) => `${name}=${port}`).join(' ');
-  process.stderr.write(`weft proxy: LIVE (listeners: ${ports || 'none'}; admin: ${admin ? admin.port : 'off'})\n`);
-
   process.once('SIGTERM', () => quit());
   process.once('SIGINT', () => quit());
+  // /ready says PRE_INITIALIZING (503) until the first configuration from the control plane is in;
+  // a SIGTERM meanwhile drains and stops as usual.
+  let stopping = false;
+  void stopped.then(() => { stopping = true; });
+  if (discovery) await Promise.race([discovery.initialFetch(), stopped]);
+  if (!stopping) {
+    proxy.markLive();
+    const ports = [...proxy.boundPorts()].map(([name, port]) => `${name}=${port}`).join(' ');
+    process.stderr.write(`weft proxy: LIVE (listeners: ${ports || 'none'}; admin: ${admin ? admin.port : 'off'})\n`);
+  }
   await stopped;
+  discovery?.stop();
   process.stderr.write(`weft proxy: draining for up to ${options.drainTimeMs / 1000} s\n`);
   await proxy.drain(options.drainTimeMs);
   proxy.stop();

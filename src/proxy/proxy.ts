@@ -1,7 +1,8 @@
 // The running sidecar: clusters, listeners and the admin API built from one config snapshot,
 // plus its lifecycle (ready → draining → stopped). Wiring only; behaviour lives in the parts.
+import { WeftError } from '../core/errors.ts';
 import type { Cluster } from './cluster/cluster.ts';
-import { Listener, type ListenerSpec } from './listen/listener.ts';
+import { Listener, type ListenerHooks, type ListenerSpec } from './listen/listener.ts';
 import type { ProxyMetrics } from './observe/metrics.ts';
 import type { AccessLog } from './observe/access-log.ts';
 import type { AdminTarget, ClusterStatus } from './admin/index.ts';
@@ -12,14 +13,20 @@ export interface ProxySnapshot {
   /** Envoy admin.v3.ConfigDump shape, for /config_dump. */
   readonly configDump: object;
   readonly accessLogs: readonly AccessLog[];
+  /** File access-log writers by path, handed on to the next snapshot. */
+  readonly fileLogs: ReadonlyMap<string, AccessLog>;
 }
 
 export type ProxyState = 'PRE_INITIALIZING' | 'LIVE' | 'DRAINING';
 
 export class Proxy implements AdminTarget {
   readonly registry: ProxyMetrics;
-  private readonly snapshot: ProxySnapshot;
-  private readonly listenerObjects: Listener[] = [];
+  private snapshot: ProxySnapshot;
+  private listenerObjects: Listener[] = [];
+  /** Listeners and clusters an update removed, still finishing their in-flight work. */
+  private readonly retiring = new Set<{ timer: NodeJS.Timeout; finish: () => void }>();
+  private readonly hooks: ListenerHooks;
+  private dumpSource: (() => object) | null = null;
   private current: ProxyState = 'PRE_INITIALIZING';
   private readonly onQuit: () => void;
 
@@ -27,12 +34,12 @@ export class Proxy implements AdminTarget {
     this.snapshot = snapshot;
     this.registry = metrics;
     this.onQuit = onQuit;
+    this.hooks = this.listenerHooks();
   }
 
-  async start(): Promise<void> {
-    await Promise.all([...this.snapshot.clusters.values()].map((c) => c.start()));
+  private listenerHooks(): ListenerHooks {
     const rejected = new Map<string, { inc(n?: number): void }>();
-    const hooks = {
+    return {
       onRejected: (listener: string, err: { reason: string; status: number }) => {
         const key = `${listener}\u0000${err.reason}`;
         let counter = rejected.get(key);
@@ -45,12 +52,112 @@ export class Proxy implements AdminTarget {
         counter.inc();
       },
     };
+  }
+
+  /** The config in effect (the base an update is built against). */
+  currentSnapshot(): ProxySnapshot {
+    return this.snapshot;
+  }
+
+  /** /config_dump from a live source (the dynamic config) instead of the snapshot's fixed document. */
+  setConfigDump(source: () => object): void {
+    this.dumpSource = source;
+  }
+
+  /** Once the initial xDS fetch is done (or at start, without xDS): /ready answers 200. */
+  markLive(): void {
+    if (this.current === 'PRE_INITIALIZING') this.current = 'LIVE';
+  }
+
+  /** Binds the listeners; `live: false` stays PRE_INITIALIZING until markLive (waiting for ADS). */
+  async start(options: { live: boolean } = { live: true }): Promise<void> {
+    await Promise.all([...this.snapshot.clusters.values()].map((c) => c.start()));
     for (const spec of this.snapshot.listeners) {
-      const listener = new Listener(spec, hooks);
+      const listener = new Listener(spec, this.hooks);
       await listener.listen();
       this.listenerObjects.push(listener);
     }
-    this.current = 'LIVE';
+    if (options.live) this.current = 'LIVE';
+  }
+
+  /**
+   * Swaps in a new snapshot (an xDS update) as one step. New listeners are bound first, so a
+   * port that cannot be bound fails the update (the caller NACKs it) before anything changed.
+   * A listener whose socket is unchanged keeps its connections and serves the next request
+   * from the new config; removed or re-addressed listeners drain for up to `drainTimeMs`.
+   * Clusters with unchanged settings are the same objects (warm pools); replaced ones hand
+   * their still-listed endpoints to their successor and close the rest after the drain time.
+   */
+  async apply(next: ProxySnapshot, drainTimeMs: number): Promise<void> {
+    const prev = this.snapshot;
+    const reused = new Set(prev.clusters.values());
+    const fresh = [...next.clusters.values()].filter((c) => !reused.has(c));
+    await Promise.all(fresh.map((c) => c.start()));
+    const byName = new Map(this.listenerObjects.map((l) => [l.spec.name, l]));
+    const nextNames = new Set(next.listeners.map((s) => s.name));
+    const kept = new Map<Listener, ListenerSpec>();
+    const started: Listener[] = [];
+    /** Listeners whose fixed port is held by the listener they replace: bound once it has closed. */
+    const deferred: Listener[] = [];
+    const leaving = this.listenerObjects.filter((l) => !nextNames.has(l.spec.name));
+    try {
+      for (const spec of next.listeners) {
+        const old = byName.get(spec.name);
+        if (old?.canUpdate(spec)) {
+          kept.set(old, spec);
+          continue;
+        }
+        const listener = new Listener(spec, this.hooks);
+        if (old !== undefined) leaving.push(old);
+        if (old !== undefined && spec.port !== 0 && old.spec.host === spec.host && old.spec.port === spec.port) {
+          deferred.push(listener);
+        } else {
+          await listener.listen().catch((err: Error) => {
+            throw new WeftError('WEFT_IO', `listener '${spec.name}': cannot listen on ${spec.host}:${spec.port}: ${err.message}`, { cause: err });
+          });
+          started.push(listener);
+        }
+      }
+    } catch (err) {
+      // Nothing was swapped yet: undo the new sockets and clusters, keep serving `prev`.
+      for (const l of started) l.destroy();
+      for (const c of fresh) c.retire(prev.clusters.get(c.name));
+      throw err;
+    }
+    for (const [listener, spec] of kept) listener.update(spec);
+    for (const l of leaving) l.drain();
+    for (const l of deferred) {
+      try {
+        await l.listen();
+        started.push(l);
+      } catch (err) {
+        process.stderr.write(`weft proxy: listener ${l.spec.name}: cannot bind ${l.spec.host}:${l.spec.port} after its old socket closed: ${(err as Error).message}\n`);
+      }
+    }
+    this.listenerObjects = [...kept.keys(), ...started];
+    this.snapshot = next;
+    const nextClusters = new Set(next.clusters.values());
+    const gone = [...prev.clusters.values()].filter((c) => !nextClusters.has(c));
+    const oldLogs = prev.accessLogs.filter((log) => !next.accessLogs.includes(log));
+    // In-flight requests on drained listeners and replaced clusters get the drain time to finish.
+    this.later(drainTimeMs, () => {
+      for (const l of leaving) l.destroy();
+      for (const c of gone) c.retire(next.clusters.get(c.name));
+      for (const log of oldLogs) void log.close();
+    });
+  }
+
+  /** Runs `finish` after `ms` (or at stop, whichever is first). */
+  private later(ms: number, finish: () => void): void {
+    const entry = {
+      timer: setTimeout(() => {
+        this.retiring.delete(entry);
+        finish();
+      }, ms),
+      finish,
+    };
+    entry.timer.unref();
+    this.retiring.add(entry);
   }
 
   /**
@@ -68,6 +175,11 @@ export class Proxy implements AdminTarget {
   }
 
   stop(): void {
+    for (const r of this.retiring) {
+      clearTimeout(r.timer);
+      r.finish();
+    }
+    this.retiring.clear();
     for (const l of this.listenerObjects) l.destroy();
     for (const c of this.snapshot.clusters.values()) c.close();
   }
@@ -92,7 +204,7 @@ export class Proxy implements AdminTarget {
   }
 
   configDump(): object {
-    return this.snapshot.configDump;
+    return this.dumpSource?.() ?? this.snapshot.configDump;
   }
 
   clusters(): readonly ClusterStatus[] {

@@ -39,5 +39,6 @@ export async function startGrpcServer(name: string): Promise<{ port: number; clo
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
-  return { port, close: () => new Promise((r) => server.tryShutdown(() => r())) };
+  // tryShutdown waits for every call and connection to end; teardown must not hang on a peer.
+  return { port, close: async () => server.forceShutdown() };
 }

@@ -79,7 +79,14 @@ export async function startProxy(bootstrap: object | string, options: ProxyOptio
     admin: (path, init) => fetch(`http://127.0.0.1:${adminPort}${path}`, init),
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
-      const code = await exited;
+      // A drain lasts at most 15 s (--drain-time-s); a proxy still running well after that is a bug
+      // to report, not a reason for the test run to hang.
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(r, 25_000, 'hung').unref())]);
+      if (code === 'hung') {
+        child.kill('SIGKILL');
+        await exited;
+        throw new Error(`weft proxy did not exit within 25 s of ${signal}:\n${err.slice(-2000)}`);
+      }
       rmSync(dir, { recursive: true, force: true });
       return code;
     },

@@ -125,11 +125,20 @@ export async function startH2EchoServer(name = 'h2echo'): Promise<H2EchoServer> 
       stream.end(payload);
     });
   });
+  // server.close() waits for every session to end; a test's teardown should not depend on its peers.
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sessions) s.destroy();
+    }),
   };
 }
 

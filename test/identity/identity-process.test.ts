@@ -96,6 +96,14 @@ test('the identity service process: CLI tokens, the proxy client, B4 refusals an
   const csrs = await Promise.all(singleUse.map(() => createCsr(cart)));
   // One channel, as the figure is the service's; a proxy's own call adds a connection setup (~2 ms on loopback).
   const channel = identityServiceClient(plaintext, insecure);
+  // Warm-up (connection, compiled signing path) with reusable-token calls, outside the measurement.
+  const warm = tokens.mint({ namespace: 'shop', serviceAccount: 'cart', reusable: true }).token;
+  for (let i = 0; i < 20; i++) {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${warm}`);
+    const { csrPem } = await createCsr(cart);
+    await new Promise<void>((resolve, reject) => channel.CreateCertificate({ csr: csrPem, validity_duration: 0 }, metadata, {}, (err) => (err ? reject(err) : resolve())));
+  }
   const ms: number[] = [];
   for (let i = 0; i < singleUse.length; i++) {
     const metadata = new grpc.Metadata();
@@ -121,7 +129,7 @@ test('the identity service process: CLI tokens, the proxy client, B4 refusals an
   assert.match(shown.stdout, /Trust anchors \(1\):/);
   assert.match(shown.stdout, /Issuer:\n  O=Weft, CN=Weft issuer CA cluster.local/);
   assert.match(shown.stdout, new RegExp(`${svid.serialNumber}\\s+${cart.id.replaceAll('/', '\\/')}\\s+${svid.notAfter.toISOString().replace('.000Z', '')}`));
-  assert.match(shown.stdout, /Workload certificates \(201 valid\):/);
+  assert.match(shown.stdout, /Workload certificates \(221 valid\):/);
 
   // Renewal over mTLS works until the token it descends from is revoked by the CLI (the control plane keeps running).
   const mtls = () => grpc.credentials.createSsl(Buffer.from(svid.trustBundlePem), Buffer.from(svid.key.exportPkcs8Pem()), Buffer.from(svid.certChainPem), {

@@ -30,10 +30,16 @@ before(async () => {
 });
 
 after(async () => {
-  await proxy?.stop();
-  await h1?.close();
-  await h2?.close();
-  await grpcServer?.close();
+  // Timed, so that a teardown that stalls says which step it was.
+  const step = async (what: string, run: () => Promise<unknown> | undefined) => {
+    const t0 = Date.now();
+    await run();
+    if (Date.now() - t0 > 5000) process.stderr.write(`http2.test teardown: ${what} took ${Date.now() - t0} ms\n`);
+  };
+  await step('proxy.stop', () => proxy?.stop());
+  await step('h1.close', () => h1?.close());
+  await step('h2.close', () => h2?.close());
+  await step('grpcServer.close', () => grpcServer?.close());
 });
 
 function h2Request(path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: http2.IncomingHttpHeaders; trailers: http2.IncomingHttpHeaders; body: string }> {

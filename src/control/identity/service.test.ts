@@ -135,7 +135,8 @@ test('B4 figure: issuance p99 < 50 ms over 200 real gRPC calls', async (t) => {
   const once = (csr: string) => new Promise<void>((resolve, reject) => {
     client.CreateCertificate({ csr, validity_duration: 0 }, metadata, {}, (err) => (err ? reject(err) : resolve()));
   });
-  await once(csrs[0].csrPem); // connection set up outside the measurement
+  // Connection set up and the signing path compiled outside the measurement.
+  for (const { csrPem } of csrs.slice(0, 20)) await once(csrPem);
   const ms: number[] = [];
   for (const { csrPem } of csrs) {
     const start = performance.now();

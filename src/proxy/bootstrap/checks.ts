@@ -2,7 +2,7 @@
 // all be bound at once. Per-resource checks live with the resource types in xds/envoy.
 
 import { isIP } from 'node:net';
-import { checkCluster, checkListener, formatPath, type Bootstrap, type FieldPath, type Issues, type SocketAddress } from '../../xds/envoy/index.ts';
+import { checkCluster, checkListener, formatPath, TYPE_URLS, type Bootstrap, type FieldPath, type HttpConnectionManager, type Issues, type SocketAddress } from '../../xds/envoy/index.ts';
 
 interface Binding {
   readonly address: string;
@@ -62,4 +62,37 @@ export function checkBootstrap(b: Bootstrap, issues: Issues): void {
   });
   binding(b.admin?.address?.socket_address, ['admin', 'address', 'socket_address'], issues, bindings);
   checkBindings(bindings, issues);
+  checkDynamic(b, issues);
+}
+
+/** dynamic_resources: ADS needs a static cluster to reach the control plane, and whatever reads from ADS needs ads_config. */
+function checkDynamic(b: Bootstrap, issues: Issues): void {
+  const sr = b.static_resources ?? {};
+  const dr = b.dynamic_resources;
+  const ads = dr?.ads_config;
+  const need = (path: FieldPath, what: string) => {
+    if (!ads) issues.invalid(path, `${what} reads from ADS: set dynamic_resources.ads_config (api_type: GRPC, grpc_services: [{envoy_grpc: {cluster_name: …}}])`);
+  };
+  if (dr?.lds_config) need(['dynamic_resources', 'lds_config'], 'lds_config');
+  if (dr?.cds_config) need(['dynamic_resources', 'cds_config'], 'cds_config');
+  (sr.clusters ?? []).forEach((c, i) => {
+    if (c.type === 'EDS') need(['static_resources', 'clusters', i, 'eds_cluster_config'], `EDS cluster '${c.name}'`);
+  });
+  (sr.listeners ?? []).forEach((l, i) => {
+    l.filter_chains.forEach((chain, c) => (chain.filters ?? []).forEach((f, j) => {
+      const hcm = f.typed_config as HttpConnectionManager;
+      if (hcm['@type'] === TYPE_URLS.httpConnectionManager && hcm.rds) {
+        need(['static_resources', 'listeners', i, 'filter_chains', c, 'filters', j, 'typed_config', 'rds'], `the rds of listener '${l.name}'`);
+      }
+    }));
+  });
+  if (!ads) return;
+  const at = ['dynamic_resources', 'ads_config', 'grpc_services', 0, 'envoy_grpc', 'cluster_name'];
+  const name = ads.grpc_services[0].envoy_grpc?.cluster_name ?? '';
+  const cluster = (sr.clusters ?? []).find((c) => c.name === name);
+  if (!cluster) issues.invalid(at, `unknown cluster '${name}'; the control plane's address comes from a cluster under static_resources.clusters`);
+  else if (cluster.type === 'EDS') issues.invalid(at, `cluster '${name}' is EDS; the ADS cluster needs its address in the bootstrap (type STATIC or STRICT_DNS)`);
+  else if ((cluster.load_assignment?.endpoints ?? []).flatMap((l) => l.lb_endpoints ?? []).length === 0) {
+    issues.invalid(at, `cluster '${name}' has no endpoints; give it the control plane's address in load_assignment`);
+  }
 }

@@ -50,8 +50,8 @@ const cluster = (name: string, port = 8081) => ({
 const routes = (cluster: string) => ({ virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster } }] }] });
 const doc = (o: object) => JSON.stringify(o);
 
-test('both examples load cleanly, and what loads conforms to the Bootstrap schema', () => {
-  for (const f of ['front-proxy.yaml', 'tcp-proxy.yaml']) {
+test('the examples load cleanly, and what loads conforms to the Bootstrap schema', () => {
+  for (const f of ['front-proxy.yaml', 'tcp-proxy.yaml', 'ads-sidecar.yaml']) {
     const b = loadBootstrapFile(join(EXAMPLES, f));
     assert.ok(Value.Check(Bootstrap, b), `${f}: ${JSON.stringify([...Value.Errors(Bootstrap, b)].slice(0, 3))}`);
   }
@@ -146,13 +146,67 @@ test('errors carry the exact field path, a code, and the file position', () => {
   assert.ok(isWeftError(e));
 });
 
+test('a per-route filter config for a filter the listener lacks names its full path and file position', () => {
+  const e = failure(`static_resources:
+  listeners:
+    - name: l
+      address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+      filter_chains:
+        - filters:
+            - name: hcm
+              typed_config:
+                "@type": ${TYPE_URLS.httpConnectionManager}
+                stat_prefix: s
+                http_filters:
+                  - { name: fault, typed_config: { "@type": ${TYPE_URLS.fault}, abort: { http_status: 503 } } }
+                  - { name: r, typed_config: { "@type": ${TYPE_URLS.router} } }
+                route_config:
+                  virtual_hosts:
+                    - name: v
+                      domains: ["*"]
+                      routes:
+                        - match: { prefix: / }
+                          route: { cluster: a }
+                          typed_per_filter_config:
+                            faults: { "@type": ${TYPE_URLS.fault} }
+  clusters: [{ name: a }]
+`);
+  assert.equal(e.code, 'WEFT_CONFIG_INVALID');
+  assert.equal(e.path, 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].typed_per_filter_config.faults');
+  assert.match(e.message, /\.typed_per_filter_config\.faults: no HTTP filter named 'faults' in this connection manager's http_filters \(fault, r\);.*\(test\.yaml:22:\d+\)$/);
+});
+
 test('unsupported Envoy features are WEFT_CONFIG_UNSUPPORTED and name the field', () => {
-  const e = failure('dynamic_resources: { ads_config: { api_type: GRPC } }\n');
+  const e = failure('dynamic_resources: { ads_config: { api_type: DELTA_GRPC, grpc_services: [{ envoy_grpc: { cluster_name: x } }] } }\n');
   assert.equal(e.code, 'WEFT_CONFIG_UNSUPPORTED');
-  assert.equal(e.path, 'dynamic_resources');
-  assert.match(e.message, /Weft does not support 'dynamic_resources' yet/);
+  assert.equal(e.path, 'dynamic_resources.ads_config.api_type');
   assert.equal(failure('layered_runtime: { layers: [] }\n').code, 'WEFT_CONFIG_UNSUPPORTED');
-  assert.equal(failure(doc({ static_resources: { clusters: [{ ...cluster('a'), type: 'EDS' }] } })).path, 'static_resources.clusters[0].type');
+  assert.equal(failure('dynamic_resources: { lds_config: { path: /etc/lds.yaml } }\n').path, 'dynamic_resources.lds_config.path');
+  assert.equal(failure(doc({ static_resources: { clusters: [{ ...cluster('a'), type: 'LOGICAL_DNS' }] } })).path, 'static_resources.clusters[0].type');
+});
+
+test('dynamic_resources: ADS needs a static cluster with an address; EDS and RDS need ADS', () => {
+  const ads = (name: string) => ({ api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: name } }] });
+  const eds = { name: 'e', type: 'EDS', eds_cluster_config: { eds_config: { ads: {} } } };
+  const rdsListener = listener('l', 10000, {});
+  const hcm = rdsListener.filter_chains[0].filters[0].typed_config as Record<string, unknown>;
+  delete hcm.route_config;
+  hcm.rds = { route_config_name: 'r', config_source: { ads: {} } };
+  const ok = loadBootstrap(doc({
+    dynamic_resources: { ads_config: ads('xds'), cds_config: { ads: {} }, lds_config: { ads: {}, resource_api_version: 'V3' } },
+    static_resources: { clusters: [cluster('xds', 15010), eds], listeners: [rdsListener] },
+  }), 'd.json');
+  assert.equal(ok.dynamic_resources!.lds_config!.initial_fetch_timeout, '15s');
+  const noAds = failure(doc({ dynamic_resources: { lds_config: { ads: {} } }, static_resources: { clusters: [eds], listeners: [rdsListener] } }));
+  assert.deepEqual(noAds.issues.map((i) => formatPath(i.path)), [
+    'dynamic_resources.lds_config',
+    'static_resources.clusters[0].eds_cluster_config',
+    'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.rds',
+  ]);
+  assert.match(failure(doc({ dynamic_resources: { ads_config: ads('gone') } })).message, /unknown cluster 'gone'; the control plane's address comes from a cluster/);
+  assert.match(failure(doc({ dynamic_resources: { ads_config: ads('e') }, static_resources: { clusters: [eds] } })).message, /cluster 'e' is EDS/);
+  assert.match(failure(doc({ static_resources: { clusters: [{ ...eds, load_assignment: cluster('e').load_assignment }] }, dynamic_resources: { ads_config: ads('e') } })).message, /remove load_assignment/);
+  assert.match(failure(doc({ static_resources: { clusters: [{ ...cluster('a'), eds_cluster_config: {} }] } })).message, /eds_cluster_config needs type: EDS/);
 });
 
 test('fields the proxy does not act on are refused with their path, not silently accepted', () => {

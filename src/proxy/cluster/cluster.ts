@@ -40,13 +40,35 @@ export class Cluster {
   readonly breaker: CircuitBreaker;
   readonly outlier: OutlierDetector | null;
 
-  constructor(spec: ClusterSpec, metrics: ClusterMetrics | null = null) {
+  /**
+   * `previous` is the cluster of the same name this one replaces (a config update, e.g. new EDS
+   * endpoints): when both use fixed addresses with the same protocol, connect timeout, circuit
+   * breaker limits, outlier detection and latency settings, endpoints present in both are carried
+   * over with their warm pools, and so are the breaker and detector their counts live in. The rest
+   * close when `previous` is retired.
+   */
+  constructor(spec: ClusterSpec, metrics: ClusterMetrics | null = null, previous?: Cluster) {
     this.spec = spec;
-    this.breaker = new CircuitBreaker(spec.limits, overflowCounters(spec.name, metrics));
-    this.outlier = spec.outlier === null ? null : new OutlierDetector(spec.outlier, () => this.endpoints, {
-      events: outlierEvents(spec.name, metrics),
-      log: (line) => process.stderr.write(`weft proxy: cluster ${spec.name}: outlier detection ${line}\n`),
-    });
+    this.balancer = createBalancer(spec.lb);
+    this.usesHash = spec.lb.kind === 'ring_hash';
+    // Every endpoint keeps a latency estimate (/clusters shows it); peak-EWMA clusters tune it.
+    this.ewma = spec.lb.kind === 'peak_ewma' ? spec.lb : DEFAULT_EWMA;
+    const compatible = previous !== undefined && previous.spec.discovery === 'static' && spec.discovery === 'static'
+      && previous.spec.protocol === spec.protocol && previous.spec.connectTimeoutMs === spec.connectTimeoutMs
+      && sameJson(previous.spec.limits, spec.limits) && sameJson(previous.spec.outlier, spec.outlier)
+      && sameJson(previous.ewma, this.ewma);
+    if (compatible) {
+      this.breaker = previous.breaker;
+      this.outlier = previous.outlier;
+      this.outlier?.follow(() => this.endpoints);
+      this.endpoints = previous.endpoints;
+    } else {
+      this.breaker = new CircuitBreaker(spec.limits, overflowCounters(spec.name, metrics));
+      this.outlier = spec.outlier === null ? null : new OutlierDetector(spec.outlier, () => this.endpoints, {
+        events: outlierEvents(spec.name, metrics),
+        log: (line) => process.stderr.write(`weft proxy: cluster ${spec.name}: outlier detection ${line}\n`),
+      });
+    }
     if (metrics !== null) {
       const labels = { cluster: spec.name };
       metrics.gauge('upstream_connections', 'Open upstream connections, per cluster.', labels, () => this.breaker.connections);
@@ -55,11 +77,7 @@ export class Cluster {
       const outlier = this.outlier;
       if (outlier !== null) metrics.gauge('outlier_ejections_active', 'Endpoints ejected by outlier detection now.', labels, () => outlier.activeEjections());
     }
-    this.balancer = createBalancer(spec.lb);
-    this.usesHash = spec.lb.kind === 'ring_hash';
-    // Every endpoint keeps a latency estimate (/clusters shows it); peak-EWMA clusters tune it.
-    this.ewma = spec.lb.kind === 'peak_ewma' ? spec.lb : DEFAULT_EWMA;
-    if (spec.discovery === 'static') this.setEndpoints(spec.endpoints);
+    if (spec.discovery === 'static') this.setEndpoints(spec.endpoints, { closeGone: false, fresh: true });
   }
 
   get name(): string {
@@ -95,7 +113,23 @@ export class Cluster {
     for (const ep of this.endpoints) ep.close();
   }
 
-  private setEndpoints(specs: readonly EndpointSpec[]): void {
+  /**
+   * Stops a cluster a config update replaced or removed (or a candidate an update abandoned),
+   * closing its endpoints except those shared with `other` (its successor or predecessor).
+   */
+  retire(other: Cluster | undefined): void {
+    if (this.dnsTimer) clearTimeout(this.dnsTimer);
+    if (this.outlier !== null && this.outlier === other?.outlier) this.outlier.follow(() => other.endpoints);
+    else this.outlier?.stop();
+    const kept = new Set(other?.endpoints ?? []);
+    for (const ep of this.endpoints) if (!kept.has(ep)) ep.close();
+  }
+
+  /**
+   * `closeGone: false` keeps endpoints inherited from a previous cluster open until that cluster is
+   * retired; `fresh` feeds a new balancer even when the set is unchanged.
+   */
+  private setEndpoints(specs: readonly EndpointSpec[], options: { closeGone: boolean; fresh: boolean } = { closeGone: true, fresh: false }): void {
     const old = new Map(this.endpoints.map((ep) => [`${ep.address}/${ep.weight}/${ep.healthy}`, ep]));
     const next: Endpoint[] = [];
     for (const s of specs) {
@@ -110,11 +144,11 @@ export class Cluster {
         next.push(ep);
       }
     }
-    for (const gone of old.values()) gone.close();
+    if (options.closeGone) for (const gone of old.values()) gone.close();
     // A DNS refresh usually returns the same set: keep the balancer's state (and a big ring) as it is.
     const unchanged = next.length === this.endpoints.length && next.every((ep, i) => ep === this.endpoints[i]);
     this.endpoints = next;
-    if (!unchanged) this.balancer.update(next);
+    if (!unchanged || options.fresh) this.balancer.update(next);
   }
 
   private async resolve(): Promise<void> {
@@ -125,6 +159,10 @@ export class Cluster {
     }
     this.setEndpoints(resolved);
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function overflowCounters(cluster: string, metrics: ClusterMetrics | null): ConstructorParameters<typeof CircuitBreaker>[1] {

@@ -186,7 +186,7 @@ interface Rated {
 /** The cluster's detector: eject decisions, the interval timer, un-ejection. */
 export class OutlierDetector {
   readonly config: OutlierConfig;
-  private readonly hosts: () => readonly OutlierHost[];
+  private hosts: () => readonly OutlierHost[];
   private readonly events: OutlierEvents;
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -207,6 +207,11 @@ export class OutlierDetector {
     this.clock = options.clock ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.log = options.log ?? (() => {});
+  }
+
+  /** The endpoints to watch now: a cluster that takes this detector over from its predecessor says so. */
+  follow(hosts: () => readonly OutlierHost[]): void {
+    this.hosts = hosts;
   }
 
   /** Gives a (new) endpoint its monitor. */

@@ -1,11 +1,12 @@
-// Envoy resources (listeners, clusters — static from the bootstrap, later from xDS) → the
-// proxy's run-time objects. Static and dynamic config take this same path.
+// Envoy resources (listeners, clusters, route tables, endpoints — static from the bootstrap or
+// received over ADS) → the proxy's run-time objects. Static and dynamic config take this same path.
 import { WeftError } from '../../core/errors.ts';
 import { lbPolicyOf } from '../balance/index.ts';
 import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
 import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
+import { buildHttpFilters } from '../http/filters/index.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
 import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
@@ -13,8 +14,9 @@ import { AccessLog } from '../observe/access-log.ts';
 import type { ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
 import type { ProxySnapshot } from '../proxy.ts';
 import {
-  durationMs, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
-  type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type Listener as EnvoyListener,
+  durationMs, edsServiceName, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
+  type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type ClusterLoadAssignment, type Listener as EnvoyListener,
+  type RouteConfiguration,
   type HttpConnectionManager as HttpConnectionManagerConfig, type TcpProxy as TcpProxyFilterConfig,
 } from '../../xds/envoy/index.ts';
 
@@ -23,18 +25,55 @@ function ms(duration: string | undefined, fallbackMs: number): number {
   return duration === undefined ? fallbackMs : durationMs(duration);
 }
 
-export function buildSnapshot(bootstrap: Bootstrap, metrics: ProxyMetrics): ProxySnapshot {
-  const resources = bootstrap.static_resources ?? {};
-  const clusters = new Map<string, Cluster>();
-  for (const c of resources.clusters ?? []) clusters.set(c.name, new Cluster(clusterSpec(c), metrics));
-  const logs: AccessLog[] = [];
-  const listeners = (resources.listeners ?? []).map((l, i) => listenerSpec(l, `static_resources.listeners[${i}]`, clusters, metrics, logs));
-  return { clusters, listeners, accessLogs: logs, configDump: configDump(bootstrap) };
+/** A set of validated resources from any source: the bootstrap, ADS, or both merged. */
+export interface ConfigResources {
+  /** Each listener with the path that names it in errors (`static_resources.listeners[0]`, `listener.web`). */
+  readonly listeners: readonly { readonly listener: EnvoyListener; readonly path: string }[];
+  readonly clusters: readonly EnvoyCluster[];
+  /** RouteConfigurations by name, for HTTP connection managers with `rds`. */
+  readonly routes: ReadonlyMap<string, RouteConfiguration>;
+  /** ClusterLoadAssignments by name, for EDS clusters. */
+  readonly endpoints: ReadonlyMap<string, ClusterLoadAssignment>;
 }
 
-function clusterSpec(c: EnvoyCluster): ClusterSpec {
+export function staticResources(bootstrap: Bootstrap): ConfigResources {
+  const resources = bootstrap.static_resources ?? {};
+  return {
+    listeners: (resources.listeners ?? []).map((listener, i) => ({ listener, path: `static_resources.listeners[${i}]` })),
+    clusters: resources.clusters ?? [],
+    routes: new Map(),
+    endpoints: new Map(),
+  };
+}
+
+export interface BuildOptions {
+  /** The /config_dump document for this snapshot. */
+  readonly configDump: object;
+  /** The snapshot being replaced: clusters whose settings are unchanged are kept (warm pools, DNS state). */
+  readonly previous?: ProxySnapshot;
+}
+
+export function buildSnapshot(resources: ConfigResources, metrics: ProxyMetrics, options: BuildOptions): ProxySnapshot {
+  const clusters = new Map<string, Cluster>();
+  for (const c of resources.clusters) {
+    const spec = clusterSpec(c, resources.endpoints);
+    const old = options.previous?.clusters.get(c.name);
+    clusters.set(c.name, old !== undefined && sameSpec(old.spec, spec) ? old : new Cluster(spec, metrics, old));
+  }
+  const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
+  const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs));
+  return { clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump };
+}
+
+function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function clusterSpec(c: EnvoyCluster, assignments: ReadonlyMap<string, ClusterLoadAssignment>): ClusterSpec {
   const endpoints: EndpointSpec[] = [];
-  for (const locality of c.load_assignment?.endpoints ?? []) {
+  // An EDS cluster whose assignment has not arrived yet has no endpoints (503 until it does).
+  const assignment = c.type === 'EDS' ? assignments.get(edsServiceName(c)) : c.load_assignment;
+  for (const locality of assignment?.endpoints ?? []) {
     for (const lb of locality.lb_endpoints ?? []) {
       const address = lb.endpoint?.address?.socket_address;
       if (!address) continue;
@@ -53,6 +92,7 @@ function clusterSpec(c: EnvoyCluster): ClusterSpec {
   const family = c.dns_lookup_family === 'V4_ONLY' ? 4 : c.dns_lookup_family === 'V6_ONLY' ? 6 : 0;
   return {
     name: c.name,
+    // EDS endpoints are IPs like STATIC ones; they arrive in a new snapshot rather than by DNS.
     discovery: c.type === 'STRICT_DNS' ? 'strict_dns' : 'static',
     protocol: http2 ? 'http2' : 'http1',
     connectTimeoutMs: ms(c.connect_timeout, 5000),
@@ -75,7 +115,10 @@ function circuitLimits(c: EnvoyCluster): ClusterSpec['limits'] {
   };
 }
 
-function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): ListenerSpec {
+function listenerSpec(
+  l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, routes: ReadonlyMap<string, RouteConfiguration>,
+  metrics: ProxyMetrics, logs: LogSet,
+): ListenerSpec {
   const address = l.address?.socket_address;
   if (!address) throw new WeftError('WEFT_CONFIG_INVALID', 'a listener needs address.socket_address', { path: `${path}.address` });
   const chains = l.filter_chains ?? [];
@@ -90,7 +133,7 @@ function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<stri
   const filterPath = `${path}.filter_chains[0].filters[0].typed_config`;
   let chain: FilterChain;
   if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
-    chain = httpChain(config as HttpConnectionManagerConfig, clusters, metrics, logs);
+    chain = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs);
   } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
     chain = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs) };
   } else {
@@ -99,11 +142,18 @@ function listenerSpec(l: EnvoyListener, path: string, clusters: ReadonlyMap<stri
   return { name: l.name, host: address.address, port: address.port_value ?? 0, chain };
 }
 
-function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): FilterChain {
+function httpChain(
+  h: HttpConnectionManagerConfig, listener: string, clusters: ReadonlyMap<string, Cluster>, routeTables: ReadonlyMap<string, RouteConfiguration>,
+  metrics: ProxyMetrics, logs: LogSet,
+): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
+  // A table named by `rds` that has not arrived yet routes nothing (404), as an empty table would.
+  const table = h.route_config ?? routeTables.get(h.rds!.route_config_name) ?? { name: h.rds!.route_config_name, virtual_hosts: [] };
+  const routes = compileRouteConfiguration(table);
   const hcm: HttpConnectionManager = {
     statPrefix: h.stat_prefix,
-    routes: compileRouteConfiguration(h.route_config!),
+    routes,
+    filters: buildHttpFilters(h, routes, listener, metrics),
     clusters,
     upgrades: new Set((h.upgrade_configs ?? []).filter((u) => u.enabled !== false).map((u) => u.upgrade_type.toLowerCase())),
     generateRequestId: h.generate_request_id ?? true,
@@ -122,7 +172,7 @@ function httpChain(h: HttpConnectionManagerConfig, clusters: ReadonlyMap<string,
   return { kind: 'http', codec, hcm };
 }
 
-function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: AccessLog[]): TcpProxyConfig {
+function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: LogSet): TcpProxyConfig {
   const weighted = t.weighted_clusters?.clusters ?? [];
   const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
   const single = t.cluster ?? '';
@@ -151,30 +201,45 @@ function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster
   };
 }
 
-/** One AccessLog per configured logger; stdout loggers share one writer so lines never interleave. */
+/** The access logs a snapshot writes to: all of them, and the file writers by path. */
+interface LogSet {
+  readonly all: AccessLog[];
+  readonly files: Map<string, AccessLog>;
+  /** The replaced snapshot's file writers: a config update keeps writing through them. */
+  readonly previous: ReadonlyMap<string, AccessLog>;
+}
+
+/** One AccessLog per sink: stdout loggers share one writer, and so do loggers of one file, so lines never interleave. */
 let stdoutLog: AccessLog | null = null;
 
-function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, all: AccessLog[]): AccessLog[] {
+function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, logs: LogSet): AccessLog[] {
   const out: AccessLog[] = [];
   for (const c of configs ?? []) {
     const sink = c.typed_config;
-    const log = sink['@type'] === TYPE_URLS.fileAccessLog ? AccessLog.toFile(sink.path) : (stdoutLog ??= AccessLog.toStdout());
+    let log: AccessLog;
+    if (sink['@type'] === TYPE_URLS.fileAccessLog) {
+      log = logs.files.get(sink.path) ?? logs.previous.get(sink.path) ?? AccessLog.toFile(sink.path);
+      logs.files.set(sink.path, log);
+    } else {
+      log = stdoutLog ??= AccessLog.toStdout();
+    }
     out.push(log);
-    if (!all.includes(log)) all.push(log);
+    if (!logs.all.includes(log)) logs.all.push(log);
   }
   return out;
 }
 
-function configDump(bootstrap: Bootstrap): object {
+/** /config_dump for a bootstrap with static resources only. */
+export function staticConfigDump(bootstrap: Bootstrap): object {
   const now = new Date().toISOString();
   const resources = bootstrap.static_resources ?? {};
   return {
     configs: [
       { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap, last_updated: now },
       { '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
-        static_clusters: (resources.clusters ?? []).map((cluster) => ({ cluster: { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...cluster }, last_updated: now })) },
+        static_clusters: (resources.clusters ?? []).map((cluster) => ({ cluster: { '@type': TYPE_URLS.cluster, ...cluster }, last_updated: now })) },
       { '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
-        static_listeners: (resources.listeners ?? []).map((listener) => ({ listener: { '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...listener }, last_updated: now })) },
+        static_listeners: (resources.listeners ?? []).map((listener) => ({ listener: { '@type': TYPE_URLS.listener, ...listener }, last_updated: now })) },
     ],
   };
 }

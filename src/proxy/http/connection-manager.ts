@@ -1,6 +1,7 @@
 // What an HTTP connection manager (one per listener filter chain) holds at run time: the
 // compiled routes and the settings every request on its connections reads.
 import type { RouteTable } from './route/index.ts';
+import type { HttpFilterChains } from './filters/index.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import type { AccessLog } from '../observe/access-log.ts';
 import type { ProxyMetrics, RequestMetrics } from '../observe/metrics.ts';
@@ -8,6 +9,8 @@ import type { ProxyMetrics, RequestMetrics } from '../observe/metrics.ts';
 export interface HttpConnectionManager {
   readonly statPrefix: string;
   readonly routes: RouteTable;
+  /** HTTP filters before the router (fault, local rate limit); null when the router is the only one. */
+  readonly filters: HttpFilterChains | null;
   readonly clusters: ReadonlyMap<string, Cluster>;
   /** Upgrade types allowed by `upgrade_configs` (lower-case, e.g. `websocket`). */
   readonly upgrades: ReadonlySet<string>;

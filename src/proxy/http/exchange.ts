@@ -7,6 +7,7 @@ import type {
   DownstreamStream, RequestBodyHandler, RequestHead, UpstreamFailure, UpstreamResponseHandler, UpstreamStream,
 } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
+import type { FilterHost } from './filters/index.ts';
 import type { CompiledRoute } from './route/index.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { tunnel } from '../listen/tunnel.ts';
@@ -34,7 +35,7 @@ export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpC
   }
 }
 
-class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
+class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
   private readonly ds: DownstreamStream;
   private readonly head: RequestHead;
   private readonly hcm: HttpConnectionManager;
@@ -58,6 +59,8 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
   private finished = false;
   private status = 0;
   private flag = '-';
+  /** Flags set by HTTP filters (e.g. DI), logged before the router's own. */
+  private filterFlags = '';
   private weftError = '';
   private bytesReceived = 0;
   private bytesSent = 0;
@@ -81,9 +84,17 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       skipXffAppend: this.hcm.skipXffAppend,
     });
     const match = this.hcm.routes.match(head);
-    if (match === null) return this.localReply(LOCAL_REPLIES.noRoute);
-    const route = match.route;
-    this.route = route;
+    this.route = match === null ? null : match.route;
+    // HTTP filters (fault, local rate limit) run before the router; with none configured, one check.
+    const filters = this.hcm.filters;
+    if (filters === null || filters.run(this, head, this.ds, this.route)) this.forward();
+  }
+
+  /** The router: answers the matched route, or forwards it upstream. Filters call it after a delay. */
+  forward(): void {
+    const head = this.head;
+    const route = this.route;
+    if (route === null) return this.localReply(LOCAL_REPLIES.noRoute);
     const action = route.action;
     if (action.kind === 'direct_response') {
       return this.respondLocally(action.status, action.body, ['content-type', 'text/plain'], '-', '');
@@ -287,7 +298,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
     this.respondLocally(reply.status, body, ['content-type', 'text/plain', 'x-weft-error', reply.code], reply.flag, reply.code);
   }
 
-  private respondLocally(status: number, body: Buffer, headers: HeaderList, flag: string, weftError: string): void {
+  respondLocally(status: number, body: Buffer, headers: HeaderList, flag: string, weftError: string): void {
     this.upstream?.abort();
     this.upstream = null;
     this.flag = flag;
@@ -307,6 +318,10 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       this.ds.sendEnd(null);
     }
     this.finish();
+  }
+
+  addFlag(flag: string): void {
+    this.filterFlags = this.filterFlags === '' ? flag : `${this.filterFlags},${flag}`;
   }
 
   private clearTimer(): void {
@@ -357,7 +372,7 @@ class Exchange implements RequestBodyHandler, UpstreamResponseHandler, Timed {
       authority: head.authority,
       protocol: this.ds.protocol,
       response_code: this.status,
-      response_flags: this.flag,
+      response_flags: this.filterFlags === '' ? this.flag : this.flag === '-' ? this.filterFlags : `${this.filterFlags},${this.flag}`,
       weft_error: this.weftError,
       bytes_received: this.bytesReceived,
       bytes_sent: this.bytesSent,

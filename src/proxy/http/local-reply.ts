@@ -29,6 +29,9 @@ export const LOCAL_REPLIES = {
   upgradeNotAllowed: reply(403, 'upgrade-not-allowed', 'UPE', 'this listener does not allow the requested upgrade (see upgrade_configs)'),
   upgradeUnsupported: reply(501, 'upgrade-unsupported', 'UPE', 'upgrades are only proxied from HTTP/1.1 clients to HTTP/1.1 upstreams'),
   requestTimeout: reply(408, 'request-timeout', 'DC', 'the request was not received in time'),
+  // HTTP filters. A fault abort's status comes from its config; this one is a placeholder.
+  faultInjected: reply(503, 'fault-injected', 'FI', 'fault filter abort'),
+  localRateLimited: reply(429, 'local-rate-limited', 'RL', 'local_rate_limited'),
   invalidPath: reply(400, 'invalid-path', 'DPE', 'the request path is not a valid origin-form path'),
   internalError: reply(500, 'internal-error', 'UPE', 'the proxy could not forward this request (a bug: please report it with this message)'),
 } as const;

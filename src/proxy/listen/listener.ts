@@ -25,7 +25,8 @@ export interface ListenerHooks {
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 export class Listener {
-  readonly spec: ListenerSpec;
+  /** Replaced by `update` when a config change keeps the socket; new requests read the new one. */
+  spec: ListenerSpec;
   private readonly server: net.Server;
   private readonly h1 = new Set<H1ServerConnection>();
   private readonly tcp = new Set<net.Socket>();
@@ -39,8 +40,26 @@ export class Listener {
     // TCP proxying passes half-closes through (a client may send, FIN, then read the answer).
     const allowHalfOpen = spec.chain.kind === 'tcp';
     this.server = net.createServer({ noDelay: true, allowHalfOpen }, (socket) => this.onConnection(socket));
-    const chain = spec.chain;
-    if (chain.kind === 'http' && chain.codec !== 'http1') this.h2 = new H2Server(() => chain.hcm);
+    if (spec.chain.kind === 'http' && spec.chain.codec !== 'http1') this.h2 = new H2Server(() => this.currentHcm());
+  }
+
+  /** Whether `next` can be served by this socket: same address, same kind of filter chain and codec. */
+  canUpdate(next: ListenerSpec): boolean {
+    const a = this.spec;
+    if (a.host !== next.host || a.port !== next.port || a.chain.kind !== next.chain.kind) return false;
+    return a.chain.kind === 'tcp' || (next.chain.kind === 'http' && a.chain.codec === next.chain.codec);
+  }
+
+  /**
+   * Swaps in a new config for the same socket (see canUpdate). Requests already running finish
+   * on the config they started with; the next request on any connection uses the new one.
+   */
+  update(next: ListenerSpec): void {
+    this.spec = next;
+  }
+
+  private currentHcm(): HttpConnectionManager {
+    return (this.spec.chain as Extract<FilterChain, { kind: 'http' }>).hcm;
   }
 
   listen(): Promise<void> {
@@ -121,7 +140,8 @@ export class Listener {
 
   private serveH1(socket: net.Socket, hcm: HttpConnectionManager, initial: Buffer | undefined): void {
     const name = this.spec.name;
-    const conn = new H1ServerConnection(socket, () => hcm, {
+    // The current config at each request, so an update reaches keep-alive connections too.
+    const conn = new H1ServerConnection(socket, () => (this.spec.chain.kind === 'http' ? this.spec.chain.hcm : hcm), {
       onRejected: (err, remote) => this.hooks.onRejected(name, err, remote),
     }, initial);
     this.h1.add(conn);

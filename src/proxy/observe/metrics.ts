@@ -194,7 +194,19 @@ export class ProxyMetrics {
 
   /** `weft_proxy_<name>_total{labels}`; the same handle for the same name and labels. */
   counter(name: string, help: string, labels: Record<string, string>): CounterHandle {
-    const family = this.#family(this.#counters, `weft_proxy_${name}_total`, 'counter', help);
+    return this.#counter(`weft_proxy_${name}_total`, help, labels);
+  }
+
+  /**
+   * `weft_<name>_total{labels}`: a decision the mesh took on traffic (a fault injected, a request
+   * rate limited…), under the name the docs list. Bind once at config time; inc() is one add.
+   */
+  decision(name: string, help: string, labels: Record<string, string>): CounterHandle {
+    return this.#counter(`weft_${name}_total`, help, labels);
+  }
+
+  #counter(fullName: string, help: string, labels: Record<string, string>): CounterHandle {
+    const family = this.#family(this.#counters, fullName, 'counter', help);
     const rendered = checkedLabels(labels);
     let counter = family.series.get(rendered);
     if (counter === undefined) {

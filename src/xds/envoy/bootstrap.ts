@@ -2,6 +2,7 @@
 
 import type { Static } from 'typebox';
 import { Cluster } from './cluster.ts';
+import { DynamicResources } from './config-source.ts';
 import { Address, Locality } from './core.ts';
 import { Listener } from './listener.ts';
 import { Message, Str, Struct, Type } from './schema.ts';
@@ -53,10 +54,10 @@ export const Bootstrap = Message(
     node: Type.Optional(Node),
     admin: Type.Optional(Admin),
     static_resources: Type.Optional(StaticResources),
+    dynamic_resources: Type.Optional(DynamicResources),
   },
   {
     unsupported: {
-      dynamic_resources: 'ADS arrives in a later release; use static_resources for now',
       layered_runtime: 'Weft has no runtime layer',
       node_context_params: '',
       cluster_manager: '',

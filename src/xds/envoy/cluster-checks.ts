@@ -7,6 +7,12 @@ import type { FieldPath, Issues } from './issues.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from './type-urls.ts';
 
 export function checkCluster(c: Cluster, path: FieldPath, issues: Issues): void {
+  if (c.type === 'EDS') {
+    if (c.eds_cluster_config === undefined) issues.invalid([...path, 'eds_cluster_config'], 'an EDS cluster needs eds_cluster_config: {eds_config: {ads: {}}}');
+    if (c.load_assignment !== undefined) issues.invalid([...path, 'load_assignment'], 'an EDS cluster gets its endpoints from EDS; remove load_assignment');
+  } else if (c.eds_cluster_config !== undefined) {
+    issues.invalid([...path, 'eds_cluster_config'], `eds_cluster_config needs type: EDS (this cluster is ${c.type})`);
+  }
   (c.load_assignment?.endpoints ?? []).forEach((locality, l) => {
     (locality.lb_endpoints ?? []).forEach((lb, e) => {
       const sa = lb.endpoint.address.socket_address;
@@ -54,4 +60,9 @@ function checkLoadBalancing(c: Cluster, path: FieldPath, issues: Issues): void {
     const config = p.typed_extension_config.typed_config;
     if ('minimum_ring_size' in config) ringSizes([...path, 'load_balancing_policy', 'policies', i, 'typed_extension_config', 'typed_config'], config);
   });
+}
+
+/** The ClusterLoadAssignment an EDS cluster reads (Envoy: `service_name`, else the cluster's name). */
+export function edsServiceName(c: Cluster): string {
+  return c.eds_cluster_config?.service_name || c.name;
 }

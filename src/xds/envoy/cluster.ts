@@ -2,6 +2,7 @@
 // outlier-detection messages.
 
 import type { Static } from 'typebox';
+import { ConfigSource } from './config-source.ts';
 import { ClusterLoadAssignment } from './endpoint.ts';
 import { Http1ProtocolOptions, Http2ProtocolOptions } from './protocol.ts';
 import { LeastRequestLbConfig, LoadBalancingPolicy, RingHashLbConfig } from './load-balancing.ts';
@@ -121,12 +122,15 @@ export const OutlierDetection = Message(
   },
 );
 
+/** Where an EDS cluster's endpoints come from: a ClusterLoadAssignment named `service_name` (default: the cluster's name). */
+export const EdsClusterConfig = Message({ eds_config: Type.Optional(ConfigSource), service_name: Type.Optional(Str()) });
+
 export const Cluster = Message(
   {
     name: Str({ minLength: 1 }),
     type: Type.Optional(
       Enum(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'], {
-        unsupported: ['LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'],
+        unsupported: ['LOGICAL_DNS', 'ORIGINAL_DST'],
         default: 'STATIC',
       }),
     ),
@@ -141,6 +145,7 @@ export const Cluster = Message(
     least_request_lb_config: Type.Optional(LeastRequestLbConfig),
     load_balancing_policy: Type.Optional(LoadBalancingPolicy),
     load_assignment: Type.Optional(ClusterLoadAssignment),
+    eds_cluster_config: Type.Optional(EdsClusterConfig),
     dns_lookup_family: Type.Optional(Enum(['AUTO', 'V4_ONLY', 'V6_ONLY', 'V4_PREFERRED', 'ALL'], { default: 'AUTO' })),
     dns_refresh_rate: Type.Optional(Duration({ positive: true, default: DEFAULT_DNS_REFRESH_RATE })),
     typed_extension_protocol_options: Type.Optional(
@@ -158,7 +163,6 @@ export const Cluster = Message(
     unsupported: {
       cluster_type: '',
       per_connection_buffer_limit_bytes: 'arrives with the resilience work',
-      eds_cluster_config: 'EDS arrives with dynamic_resources',
       transport_socket_matches: '',
       alt_stat_name: '',
       health_checks: 'active health checking is not supported',
@@ -207,3 +211,4 @@ export type UpstreamHttpProtocolOptions = Static<typeof UpstreamHttpProtocolOpti
 export type CircuitBreakers = Static<typeof CircuitBreakers>;
 export type OutlierDetection = Static<typeof OutlierDetection>;
 export type Cluster = Static<typeof Cluster>;
+export type EdsClusterConfig = Static<typeof EdsClusterConfig>;

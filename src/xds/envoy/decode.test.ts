@@ -110,7 +110,7 @@ test('enums are case-insensitive like Envoy and normalised to upper case; unsupp
       message: 'Weft does not support lb_policy MAGLEV yet (supported: ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM)',
     },
   ]);
-  assert.match(run(Cluster, { name: 'c', type: 'DYNAMIC' }).issues[0].message, /^expected one of STATIC, STRICT_DNS, got the string "DYNAMIC"$/);
+  assert.match(run(Cluster, { name: 'c', type: 'DYNAMIC' }).issues[0].message, /^expected one of STATIC, STRICT_DNS, EDS, got the string "DYNAMIC"$/);
 });
 
 test('defaults are filled and durations normalised, keeping the Envoy shape', () => {
@@ -142,7 +142,24 @@ test("google.protobuf.Any dispatches on '@type'; Envoy types Weft lacks are unsu
   const cors = filters({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' });
   assert.equal(cors[0].code, 'WEFT_CONFIG_UNSUPPORTED');
   assert.equal(cors[0].path, 'http_filters[0].typed_config["@type"]');
-  assert.match(cors[0].message, /^Weft does not support envoy\.extensions\.filters\.http\.cors\.v3\.Cors here yet \(supported: envoy\.extensions\.filters\.http\.router\.v3\.Router\)$/);
+  assert.match(cors[0].message, /^Weft does not support envoy\.extensions\.filters\.http\.cors\.v3\.Cors here yet \(supported: envoy\.extensions\.filters\.http\.fault\.v3\.HTTPFault, envoy\.extensions\.filters\.http\.local_ratelimit\.v3\.LocalRateLimit, envoy\.extensions\.filters\.http\.router\.v3\.Router\)$/);
+  // Envoy's is_optional: a filter of a type Weft does not know is left out instead of refused.
+  const optional = run(HttpConnectionManager, {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    stat_prefix: 's',
+    route_config: {},
+    http_filters: [{ name: 'cors', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' } }],
+  });
+  assert.deepEqual(optional.issues, []);
+  assert.deepEqual((optional.value as HttpConnectionManager).http_filters, [{ name: 'cors', is_optional: true }]);
+  // …but a known type under is_optional is still decoded and checked.
+  const known = run(HttpConnectionManager, {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    stat_prefix: 's',
+    route_config: {},
+    http_filters: [{ name: 'r', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router', bogus: 1 } }],
+  });
+  assert.equal(known.issues[0].path, 'http_filters[0].typed_config.bogus');
   assert.equal(filters({ '@type': 'example.com/acme.Filter' })[0].code, 'WEFT_CONFIG_INVALID');
   assert.match(filters({})[0].message, /^missing '@type'/);
 });

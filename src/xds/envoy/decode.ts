@@ -5,6 +5,7 @@
 import type { TSchema } from 'typebox';
 import { parseDuration, formatDuration } from './duration.ts';
 import type { FieldPath, Issues } from './issues.ts';
+import { describeValue as describe, notAString, lengthProblem, countProblems, NULL_ITEM, rangeProblem } from '../../core/value-checks.ts';
 import { X, type OneOf } from './schema.ts';
 
 type Json = Record<string, unknown>;
@@ -14,14 +15,6 @@ const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
 export function isPlainObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  return `${typeof v} ${String(v)}`;
 }
 
 /** proto3 default values: setting a refused field to one of these changes nothing, so it is accepted. */
@@ -106,8 +99,10 @@ function decodeMessage(s: SchemaObj, input: unknown, path: FieldPath, issues: Is
     return undefined;
   }
   const out: Json = {};
+  const skip = optionalAnyToDrop(s, input);
   for (const [key, value] of Object.entries(input)) {
     const at = [...path, key];
+    if (key === skip) continue;
     if (Object.hasOwn(props, key)) {
       if (value === null || value === undefined) continue; // proto3-JSON: null means unset
       const hint = props[key][X.refused] as string | undefined;
@@ -143,6 +138,18 @@ function decodeMessage(s: SchemaObj, input: unknown, path: FieldPath, issues: Is
   return out;
 }
 
+/** The Any field an `is_optional: true` message holds with a type Weft does not know (Envoy then ignores it). */
+function optionalAnyToDrop(s: SchemaObj, input: Json): string | undefined {
+  const opt = s[X.optionalAny] as { field: string; flag: string } | undefined;
+  if (opt === undefined || input[opt.flag] !== true) return undefined;
+  const value = input[opt.field];
+  if (!isPlainObject(value) || typeof value['@type'] !== 'string') return undefined;
+  const type = value['@type'];
+  const name = type.slice(type.lastIndexOf('/') + 1);
+  const members = ((s.properties?.[opt.field]?.anyOf ?? []) as SchemaObj[]).map((m) => String(m.properties?.['@type']?.const ?? ''));
+  return members.some((url) => url.slice(url.lastIndexOf('/') + 1) === name) ? undefined : opt.field;
+}
+
 function decodeMap(s: SchemaObj, input: unknown, path: FieldPath, issues: Issues): unknown {
   if (!isPlainObject(input)) {
     issues.invalid(path, `expected an object, got ${describe(input)}`);
@@ -162,14 +169,11 @@ function decodeList(s: SchemaObj, input: unknown, path: FieldPath, issues: Issue
     issues.invalid(path, `expected a list, got ${describe(input)}`);
     return undefined;
   }
-  const min = s.minItems as number | undefined;
-  const max = s.maxItems as number | undefined;
-  if (min !== undefined && input.length < min) issues.invalid(path, `needs at least ${min} item${min === 1 ? '' : 's'}`);
-  if (max !== undefined && input.length > max) issues.invalid(path, `allows at most ${max} items, got ${input.length}`);
+  for (const problem of countProblems(input.length, s.minItems as number | undefined, s.maxItems as number | undefined)) issues.invalid(path, problem);
   const out: unknown[] = [];
   input.forEach((item, i) => {
     if (item === null || item === undefined) {
-      issues.invalid([...path, i], 'a list item must not be null');
+      issues.invalid([...path, i], NULL_ITEM);
       return;
     }
     const v = decode(s.items as TSchema, item, [...path, i], issues);
@@ -180,8 +184,7 @@ function decodeList(s: SchemaObj, input: unknown, path: FieldPath, issues: Issue
 
 function decodeString(s: SchemaObj, input: unknown, path: FieldPath, issues: Issues): unknown {
   if (typeof input !== 'string') {
-    const hint = typeof input === 'number' || typeof input === 'boolean' ? ` (quote it: "${String(input)}")` : '';
-    issues.invalid(path, `expected a string, got ${describe(input)}${hint}`);
+    issues.invalid(path, notAString(input));
     return undefined;
   }
   if (s[X.bytes]) {
@@ -191,12 +194,9 @@ function decodeString(s: SchemaObj, input: unknown, path: FieldPath, issues: Iss
     }
     return Buffer.from(input, 'base64').toString('base64');
   }
-  const min = s.minLength as number | undefined;
-  const max = s.maxLength as number | undefined;
-  if (min !== undefined && input.length < min) {
-    issues.invalid(path, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
-  } else if (max !== undefined && input.length > max) {
-    issues.invalid(path, `must be at most ${max} characters`);
+  const length = lengthProblem(input, s.minLength as number | undefined, s.maxLength as number | undefined);
+  if (length) {
+    issues.invalid(path, length);
   } else if (typeof s.pattern === 'string' && !new RegExp(s.pattern).test(input)) {
     issues.invalid(path, `${JSON.stringify(input)} does not match ${s.pattern}`);
   }
@@ -210,10 +210,9 @@ function decodeInteger(s: SchemaObj, input: unknown, path: FieldPath, issues: Is
     issues.invalid(path, `expected an integer, got ${describe(input)}`);
     return undefined;
   }
-  const min = s.minimum as number | undefined;
-  const max = s.maximum as number | undefined;
-  if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
-    issues.invalid(path, `must be between ${min ?? '-∞'} and ${max ?? '∞'}, got ${n}`);
+  const range = rangeProblem(n, s.minimum as number | undefined, s.maximum as number | undefined);
+  if (range) {
+    issues.invalid(path, range);
     return undefined;
   }
   return n;

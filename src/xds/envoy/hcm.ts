@@ -1,8 +1,11 @@
 // extensions.filters.network.http_connection_manager.v3: the HTTP network filter, its HTTP filter list
-// (the router only, for now) and upgrades.
+// (fault, local rate limit, and the router last) and upgrades.
 
 import type { Static } from 'typebox';
 import { AccessLog } from './access-log.ts';
+import { HTTPFault } from './fault.ts';
+import { LocalRateLimit } from './local-ratelimit.ts';
+import { ConfigSource } from './config-source.ts';
 import { HttpProtocolOptions } from './protocol.ts';
 import { RouteConfiguration } from './route.ts';
 import { Any, Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
@@ -26,9 +29,23 @@ export const Router = Message(
 );
 
 export const HttpFilter = Message(
-  { name: Str({ minLength: 1 }), typed_config: Any([Router]) },
-  { unsupported: { config_discovery: '', is_optional: '', disabled: '' } },
+  {
+    name: Str({ minLength: 1 }),
+    /** Required unless is_optional drops a type Weft does not know. */
+    typed_config: Type.Optional(Any([HTTPFault, LocalRateLimit, Router])),
+    /** A filter of a type Weft does not know is then left out instead of refused. */
+    is_optional: Type.Optional(Bool()),
+    /** Off unless a route or virtual host enables it through typed_per_filter_config. */
+    disabled: Type.Optional(Bool()),
+  },
+  {
+    unsupported: { config_discovery: 'inline the filter as typed_config' },
+    optionalAny: { field: 'typed_config', flag: 'is_optional' },
+  },
 );
+
+/** Route table by name from RDS (over the ADS stream). */
+export const Rds = Message({ route_config_name: Str({ minLength: 1 }), config_source: ConfigSource });
 
 export const UpgradeConfig = Message(
   { upgrade_type: Str({ minLength: 1 }), enabled: Type.Optional(Bool()) },
@@ -45,6 +62,7 @@ export const HttpConnectionManager = Message(
     stat_prefix: Str({ minLength: 1 }),
     codec_type: Type.Optional(Enum(['AUTO', 'HTTP1', 'HTTP2', 'HTTP3'], { unsupported: ['HTTP3'], default: 'AUTO' })),
     route_config: Type.Optional(RouteConfiguration),
+    rds: Type.Optional(Rds),
     http_filters: Type.Optional(Type.Array(HttpFilter)),
     request_headers_timeout: Type.Optional(Duration()),
     common_http_protocol_options: Type.Optional(HttpProtocolOptions),
@@ -66,7 +84,6 @@ export const HttpConnectionManager = Message(
       path_with_escaped_slashes_action: PATH_NORMALIZATION,
       server_name: 'Weft does not set the server header',
       http2_protocol_options: 'downstream HTTP/2 settings are fixed for now; codec_type AUTO or HTTP2 selects HTTP/2',
-      rds: 'RDS arrives with dynamic_resources; inline the table as route_config',
       scoped_routes: 'inline the table as route_config',
       add_user_agent: '',
       tracing: 'tracing arrives in a later release',
@@ -109,4 +126,5 @@ export const HttpConnectionManager = Message(
 export type Router = Static<typeof Router>;
 export type HttpFilter = Static<typeof HttpFilter>;
 export type UpgradeConfig = Static<typeof UpgradeConfig>;
+export type Rds = Static<typeof Rds>;
 export type HttpConnectionManager = Static<typeof HttpConnectionManager>;

@@ -12,7 +12,8 @@ export type { CompiledRe2, Re2Check, Re2Substitution, Re2Translation } from './r
 export { parseDomain, domainKey, type DomainPattern, type DomainParse } from './domains.ts';
 export { checkRouteConfiguration, hasFormatter, MAX_ROUTES_PER_ROUTE_CONFIGURATION, type RouteCheckOptions } from './route-checks.ts';
 export { checkListener, type ListenerCheckOptions } from './listener-checks.ts';
-export { checkCluster } from './cluster-checks.ts';
+export { checkCluster, edsServiceName } from './cluster-checks.ts';
+export { checkClusterLoadAssignment, decodeDiscovered, resourceName, DISCOVERED_TYPES, type DiscoveredType } from './discovered.ts';
 
 // Each schema below is also a type of the same name (Static<typeof Schema>).
 export {
@@ -28,12 +29,16 @@ export {
   HttpProtocolOptions, Http1ProtocolOptions, Http2ProtocolOptions, DEFAULT_HTTP_IDLE_TIMEOUT, DEFAULT_MAX_HEADERS_COUNT,
 } from './protocol.ts';
 export { AccessLog, FileAccessLog, StdoutAccessLog } from './access-log.ts';
-export { HttpConnectionManager, HttpFilter, Router, UpgradeConfig } from './hcm.ts';
+export { HttpConnectionManager, HttpFilter, Rds, Router, UpgradeConfig } from './hcm.ts';
+export { FaultAbort, FaultDelay, HTTPFault } from './fault.ts';
+export { HttpStatus, LocalRateLimit, TokenBucket, DEFAULT_RATE_LIMITED_STATUS } from './local-ratelimit.ts';
+export { FilterConfig, PerFilterConfig, TypedPerFilterConfig } from './filter-config.ts';
+export { ApiConfigSource, ConfigSource, DynamicResources, GrpcService, DEFAULT_INITIAL_FETCH_TIMEOUT } from './config-source.ts';
 export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOUT } from './tcp-proxy.ts';
 export { FilterChain, Listener, NetworkFilter } from './listener.ts';
 export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints } from './endpoint.ts';
 export {
-  CircuitBreakers, Cluster, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
+  CircuitBreakers, Cluster, EdsClusterConfig, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
   DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS,
 } from './cluster.ts';
 export {

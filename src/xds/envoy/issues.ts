@@ -2,8 +2,10 @@
 // Collecting (instead of throwing on the first) lets a user fix a whole file in one round trip.
 
 import { WeftError } from '../../core/errors.ts';
+import { formatPath, type FieldPath } from '../../core/field-path.ts';
 
-export type FieldPath = readonly (string | number)[];
+/** Paths are formatted by core (shared with src/api). */
+export { formatPath, type FieldPath };
 export type IssueCode = 'WEFT_CONFIG_INVALID' | 'WEFT_CONFIG_UNSUPPORTED';
 
 export interface ConfigIssue {
@@ -29,19 +31,6 @@ export class Issues {
   get size(): number {
     return this.list.length;
   }
-}
-
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** `a.b[0]["x.y"]` — the form users paste into a search of their YAML. */
-export function formatPath(path: FieldPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENT.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
 }
 
 /** One error carrying every issue; `path` is set when there is exactly one. */

@@ -1,7 +1,8 @@
-// Semantic checks on a decoded Listener: filter-chain shape, terminal filters, the HTTP filter list,
-// upgrades and the route table. Shared by the bootstrap loader and, later, LDS.
+// Semantic checks on a decoded Listener: filter-chain shape, terminal filters, the HTTP filter list
+// (http-filter-checks.ts), upgrades and the route table. Shared by the bootstrap loader and, later, LDS.
 
 import type { HttpConnectionManager } from './hcm.ts';
+import { checkHttpFilters } from './http-filter-checks.ts';
 import type { FieldPath, Issues } from './issues.ts';
 import type { Listener } from './listener.ts';
 import { checkRouteConfiguration } from './route-checks.ts';
@@ -15,16 +16,7 @@ export interface ListenerCheckOptions {
 }
 
 function checkHcm(h: HttpConnectionManager, path: FieldPath, issues: Issues, opts: ListenerCheckOptions): void {
-  const filters = h.http_filters ?? [];
-  if (filters.length === 0) {
-    issues.invalid([...path, 'http_filters'], `add the router filter: {name: envoy.filters.http.router, typed_config: {'@type': ${TYPE_URLS.router}}}`);
-  }
-  filters.forEach((f, i) => {
-    // The router is terminal: Envoy refuses a terminal filter that is not last.
-    if (i !== filters.length - 1) {
-      issues.invalid([...path, 'http_filters', i], `terminal filter '${f.name}' (router) must be the last HTTP filter`);
-    }
-  });
+  checkHttpFilters(h, path, issues);
   const upgrades = new Set<string>();
   (h.upgrade_configs ?? []).forEach((u, i) => {
     const t = u.upgrade_type.toLowerCase();

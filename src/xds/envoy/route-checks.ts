@@ -6,6 +6,7 @@ import type { HeaderValueOption, StringMatcher } from './core.ts';
 import { domainKey, parseDomain } from './domains.ts';
 import { formatPath, type FieldPath, type Issues } from './issues.ts';
 import { compileRe2, parseRe2Substitution } from './regex.ts';
+import type { HeaderMatcher } from './route-match.ts';
 import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, type RouteAction, type RouteConfiguration } from './route.ts';
 
 /** Refuse tables whose first-match scan would dominate request latency (RELIABILITY.md D5). */
@@ -31,6 +32,13 @@ export function checkRegex(pattern: string, path: FieldPath, issues: Issues): vo
 
 export function checkStringMatcher(m: StringMatcher | undefined, path: FieldPath, issues: Issues): void {
   if (m?.safe_regex) checkRegex(m.safe_regex.regex, [...path, 'safe_regex', 'regex'], issues);
+}
+
+/** A route (or fault filter) header matcher: a valid name, compilable regexes. */
+export function checkHeaderMatcher(h: HeaderMatcher, at: FieldPath, issues: Issues): void {
+  if (!h.name.startsWith(':') && !TOKEN.test(h.name)) issues.invalid([...at, 'name'], `'${h.name}' is not a valid header name`);
+  if (h.safe_regex_match) checkRegex(h.safe_regex_match.regex, [...at, 'safe_regex_match', 'regex'], issues);
+  checkStringMatcher(h.string_match, [...at, 'string_match'], issues);
 }
 
 /** True when the value has a `%…%` substitution (only `%%`, a literal percent, is allowed). */
@@ -161,12 +169,7 @@ export function checkRouteConfiguration(rc: RouteConfiguration, path: FieldPath,
       const rpath = [...vpath, 'routes', i];
       const m = r.match;
       if (m.safe_regex) checkRegex(m.safe_regex.regex, [...rpath, 'match', 'safe_regex', 'regex'], issues);
-      (m.headers ?? []).forEach((h, j) => {
-        const at = [...rpath, 'match', 'headers', j];
-        if (!h.name.startsWith(':') && !TOKEN.test(h.name)) issues.invalid([...at, 'name'], `'${h.name}' is not a valid header name`);
-        if (h.safe_regex_match) checkRegex(h.safe_regex_match.regex, [...at, 'safe_regex_match', 'regex'], issues);
-        checkStringMatcher(h.string_match, [...at, 'string_match'], issues);
-      });
+      (m.headers ?? []).forEach((h, j) => checkHeaderMatcher(h, [...rpath, 'match', 'headers', j], issues));
       (m.query_parameters ?? []).forEach((q, j) =>
         checkStringMatcher(q.string_match, [...rpath, 'match', 'query_parameters', j, 'string_match'], issues),
       );

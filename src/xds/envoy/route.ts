@@ -3,6 +3,7 @@
 import type { Static } from 'typebox';
 import { DataSource, HeaderValueOption, RegexMatchAndSubstitute, RuntimeFractionalPercent } from './core.ts';
 import { HashPolicy } from './load-balancing.ts';
+import { TypedPerFilterConfig } from './filter-config.ts';
 import { RouteMatch } from './route-match.ts';
 import { Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
 
@@ -24,7 +25,7 @@ export const ClusterWeight = Message(
     unsupported: {
       cluster_header: 'name the cluster',
       metadata_match: 'subset load balancing is not supported',
-      typed_per_filter_config: '',
+      typed_per_filter_config: 'set typed_per_filter_config on the route',
       host_rewrite_literal: 'set host_rewrite_literal on the route action',
     },
   },
@@ -140,6 +141,7 @@ export const Route = Message(
     redirect: Type.Optional(RedirectAction),
     direct_response: Type.Optional(DirectResponseAction),
     ...headerMutations(),
+    typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
   },
   {
     unsupported: {
@@ -147,7 +149,6 @@ export const Route = Message(
       non_forwarding_action: '',
       metadata: '',
       decorator: '',
-      typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       tracing: '',
       per_request_buffer_limit_bytes: '',
       stat_prefix: '',
@@ -162,6 +163,7 @@ export const VirtualHost = Message(
     domains: Type.Array(Str(), { minItems: 1 }),
     routes: Type.Optional(Type.Array(Route)),
     ...headerMutations(),
+    typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
   },
   {
     unsupported: {
@@ -170,7 +172,6 @@ export const VirtualHost = Message(
       virtual_clusters: '',
       rate_limits: '',
       cors: '',
-      typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       include_request_attempt_count: '',
       include_attempt_count_in_response: '',
       retry_policy: 'retries arrive in a later release',
@@ -194,6 +195,7 @@ export const RouteConfiguration = Message(
     validate_clusters: Type.Optional(Bool()),
     max_direct_response_body_size_bytes: Type.Optional(UInt32()),
     ignore_port_in_host_matching: Type.Optional(Bool()),
+    typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
   },
   {
     unsupported: {
@@ -203,7 +205,6 @@ export const RouteConfiguration = Message(
       request_mirror_policies: 'set request_mirror_policies on each route action',
       vhost_header: '',
       ignore_path_parameters_in_path_matching: '',
-      typed_per_filter_config: 'per-route filter config arrives with the filters that use it',
       metadata: '',
     },
   },

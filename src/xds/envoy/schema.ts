@@ -20,6 +20,8 @@ export const X = {
   any: 'x-any',
   /** On a string: proto `bytes` (base64 in proto-JSON). */
   bytes: 'x-bytes',
+  /** On a message: Envoy's `is_optional` — an Any field of a type Weft lacks is dropped when the flag is set. */
+  optionalAny: 'x-optional-any',
 } as const;
 
 export interface OneOf {
@@ -32,6 +34,8 @@ export interface MessageOptions {
   /** Valid Envoy fields Weft refuses; value is an optional hint ('' for none). */
   readonly unsupported?: Readonly<Record<string, string>> | readonly string[];
   readonly oneofs?: readonly OneOf[];
+  /** `field` (an Any) may hold a type Weft does not know when the bool `flag` is true; it is then dropped. */
+  readonly optionalAny?: { readonly field: string; readonly flag: string };
 }
 
 function hints(u: MessageOptions['unsupported']): Record<string, string> {
@@ -46,6 +50,7 @@ export function Message<P extends TProperties>(properties: P, options: MessageOp
     additionalProperties: false,
     [X.unsupported]: hints(options.unsupported),
     [X.oneofs]: options.oneofs ?? [],
+    ...(options.optionalAny ? { [X.optionalAny]: options.optionalAny } : {}),
   });
 }
 
