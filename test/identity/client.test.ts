@@ -146,7 +146,7 @@ test('real TLS handshakes with the SVIDs: each side sees the other\'s SPIFFE ID;
 test('B7: CA down for 3 refresh intervals keeps the certificate, warns below 30 %, fails closed at expiry; the CA back gives a fresh certificate within 5 s', async (t) => {
   const r = await rig(t, 4000);
   const metrics = new ProxyMetrics({ workload: 'cart', namespace: 'shop' }, { runtimeMetrics: false });
-  // The default backoff (200 ms doubling to 4 s): the 5 s bound holds for production settings.
+  // The default backoff (200 ms doubling to 3 s): the 5 s bound holds for production settings.
   const { c, updates, lines } = client(t, r, cart, { metrics, backoff: {} });
   const held = await c.ready();
   const life = held.notAfter.getTime() - held.receivedAt.getTime();

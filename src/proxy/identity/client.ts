@@ -52,7 +52,7 @@ export interface IdentityClientOptions {
   readonly renewAt?: number;
   /** Warn when less than this fraction of the lifetime is left. Default 0.3. */
   readonly warnBelow?: number;
-  /** Retry delays while the CA is unreachable. Default 200 ms doubling to 4 s, jittered. */
+  /** Retry delays while the CA is unreachable. Default 200 ms doubling to 3 s, jittered (B7: a certificate within 5 s of the CA returning). */
   readonly backoff?: BackoffOptions;
   /** Deadline of one CreateCertificate call. Default 5 s. */
   readonly callTimeoutMs?: number;
@@ -92,7 +92,7 @@ export class IdentityClient {
     }
     this.#options = options;
     this.#log = options.log ?? (() => {});
-    this.#backoff = new Backoff({ initialMs: 200, maxMs: 4000, ...options.backoff });
+    this.#backoff = new Backoff({ initialMs: 200, maxMs: 3000, ...options.backoff });
     if (options.trustAnchorsPem !== undefined) this.#bundle = parseTrustBundle(options.identity.trustDomain, options.trustAnchorsPem, new Date(), 'identity trust anchors');
     const labels = { identity: options.identity.id };
     options.metrics?.gauge('identity_cert_expiry_seconds', 'Seconds until the workload certificate expires; 0 without one.', labels, () => (this.#svid ? Math.max(0, (this.#svid.notAfter.getTime() - Date.now()) / 1000) : 0));
