@@ -5,6 +5,7 @@ import { Endpoint, type UpstreamProtocol } from './endpoint.ts';
 import { CircuitBreaker, type CircuitBreakerLimits, type OverflowKind } from './circuit-breaker.ts';
 import { OutlierDetector, type EjectionReason, type OutlierConfig, type OutlierEvents } from './outlier-detection.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';
+import { RetryBudget, type RetryLimit } from './retry-budget.ts';
 
 export interface EndpointSpec {
   readonly host: string;
@@ -24,10 +25,11 @@ export interface ClusterSpec {
   readonly limits: CircuitBreakerLimits;
   readonly outlier: OutlierConfig | null;
   readonly lb: LbPolicy;
+  readonly retryLimit: RetryLimit;
 }
 
 /** The registry calls a cluster makes, at config time only. */
-export type ClusterMetrics = Pick<ProxyMetrics, 'counter' | 'gauge'>;
+export type ClusterMetrics = Pick<ProxyMetrics, 'counter' | 'gauge' | 'decision'>;
 
 export class Cluster {
   readonly spec: ClusterSpec;
@@ -36,6 +38,7 @@ export class Cluster {
   /** Whether the balancer reads PickContext.hash (RING_HASH), so routes compute their hash_policy only then. */
   readonly usesHash: boolean;
   private readonly ewma: EwmaOptions;
+  readonly retryBudget: RetryBudget;
   private dnsTimer: NodeJS.Timeout | null = null;
   readonly breaker: CircuitBreaker;
   readonly outlier: OutlierDetector | null;
@@ -77,6 +80,8 @@ export class Cluster {
       const outlier = this.outlier;
       if (outlier !== null) metrics.gauge('outlier_ejections_active', 'Endpoints ejected by outlier detection now.', labels, () => outlier.activeEjections());
     }
+    this.retryBudget = new RetryBudget(spec.retryLimit, this);
+    if (metrics !== null) this.retryBudget.bindMetrics(metrics, spec.name);
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints, { closeGone: false, fresh: true });
   }
 

@@ -180,6 +180,7 @@ class H2Exchange implements UpstreamStream {
     const code = this.stream.rstCode ?? 0;
     if (!this.responded) {
       if (!this.entry.connected) handler.onError('connect-failure', 'HTTP/2 connection to the upstream failed');
+      else if (code === http2.constants.NGHTTP2_REFUSED_STREAM) handler.onError('refused-stream', 'upstream refused the stream (REFUSED_STREAM)');
       else handler.onError('reset-before-response', `upstream reset the stream (code ${code})`);
     } else {
       handler.onError('reset-during-response', `upstream reset the stream mid-response (code ${code})`);

@@ -5,6 +5,7 @@ import { lbPolicyOf } from '../balance/index.ts';
 import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
 import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
+import { retryLimitOf } from '../cluster/retry-budget.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { buildHttpFilters } from '../http/filters/index.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
@@ -102,6 +103,7 @@ function clusterSpec(c: EnvoyCluster, assignments: ReadonlyMap<string, ClusterLo
     lb: lbPolicyOf(c),
     limits: circuitLimits(c),
     outlier: c.outlier_detection === undefined ? null : outlierConfig(c.outlier_detection),
+    retryLimit: retryLimitOf(c.circuit_breakers),
   };
 }
 

@@ -82,3 +82,57 @@ export function deadlineList(ms: number): DeadlineList {
   }
   return list;
 }
+
+/** What a Countdown calls when it runs out. */
+export interface CountdownOwner {
+  onCountdown(countdown: Countdown): void;
+}
+
+/** `ms` rounded down to two significant digits (at least 1): 1234 → 1200, 87.6 → 87. */
+function twoDigits(ms: number): number {
+  if (ms < 1) return 1;
+  const whole = Math.floor(ms);
+  if (whole < 100) return whole;
+  const step = 10 ** (Math.floor(Math.log10(whole)) - 1);
+  return Math.floor(whole / step) * step;
+}
+
+/**
+ * A deadline whose length varies per request (a jittered back-off, a grpc-timeout) on the shared
+ * lists, still without a Node timer per request: it waits on the list of its remaining time
+ * rounded down to two significant digits, then on the remainder's, so it never fires early, fires
+ * within a millisecond or so of its time, and at most ~90 lists per decade of durations exist.
+ * One object serves any number of starts (restart it on activity for an idle timeout).
+ */
+export class Countdown implements Timed {
+  deadlineAt = 0;
+  deadlinePrev: Timed | null = null;
+  deadlineNext: Timed | null = null;
+  deadlineList: DeadlineList | null = null;
+  private target = 0;
+  private readonly owner: CountdownOwner;
+
+  constructor(owner: CountdownOwner) {
+    this.owner = owner;
+  }
+
+  get running(): boolean {
+    return this.deadlineList !== null;
+  }
+
+  start(ms: number): void {
+    this.deadlineList?.remove(this);
+    this.target = performance.now() + ms;
+    deadlineList(twoDigits(ms)).add(this);
+  }
+
+  stop(): void {
+    this.deadlineList?.remove(this);
+  }
+
+  onDeadline(): void {
+    const left = this.target - performance.now();
+    if (left > 0) deadlineList(twoDigits(left)).add(this);
+    else this.owner.onCountdown(this);
+  }
+}

@@ -1,5 +1,7 @@
 // One request/response exchange: route it, forward it to an endpoint, stream the response
 // back, and account for it. It is the router filter of Envoy's HCM, in one object per request.
+// Its upstream is the endpoint's own stream, or — for a route with a retry_policy — the retry
+// layer (retry/retrying-request.ts), which runs the tries and tells the exchange which one answered.
 import { getHeader, removeHeader, type HeaderList } from './headers.ts';
 import { stripHopByHop, stampForwarding } from './hygiene.ts';
 import { LOCAL_REPLIES, type LocalReply } from './local-reply.ts';
@@ -8,10 +10,13 @@ import type {
 } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import type { FilterHost } from './filters/index.ts';
-import type { CompiledRoute } from './route/index.ts';
+import type { CompiledRoute, ForwardAction } from './route/index.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
+import type { AttemptResult } from '../cluster/outlier-detection.ts';
 import { tunnel } from '../listen/tunnel.ts';
-import { deadlineList, type DeadlineList, type Timed } from './deadlines.ts';
+import { Countdown, deadlineList, type CountdownOwner, type DeadlineList, type Timed } from './deadlines.ts';
+import { grpcTimeoutMs } from './grpc-timeout.ts';
+import { RetryingRequest, type RetryClient } from './retry/retrying-request.ts';
 import type { Socket } from 'node:net';
 
 const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
@@ -21,6 +26,9 @@ const FAILURE_REPLY: Record<UpstreamFailure, LocalReply> = {
   'reset-during-response': LOCAL_REPLIES.upstreamReset,
   'protocol-error': LOCAL_REPLIES.upstreamProtocolError,
   overflow: LOCAL_REPLIES.upstreamOverflow,
+  'refused-stream': LOCAL_REPLIES.upstreamReset,
+  timeout: LOCAL_REPLIES.upstreamTimeout,
+  'no-healthy-upstream': LOCAL_REPLIES.noHealthyUpstream,
 };
 
 /** Discards a request body the proxy will not forward (the response was local). */
@@ -35,7 +43,7 @@ export function serveRequest(ds: DownstreamStream, head: RequestHead, hcm: HttpC
   }
 }
 
-class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
+class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
   private readonly ds: DownstreamStream;
   private readonly head: RequestHead;
   private readonly hcm: HttpConnectionManager;
@@ -46,6 +54,12 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
   private endpoint: Endpoint | null = null;
   private upstream: UpstreamStream | null = null;
   private mirrors: UpstreamStream[] | null = null;
+  /** The retry layer, when the route has a retry_policy (it is then also `upstream`). */
+  private retries: RetryingRequest | null = null;
+  /** Route idle_timeout and max_stream_duration / grpc-timeout: made only for routes that use them. */
+  private idleTimer: Countdown | null = null;
+  private durationTimer: Countdown | null = null;
+  private idleTimeoutMs = 0;
   // Timed: the route timeout's place in its deadline list.
   deadlineAt = 0;
   deadlinePrev: Timed | null = null;
@@ -115,6 +129,7 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
     if (endpoint === null) return this.localReply(LOCAL_REPLIES.noHealthyUpstream);
     if (!endpoint.admit()) return this.localReply(LOCAL_REPLIES.upstreamOverflow);
     this.endpoint = endpoint;
+    this.startStreamTimers(action);
 
     route.mutateRequestHeaders(head.headers, this.clusterName);
     const upstreamHead: RequestHead = {
@@ -136,13 +151,35 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
     this.upstreamStart = performance.now();
     this.timeoutMs = action.timeoutMs;
     this.ds.bodyHandler = this;
-    this.upstream = endpoint.request(upstreamHead, this);
+    const retry = action.retry;
+    if (retry === null || head.upgrade !== null) this.upstream = endpoint.request(upstreamHead, this);
+    else this.upstream = this.retries = new RetryingRequest(retry, cluster, endpoint, upstreamHead, this);
+  }
+
+  /** idle_timeout, max_stream_duration and a gRPC request's grpc-timeout: timers only for the requests that have them. */
+  private startStreamTimers(action: ForwardAction): void {
+    let durationMs = action.maxStreamDurationMs;
+    // gRPC runs on HTTP/2: an HTTP/1 request skips the header scan.
+    if (this.ds.protocol === 'HTTP/2') {
+      const header = getHeader(this.head.headers, 'grpc-timeout');
+      if (header !== undefined) {
+        const grpcMs = grpcTimeoutMs(header, action.grpcTimeout);
+        // Envoy: the header's value stands in for max_stream_duration; used up by the offset, it expires at once.
+        if (grpcMs >= 0) durationMs = Math.max(grpcMs, 0.001);
+      }
+    }
+    if (durationMs > 0) (this.durationTimer = new Countdown(this)).start(durationMs);
+    if (action.idleTimeoutMs > 0) {
+      this.idleTimeoutMs = action.idleTimeoutMs;
+      (this.idleTimer = new Countdown(this)).start(action.idleTimeoutMs);
+    }
   }
 
   // ── request body, from the downstream codec ──
 
   onRequestData(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
+    if (this.idleTimer !== null) this.idleTimer.start(this.idleTimeoutMs);
     if (this.mirrors !== null) this.feedMirrors(chunk);
     if (this.upstream !== null && !this.upstream.writeData(chunk)) this.ds.pauseBody();
   }
@@ -220,6 +257,7 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
 
   onHead(status: number, headers: HeaderList, endStream: boolean): void {
     if (this.finished) return;
+    if (this.idleTimer !== null) this.idleTimer.start(this.idleTimeoutMs);
     this.responseStarted = true;
     this.upstreamHeadAt = performance.now();
     this.endpoint?.observeLatency(this.upstreamHeadAt - this.upstreamStart, this.upstreamHeadAt);
@@ -233,6 +271,7 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
 
   onData(chunk: Buffer): void {
     this.bytesSent += chunk.length;
+    if (this.idleTimer !== null) this.idleTimer.start(this.idleTimeoutMs);
     if (!this.ds.sendData(chunk)) this.upstream?.pauseResponse();
   }
 
@@ -272,21 +311,51 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
     const reply = FAILURE_REPLY[failure];
     this.upstream = null;
     if (!this.responseStarted) return this.localReply(reply, detail);
-    this.flag = 'UC';
+    this.flag = failure === 'timeout' ? 'UT' : 'UC';
     this.weftError = reply.code;
     this.ds.reset();
     this.finish();
   }
 
+  // ── from the retry layer ──
+
+  onTryEnd(outcome: AttemptResult | null): void {
+    const endpoint = this.endpoint;
+    if (endpoint === null) return;
+    endpoint.failedRequests++;
+    if (outcome !== null) endpoint.outlier?.record(outcome);
+    endpoint.release();
+    this.endpoint = null;
+  }
+
+  onTryStart(endpoint: Endpoint): boolean {
+    if (!endpoint.admit()) return false;
+    this.endpoint = endpoint;
+    this.upstreamStart = performance.now();
+    return true;
+  }
+
+  // ── timeouts ──
+
+  /** The route timeout. */
   onDeadline(): void {
+    this.timeOut(LOCAL_REPLIES.upstreamTimeout);
+  }
+
+  /** idle_timeout or max_stream_duration / grpc-timeout. */
+  onCountdown(countdown: Countdown): void {
+    this.timeOut(countdown === this.idleTimer ? LOCAL_REPLIES.streamIdleTimeout : LOCAL_REPLIES.streamDurationTimeout);
+  }
+
+  private timeOut(reply: LocalReply): void {
     if (this.finished) return;
     // Only an endpoint that had the request failed to answer it (not one it waited to connect to).
     if (!this.responseStarted && this.upstream?.requestBytesSent) this.endpoint?.outlier?.record('timeout');
     this.upstream?.abort();
     this.upstream = null;
-    if (!this.responseStarted) return this.localReply(LOCAL_REPLIES.upstreamTimeout);
-    this.flag = 'UT';
-    this.weftError = LOCAL_REPLIES.upstreamTimeout.code;
+    if (!this.responseStarted) return this.localReply(reply);
+    this.flag = reply.flag;
+    this.weftError = reply.code;
     this.ds.reset();
     this.finish();
   }
@@ -326,6 +395,8 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
 
   private clearTimer(): void {
     this.deadlineList?.remove(this);
+    if (this.idleTimer !== null) this.idleTimer.stop();
+    if (this.durationTimer !== null) this.durationTimer.stop();
   }
 
   private startMirrors(mirrors: readonly { cluster: string; fraction: number }[], head: RequestHead): void {
@@ -362,6 +433,8 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
       byCluster.set(this.clusterName, metrics);
     }
     metrics.record(this.status, seconds);
+    const retries = this.retries;
+    if (retries !== null && retries.flag !== '') this.flag = this.flag === '-' ? retries.flag : `${this.flag},${retries.flag}`;
     const logs = this.hcm.accessLogs;
     if (logs.length === 0) return;
     const head = this.head;
@@ -385,7 +458,7 @@ class Exchange implements FilterHost, UpstreamResponseHandler, Timed {
       x_forwarded_for: getHeader(head.headers, 'x-forwarded-for') ?? '',
       user_agent: getHeader(head.headers, 'user-agent') ?? '',
       request_id: this.requestId,
-      attempts: this.upstreamStart > 0 ? 1 : 0,
+      attempts: retries !== null ? retries.attempts : this.upstreamStart > 0 ? 1 : 0,
     };
     for (const log of logs) log.write(record);
   }

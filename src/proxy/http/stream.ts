@@ -63,7 +63,13 @@ export type UpstreamFailure =
   | 'reset-before-response'
   | 'reset-during-response'
   | 'protocol-error'
-  | 'overflow';
+  | 'overflow'
+  /** HTTP/2 REFUSED_STREAM: the upstream did not process the request (RFC 9113 §8.7). */
+  | 'refused-stream'
+  /** The try's own deadline (per_try_timeout) passed. */
+  | 'timeout'
+  /** A retry found no healthy endpoint left to go to. */
+  | 'no-healthy-upstream';
 
 export interface UpstreamResponseHandler {
   onInterim(status: number, headers: HeaderList): void;

@@ -40,25 +40,25 @@ export const UpstreamHttpProtocolOptions = Message(
   },
 );
 
-const RETRIES_LATER = 'retry limits arrive with route retry policies';
+/** Envoy's retry_budget defaults (Weft applies this budget when a cluster sets neither it nor max_retries). */
+export const DEFAULT_RETRY_BUDGET_PERCENT = 20;
+export const DEFAULT_MIN_RETRY_CONCURRENCY = 3;
+
+export const RetryBudget = Message({
+  budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
+  min_retry_concurrency: Type.Optional(UInt32()),
+});
 
 /** circuit_breakers.thresholds[]: one entry per routing priority; Weft routes everything at DEFAULT. */
-const Thresholds = Message(
+export const Thresholds = Message(
   {
     priority: Type.Optional(Enum(['DEFAULT', 'HIGH'], { unsupported: ['HIGH'], default: 'DEFAULT' })),
     max_connections: Type.Optional(UInt32({ default: DEFAULT_CIRCUIT_LIMIT })),
     max_pending_requests: Type.Optional(UInt32({ default: DEFAULT_CIRCUIT_LIMIT })),
     max_requests: Type.Optional(UInt32({ default: DEFAULT_CIRCUIT_LIMIT })),
-    max_retries: Type.Optional(Refused(UInt32(), RETRIES_LATER)),
-    retry_budget: Type.Optional(
-      Refused(
-        Message({
-          budget_percent: Type.Optional(Message({ value: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) })),
-          min_retry_concurrency: Type.Optional(UInt32()),
-        }),
-        RETRIES_LATER,
-      ),
-    ),
+    /** Concurrent retries allowed to the cluster when no retry_budget is set. */
+    max_retries: Type.Optional(UInt32()),
+    retry_budget: Type.Optional(RetryBudget),
   },
   { unsupported: { track_remaining: 'the limits and their use are on /clusters', max_connection_pools: '' } },
 );
@@ -208,6 +208,8 @@ export const Cluster = Message(
 );
 
 export type UpstreamHttpProtocolOptions = Static<typeof UpstreamHttpProtocolOptions>;
+export type RetryBudget = Static<typeof RetryBudget>;
+export type Thresholds = Static<typeof Thresholds>;
 export type CircuitBreakers = Static<typeof CircuitBreakers>;
 export type OutlierDetection = Static<typeof OutlierDetection>;
 export type Cluster = Static<typeof Cluster>;

@@ -51,11 +51,11 @@ test('an unsupported field set to its proto3 default is accepted: it changes not
   assert.equal(run(Cluster, { name: 'c', respect_dns_ttl: true }).issues[0].code, 'WEFT_CONFIG_UNSUPPORTED');
 });
 
-test('modelled-but-refused fields (retry limits) are unsupported, not unknown', () => {
-  const { issues } = run(Cluster, { name: 'c', circuit_breakers: { thresholds: [{ max_requests: 10, max_retries: 3 }] } });
+test('Envoy fields Weft does not implement are unsupported, not unknown', () => {
+  const { issues } = run(Cluster, { name: 'c', circuit_breakers: { thresholds: [{ max_requests: 10, max_retries: 3, track_remaining: true }] } });
   assert.equal(issues.length, 1);
   assert.equal(issues[0].code, 'WEFT_CONFIG_UNSUPPORTED');
-  assert.equal(issues[0].path, 'circuit_breakers.thresholds[0].max_retries');
+  assert.equal(issues[0].path, 'circuit_breakers.thresholds[0].track_remaining');
 });
 
 test('circuit breakers and outlier detection decode with Envoy defaults; HIGH priority is refused', () => {
@@ -167,12 +167,12 @@ test("google.protobuf.Any dispatches on '@type'; Envoy types Weft lacks are unsu
 test('decoding collects every problem instead of stopping at the first', () => {
   const { issues } = run(RouteConfiguration, {
     virtual_hosts: [
-      { name: 'a', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'x', retry_policy: { num_retries: 3 } } }], cors: {} },
+      { name: 'a', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'x', hedge_policy: { initial_requests: 2 } } }], cors: {} },
       { name: '', domains: [] },
     ],
   });
   assert.deepEqual(issues.map((i) => i.path), [
-    'virtual_hosts[0].routes[0].route.retry_policy',
+    'virtual_hosts[0].routes[0].route.hedge_policy',
     'virtual_hosts[0].cors',
     'virtual_hosts[1].name',
     'virtual_hosts[1].domains',

@@ -2,7 +2,7 @@
 // same-named TS types, the proto-JSON decoder, per-resource semantic checks, and the helpers that
 // config compilers share (durations, RE2 regexes, domain patterns).
 
-export { TYPE_URLS, HTTP_PROTOCOL_OPTIONS_KEY, type TypeUrl } from './type-urls.ts';
+export { TYPE_URLS, WEFT_TYPE_URLS, HTTP_PROTOCOL_OPTIONS_KEY, type TypeUrl } from './type-urls.ts';
 export { Issues, ConfigError, toConfigError, formatPath, MAX_REPORTED_ISSUES } from './issues.ts';
 export type { ConfigIssue, FieldPath, IssueCode } from './issues.ts';
 export { decode, isPlainObject } from './decode.ts';
@@ -14,6 +14,7 @@ export { checkRouteConfiguration, hasFormatter, MAX_ROUTES_PER_ROUTE_CONFIGURATI
 export { checkListener, type ListenerCheckOptions } from './listener-checks.ts';
 export { checkCluster, edsServiceName } from './cluster-checks.ts';
 export { checkClusterLoadAssignment, decodeDiscovered, resourceName, DISCOVERED_TYPES, type DiscoveredType } from './discovered.ts';
+export { checkRetryPolicy, retryOnConditions } from './retry-checks.ts';
 
 // Each schema below is also a type of the same name (Static<typeof Schema>).
 export {
@@ -23,8 +24,13 @@ export {
 export { HeaderMatcher, QueryParameterMatcher, RouteMatch, HEADER_MATCH_SPECIFIERS, PATH_SPECIFIERS } from './route-match.ts';
 export {
   ClusterWeight, DirectResponseAction, RedirectAction, RequestMirrorPolicy, Route, RouteAction, RouteConfiguration,
-  VirtualHost, WeightedCluster, DEFAULT_ROUTE_TIMEOUT, DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, REDIRECT_RESPONSE_CODES,
+  VirtualHost, WeightedCluster, MaxStreamDuration, DEFAULT_ROUTE_TIMEOUT, DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, REDIRECT_RESPONSE_CODES,
 } from './route.ts';
+export {
+  RetryPolicy, RetryBackOff, RetryHostPredicate, PreviousHostsPredicate, RetryOptionsPredicate, RetryNonIdempotent, RETRY_ON,
+  UNSUPPORTED_RETRY_ON, DEFAULT_NUM_RETRIES, DEFAULT_RETRY_BASE_INTERVAL, DEFAULT_HOST_SELECTION_RETRY_MAX_ATTEMPTS,
+  DEFAULT_RETRY_BUFFER_LIMIT_BYTES, type RetryOn,
+} from './retry-policy.ts';
 export {
   HttpProtocolOptions, Http1ProtocolOptions, Http2ProtocolOptions, DEFAULT_HTTP_IDLE_TIMEOUT, DEFAULT_MAX_HEADERS_COUNT,
 } from './protocol.ts';
@@ -38,8 +44,8 @@ export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOU
 export { FilterChain, Listener, NetworkFilter } from './listener.ts';
 export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints } from './endpoint.ts';
 export {
-  CircuitBreakers, Cluster, EdsClusterConfig, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_REFRESH_RATE,
-  DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS,
+  CircuitBreakers, Thresholds, RetryBudget, Cluster, EdsClusterConfig, OutlierDetection, UpstreamHttpProtocolOptions, DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_DNS_REFRESH_RATE, DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS, DEFAULT_RETRY_BUDGET_PERCENT, DEFAULT_MIN_RETRY_CONCURRENCY,
 } from './cluster.ts';
 export {
   HashPolicy, LeastRequestLbConfig, LoadBalancingPolicy, PeakEwmaConfig, RingHashLbConfig, RuntimeDouble, TypedLbPolicy,

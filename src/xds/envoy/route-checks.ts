@@ -7,6 +7,7 @@ import { domainKey, parseDomain } from './domains.ts';
 import { formatPath, type FieldPath, type Issues } from './issues.ts';
 import { compileRe2, parseRe2Substitution } from './regex.ts';
 import type { HeaderMatcher } from './route-match.ts';
+import { checkRetryPolicy } from './retry-checks.ts';
 import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, type RouteAction, type RouteConfiguration } from './route.ts';
 
 /** Refuse tables whose first-match scan would dominate request latency (RELIABILITY.md D5). */
@@ -122,6 +123,7 @@ function checkRouteAction(a: RouteAction, path: FieldPath, issues: Issues, opts:
     }
   }
   if (a.regex_rewrite) checkRewrite(a.regex_rewrite, [...path, 'regex_rewrite'], issues);
+  if (a.retry_policy) checkRetryPolicy(a.retry_policy, [...path, 'retry_policy'], issues);
   (a.request_mirror_policies ?? []).forEach((m, i) =>
     checkCluster(m.cluster, [...path, 'request_mirror_policies', i, 'cluster'], issues, opts, validate),
   );
@@ -164,6 +166,7 @@ export function checkRouteConfiguration(rc: RouteConfiguration, path: FieldPath,
       } else seenDomains.set(key, at);
     });
     checkHeaderMutations(vh, vpath, issues);
+    if (vh.retry_policy) checkRetryPolicy(vh.retry_policy, [...vpath, 'retry_policy'], issues);
     (vh.routes ?? []).forEach((r, i) => {
       routeCount++;
       const rpath = [...vpath, 'routes', i];

@@ -5,6 +5,7 @@ import { DataSource, HeaderValueOption, RegexMatchAndSubstitute, RuntimeFraction
 import { HashPolicy } from './load-balancing.ts';
 import { TypedPerFilterConfig } from './filter-config.ts';
 import { RouteMatch } from './route-match.ts';
+import { RetryPolicy } from './retry-policy.ts';
 import { Bool, Duration, Enum, Message, Str, Type, UInt32 } from './schema.ts';
 
 /** Envoy's default upstream timeout for a route. */
@@ -45,6 +46,13 @@ export const RequestMirrorPolicy = Message(
   { unsupported: { cluster_header: 'name the cluster', trace_sampled: '', disable_shadow_host_suffix_append: '' } },
 );
 
+/** config.route.v3.RouteAction.MaxStreamDuration. */
+export const MaxStreamDuration = Message({
+  max_stream_duration: Type.Optional(Duration()),
+  grpc_timeout_header_max: Type.Optional(Duration()),
+  grpc_timeout_header_offset: Type.Optional(Duration()),
+});
+
 export const RouteAction = Message(
   {
     cluster: Type.Optional(Str({ minLength: 1 })),
@@ -55,10 +63,12 @@ export const RouteAction = Message(
     timeout: Type.Optional(Duration({ default: DEFAULT_ROUTE_TIMEOUT })),
     request_mirror_policies: Type.Optional(Type.Array(RequestMirrorPolicy)),
     hash_policy: Type.Optional(Type.Array(HashPolicy)),
+    idle_timeout: Type.Optional(Duration()),
+    retry_policy: Type.Optional(RetryPolicy),
+    max_stream_duration: Type.Optional(MaxStreamDuration),
   },
   {
     unsupported: {
-      idle_timeout: 'arrives with the resilience work',
       cluster_header: 'name the cluster or use weighted_clusters',
       cluster_specifier_plugin: '',
       inline_cluster_specifier_plugin: '',
@@ -70,20 +80,18 @@ export const RouteAction = Message(
       host_rewrite_path_regex: 'use host_rewrite_literal',
       append_x_forwarded_host: '',
       early_data_policy: '',
-      retry_policy: 'retries arrive in a later release',
-      retry_policy_typed_config: '',
+      retry_policy_typed_config: 'use retry_policy',
       priority: '',
       rate_limits: '',
       include_vh_rate_limits: '',
       cors: '',
-      max_grpc_timeout: '',
-      grpc_timeout_offset: '',
+      max_grpc_timeout: 'deprecated in Envoy: use max_stream_duration.grpc_timeout_header_max',
+      grpc_timeout_offset: 'deprecated in Envoy: use max_stream_duration.grpc_timeout_header_offset',
       upgrade_configs: 'configure upgrades on the HttpConnectionManager',
       internal_redirect_policy: '',
       internal_redirect_action: '',
       max_internal_redirects: '',
       hedge_policy: '',
-      max_stream_duration: 'use timeout',
     },
     oneofs: [
       {
@@ -142,6 +150,8 @@ export const Route = Message(
     direct_response: Type.Optional(DirectResponseAction),
     ...headerMutations(),
     typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
+    /** Weft: the retry buffer of a request body (default 64 KiB); a larger body is not retried. */
+    per_request_buffer_limit_bytes: Type.Optional(UInt32()),
   },
   {
     unsupported: {
@@ -150,7 +160,6 @@ export const Route = Message(
       metadata: '',
       decorator: '',
       tracing: '',
-      per_request_buffer_limit_bytes: '',
       stat_prefix: '',
     },
     oneofs: [{ fields: ['route', 'redirect', 'direct_response', 'filter_action', 'non_forwarding_action'], required: true }],
@@ -164,6 +173,9 @@ export const VirtualHost = Message(
     routes: Type.Optional(Type.Array(Route)),
     ...headerMutations(),
     typed_per_filter_config: Type.Optional(TypedPerFilterConfig),
+    /** Used by routes that set no retry_policy of their own (Envoy: the route's replaces it whole). */
+    retry_policy: Type.Optional(RetryPolicy),
+    per_request_buffer_limit_bytes: Type.Optional(UInt32()),
   },
   {
     unsupported: {
@@ -174,11 +186,9 @@ export const VirtualHost = Message(
       cors: '',
       include_request_attempt_count: '',
       include_attempt_count_in_response: '',
-      retry_policy: 'retries arrive in a later release',
-      retry_policy_typed_config: '',
+      retry_policy_typed_config: 'use retry_policy',
       hedge_policy: '',
       include_is_timeout_retry_header: '',
-      per_request_buffer_limit_bytes: '',
       request_mirror_policies: 'set request_mirror_policies on each route action',
       metadata: '',
     },
@@ -213,6 +223,7 @@ export const RouteConfiguration = Message(
 export type ClusterWeight = Static<typeof ClusterWeight>;
 export type WeightedCluster = Static<typeof WeightedCluster>;
 export type RequestMirrorPolicy = Static<typeof RequestMirrorPolicy>;
+export type MaxStreamDuration = Static<typeof MaxStreamDuration>;
 export type RouteAction = Static<typeof RouteAction>;
 export type RedirectAction = Static<typeof RedirectAction>;
 export type DirectResponseAction = Static<typeof DirectResponseAction>;

@@ -23,6 +23,12 @@ export const TYPE_URLS = {
   typedStruct: `${T}xds.type.v3.TypedStruct`,
   /** Weft's peak-EWMA balancer, the `type_url` inside a TypedStruct. */
   peakEwma: `${T}weft.balance.v1.PeakEwma`,
+  previousHostsPredicate: `${T}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate`,
+} as const;
+
+/** The `type_url` of Weft's extensions inside a TypedStruct. */
+export const WEFT_TYPE_URLS = {
+  retryNonIdempotent: 'type.googleapis.com/weft.retry.v1.RetryNonIdempotent',
 } as const;
 
 export type TypeUrl = (typeof TYPE_URLS)[keyof typeof TYPE_URLS];

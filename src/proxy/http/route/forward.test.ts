@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { req, routesTable } from './route-fixture.ts';
+import { req, routesTable, table } from './route-fixture.ts';
 import type { ForwardAction } from './types.ts';
 
 function forward(route: object, match: object = { prefix: '/' }): ForwardAction {
@@ -33,8 +33,37 @@ test('timeout 0 disables it; durations in either proto-JSON form', () => {
   assert.equal(forward({ cluster: 'svc', timeout: { seconds: 30 } }).timeoutMs, 30_000);
 });
 
-test('idle_timeout is refused rather than ignored', () => {
-  assert.throws(() => forward({ cluster: 'svc', idle_timeout: '30s' }), /idle_timeout: Weft does not support 'idle_timeout' yet: arrives with the resilience work/);
+test('idle_timeout and max_stream_duration: absent or 0 means none', () => {
+  const plain = forward({ cluster: 'svc' });
+  assert.equal(plain.idleTimeoutMs, 0);
+  assert.equal(plain.maxStreamDurationMs, 0);
+  assert.deepEqual(plain.grpcTimeout, { maxMs: 0, offsetMs: 0 });
+  assert.equal(plain.retry, null, 'no retry layer without a retry_policy');
+  const a = forward({ cluster: 'svc', idle_timeout: '30s', max_stream_duration: { max_stream_duration: '2s', grpc_timeout_header_max: '1s', grpc_timeout_header_offset: '0.010s' } });
+  assert.equal(a.idleTimeoutMs, 30_000);
+  assert.equal(a.maxStreamDurationMs, 2_000);
+  assert.deepEqual(a.grpcTimeout, { maxMs: 1_000, offsetMs: 10 });
+});
+
+test("retry_policy: the route's replaces the virtual host's whole; buffer limit from route, else virtual host", () => {
+  const t = table({
+    virtual_hosts: [{
+      name: 'all', domains: ['*'], per_request_buffer_limit_bytes: 1000,
+      retry_policy: { retry_on: '5xx', num_retries: 4 },
+      routes: [
+        { match: { prefix: '/own' }, route: { cluster: 'svc', retry_policy: { retry_on: 'reset' } }, per_request_buffer_limit_bytes: 10 },
+        { match: { prefix: '/' }, route: { cluster: 'svc' } },
+      ],
+    }],
+  });
+  const own = t.match(req('/own'))?.route.action as ForwardAction;
+  const inherited = t.match(req('/x'))?.route.action as ForwardAction;
+  assert.equal(own.retry?.numRetries, 1, "Envoy's default num_retries, not the virtual host's 4");
+  assert.equal(own.retry?.forResponse(503, []), null, 'reset does not retry a 503');
+  assert.equal(own.retry?.bufferLimitBytes, 10);
+  assert.equal(inherited.retry?.numRetries, 4);
+  assert.equal(inherited.retry?.forResponse(503, []), '5xx');
+  assert.equal(inherited.retry?.bufferLimitBytes, 1000);
 });
 
 test('weighted pick follows Envoy: floor(random * total) falls in a cluster\'s interval', () => {

@@ -2,9 +2,10 @@
 // per-weighted-cluster header mutations (looked up by the picked cluster's name).
 
 import {
-  DEFAULT_ROUTE_TIMEOUT, durationMs, type FractionalPercent, type RouteAction,
+  DEFAULT_ROUTE_TIMEOUT, durationMs, type FractionalPercent, type RetryPolicy as RetryPolicyConfig, type RouteAction,
 } from '../../../xds/envoy/index.ts';
 import { compileHashPolicy } from './hash-policy.ts';
+import { RetryPolicy } from '../retry/policy.ts';
 import { compileLevel, type LevelMutations } from './header-mutation.ts';
 import type { PathMatcher } from './path-matcher.ts';
 import { compilePathRewrite } from './path-rewrite.ts';
@@ -40,7 +41,16 @@ export interface CompiledForward {
   readonly clusterMutations: ReadonlyMap<string, LevelMutations>;
 }
 
-export function compileForward(a: RouteAction, matcher: PathMatcher): CompiledForward {
+/** What a route inherits from its virtual host. */
+export interface ForwardDefaults {
+  readonly retryPolicy?: RetryPolicyConfig;
+  /** per_request_buffer_limit_bytes of the route, else of the virtual host. */
+  readonly bufferLimitBytes?: number;
+}
+
+const ms = (d: string | undefined): number => (d === undefined ? 0 : durationMs(d));
+
+export function compileForward(a: RouteAction, matcher: PathMatcher, defaults: ForwardDefaults = {}): CompiledForward {
   const clusterMutations = new Map<string, LevelMutations>();
   let clusters: string[];
   let pickCluster: (random: number) => string;
@@ -61,11 +71,17 @@ export function compileForward(a: RouteAction, matcher: PathMatcher): CompiledFo
     cluster: m.cluster,
     fraction: fractionOf(m.runtime_fraction?.default_value),
   }));
+  const retryPolicy = a.retry_policy ?? defaults.retryPolicy;
   const action: ForwardAction = {
     kind: 'forward',
     pickCluster,
     clusters: [...new Set(clusters)],
     timeoutMs: durationMs(a.timeout ?? DEFAULT_ROUTE_TIMEOUT),
+    idleTimeoutMs: ms(a.idle_timeout),
+    maxStreamDurationMs: ms(a.max_stream_duration?.max_stream_duration),
+    grpcTimeout: { maxMs: ms(a.max_stream_duration?.grpc_timeout_header_max), offsetMs: ms(a.max_stream_duration?.grpc_timeout_header_offset) },
+    // Envoy: a route's retry_policy replaces the virtual host's whole; they are not merged.
+    retry: retryPolicy === undefined ? null : new RetryPolicy(retryPolicy, defaults.bufferLimitBytes),
     rewritePath: compilePathRewrite(matcher, a.prefix_rewrite, a.regex_rewrite),
     hostRewrite: a.host_rewrite_literal ? a.host_rewrite_literal : null,
     mirrors,

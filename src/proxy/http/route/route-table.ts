@@ -92,13 +92,16 @@ class CompiledRouteImpl implements CompiledRoute {
   }
 }
 
-function compileRoute(r: Route, vhost: LevelMutations, config: LevelMutations, mostSpecificWins: boolean, host: CompiledVirtualHost): Entry {
+function compileRoute(r: Route, vh: VirtualHost, vhost: LevelMutations, config: LevelMutations, mostSpecificWins: boolean, host: CompiledVirtualHost): Entry {
   const path = compilePathMatcher(r.match);
   const rest = allOf([...(r.match.headers ?? []).map(compileHeaderMatcher), ...(r.match.query_parameters ?? []).map(compileQueryMatcher)]);
   let action: RouteAction;
   let byCluster: ReadonlyMap<string, LevelMutations> = new Map();
   if (r.route) {
-    const f = compileForward(r.route, path);
+    const f = compileForward(r.route, path, {
+      retryPolicy: vh.retry_policy,
+      bufferLimitBytes: r.per_request_buffer_limit_bytes ?? vh.per_request_buffer_limit_bytes,
+    });
     action = f.action;
     byCluster = f.clusterMutations;
   } else if (r.redirect) action = compileRedirect(r.redirect, path);
@@ -115,7 +118,7 @@ function compileRoute(r: Route, vhost: LevelMutations, config: LevelMutations, m
 function compileHost(vh: VirtualHost, config: LevelMutations, mostSpecificWins: boolean): Host {
   const vhost = compileLevel(vh);
   const host = { name: vh.name, domains: [...vh.domains], routes: [] as CompiledRoute[], segments: [] as (Entry | Run)[] };
-  const entries = (vh.routes ?? []).map((r) => compileRoute(r, vhost, config, mostSpecificWins, host));
+  const entries = (vh.routes ?? []).map((r) => compileRoute(r, vh, vhost, config, mostSpecificWins, host));
   host.routes.push(...entries.map((e) => e.result.route));
   host.segments.push(...segment(entries));
   return host;

@@ -2,6 +2,7 @@
 // compiled route table hands back. Pure data and functions; no I/O.
 
 import type { HeaderList } from '../headers.ts';
+import type { RetryPolicy } from '../retry/policy.ts';
 
 export interface RouteRequest {
   readonly authority: string;
@@ -30,12 +31,27 @@ export interface ForwardAction {
   readonly clusters: readonly string[];
   /** Upstream timeout; 0 means none. */
   readonly timeoutMs: number;
+  /** Route idle_timeout: the longest the request may go without a byte moving either way; 0 means none. */
+  readonly idleTimeoutMs: number;
+  /** max_stream_duration.max_stream_duration, from the start of the request; 0 means none. */
+  readonly maxStreamDurationMs: number;
+  /** How a gRPC request's grpc-timeout header is honoured (max_stream_duration.grpc_timeout_header_*). */
+  readonly grpcTimeout: GrpcTimeoutPolicy;
+  /** The route's (else the virtual host's) retry_policy; null when neither sets one. */
+  readonly retry: RetryPolicy | null;
   /** prefix_rewrite / regex_rewrite applied to the request target; identity when neither is set. */
   rewritePath(path: string): string;
   readonly hostRewrite: string | null;
   readonly mirrors: readonly Mirror[];
   /** The route's hash_policy; null when it has none. */
   readonly hashPolicy: RequestHashPolicy | null;
+}
+
+export interface GrpcTimeoutPolicy {
+  /** grpc_timeout_header_max; 0 means the header's value is used as it is. */
+  readonly maxMs: number;
+  /** grpc_timeout_header_offset, subtracted from the header's value. */
+  readonly offsetMs: number;
 }
 
 export interface RedirectAction {
