@@ -78,6 +78,7 @@ test('a request pipelined behind a body the proxy did not read is never executed
   const r = await rawExchange(proxy.ports.main,
     'POST /nope HTTP/1.1\r\nhost: a\r\ncontent-length: 5\r\n\r\nhelloPOST /api/charge HTTP/1.1\r\nhost: a\r\ncontent-length: 0\r\n\r\n', 2000);
   assert.match(r.data, /^HTTP\/1\.1 404 /);
+  assert.match(r.data, /\r\nconnection: close\r\n/i, 'the client is told the connection closes');
   assert.ok(r.closed);
   await new Promise((res) => setTimeout(res, 200));
   assert.deepEqual(echo.requests.map((q) => q.url), []);

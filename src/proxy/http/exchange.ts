@@ -388,7 +388,10 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
     if (this.requestId !== '') headers.push('x-request-id', this.requestId);
     const bodyless = this.head.method === 'HEAD' || status === 204 || status === 304;
     if (status !== 204 && status !== 304) headers.push('content-length', String(body.length));
-    if (this.hcm.draining && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
+    // An HTTP/1.1 body not read to its end leaves the connection unframed: it closes after this
+    // reply (h1-server.ts), and the client is told so instead of finding out on its next request.
+    const unread = !this.requestDone && this.head.contentLength !== 0;
+    if ((this.hcm.draining || unread) && this.ds.protocol !== 'HTTP/2') headers.push('connection', 'close');
     this.responseStarted = true;
     this.ds.sendHead(status, headers, bodyless || body.length === 0);
     if (!bodyless && body.length > 0) {
