@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { startEchoServer, rawExchange } from '../helpers/upstream.ts';
 import { bootstrap, simple, staticCluster, H2_OPTIONS } from '../helpers/bootstrap.ts';
+import { delay, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -133,4 +134,39 @@ test('tcp_proxy passes a half-close through: the client sends, FINs, then reads 
     setTimeout(() => s.destroy(), 3000);
   });
   assert.equal(got, 'got 11 bytes\n');
+});
+
+test('a keep-alive request whose body waited for an upstream connection does not leave its client connection paused', async () => {
+  // max_connections 1: while a slow request holds the only connection, a POST waits for it and
+  // its body is held, the client connection paused for backpressure that no upstream 'drain'
+  // will end (the pending request's write returns false). The next request on that connection
+  // must still be read once the POST is answered.
+  const up = await startScriptedUpstream('up');
+  cleanups.push(() => up.close());
+  const proxy = await startProxy(simple([
+    { match: { prefix: '/direct' }, direct_response: { status: 200, body: { inline_string: 'here' } } },
+    { match: { prefix: '/' }, route: { cluster: 'one' } },
+  ], [staticCluster('one', [up.port], { circuit_breakers: { thresholds: [{ max_connections: 1 }] } })]));
+  cleanups.push(() => proxy.stop('SIGKILL'));
+  up.script(delay(300));
+  const slow = rawExchange(proxy.ports.main, 'GET /slow HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n', 3000);
+  await new Promise((r) => setTimeout(r, 100));
+  const got = await new Promise<string>((resolve) => {
+    const s = net.connect(proxy.ports.main, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => { s.destroy(); resolve(data); }, 3000);
+    s.on('error', () => {});
+    s.on('data', (d) => {
+      data += d.toString('latin1');
+      if (!data.includes('GET-SENT') && /^HTTP\/1\.1 200 [^]*\r\n0\r\n\r\n$/.test(data)) { // the chunked POST response is complete
+        data += 'GET-SENT';
+        s.write('GET /direct HTTP/1.1\r\nhost: a\r\n\r\n');
+      }
+      if (data.endsWith('here')) { clearTimeout(timer); s.destroy(); resolve(data); }
+    });
+    s.write('POST /charge HTTP/1.1\r\nhost: a\r\ncontent-length: 5\r\n\r\nhello');
+  });
+  assert.match((await slow).data, /^HTTP\/1\.1 200 /);
+  assert.match(got, /^HTTP\/1\.1 200 /, got);
+  assert.match(got, /GET-SENTHTTP\/1\.1 200 [^]*here$/, `the next request on the connection was never answered: ${JSON.stringify(got.slice(-300))}`);
 });
