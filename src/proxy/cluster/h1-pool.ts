@@ -1,9 +1,10 @@
 // Keep-alive HTTP/1.1 connections to one upstream endpoint, on raw sockets with Weft's own codec.
-import net from 'node:net';
+import type net from 'node:net';
 import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
 import { requestHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
+import { connectReading, keepReadBuffer, readWithEvents } from '../http/h1/reads.ts';
 
 export interface H1PoolOptions {
   connectTimeoutMs: number;
@@ -118,7 +119,7 @@ class H1Connection implements UpstreamStream {
       onComplete: () => this.onComplete(null),
       onError: (err) => this.onParseError(err),
     });
-    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
+    const socket = connectReading({ host: pool.host, port: pool.port, noDelay: true }, (chunk) => this.onData(chunk));
     this.socket = socket;
     this.timer = setTimeout(() => this.fail('connect-timeout', `no connection within ${pool.options.connectTimeoutMs} ms`), pool.options.connectTimeoutMs);
     socket.once('connect', () => {
@@ -126,7 +127,6 @@ class H1Connection implements UpstreamStream {
       if (this.state === 'connecting') this.state = this.handler ? 'busy' : 'idle';
       if (this.handler) this.requestBytesSent = true;
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.handler?.onWritable());
     socket.on('error', () => {}); // 'close' follows and carries the outcome
     socket.on('close', () => this.onClose());
@@ -152,12 +152,20 @@ class H1Connection implements UpstreamStream {
   writeData(chunk: Buffer): boolean {
     if (this.replacement) return this.replacement.writeData(chunk);
     if (this.state === 'closed' || chunk.length === 0) return true;
-    if (!this.chunked) return this.socket.write(chunk);
-    this.socket.cork();
-    this.socket.write(chunkPrefix(chunk.length), 'latin1');
-    this.socket.write(chunk);
-    const ok = this.socket.write(CHUNK_SUFFIX, 'latin1');
-    this.socket.uncork();
+    const socket = this.socket;
+    let ok: boolean;
+    if (!this.chunked) {
+      ok = socket.write(chunk);
+    } else {
+      socket.cork();
+      socket.write(chunkPrefix(chunk.length), 'latin1');
+      socket.write(chunk);
+      ok = socket.write(CHUNK_SUFFIX, 'latin1');
+      socket.uncork();
+    }
+    // The chunk may be a view of the downstream's read buffer: a write still pending (or a
+    // connection still opening) holds on to it.
+    if (socket.writableLength !== 0) keepReadBuffer();
     return ok;
   }
 
@@ -272,7 +280,7 @@ class H1Connection implements UpstreamStream {
     this.handler = null;
     this.state = 'closed';
     this.clearTimer();
-    this.socket.removeAllListeners('data');
+    readWithEvents(this.socket);
     this.socket.removeAllListeners('drain');
     this.socket.removeAllListeners('close');
     this.pool.forget(this);

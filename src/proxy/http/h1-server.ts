@@ -8,6 +8,7 @@ import type { HeaderList } from './headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
+import { adoptReading, keepReadBuffer, readWithEvents } from './h1/reads.ts';
 
 export interface H1ServerHooks {
   /** A request was refused by the codec before routing (bad framing, limits…). */
@@ -59,11 +60,11 @@ export class H1ServerConnection {
     this.idleSince = performance.now();
     this.timer = setTimeout(this.onTimer, this.headersTimeoutMs);
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', () => {});
     socket.on('close', this.onSocketClose);
     if (initial && initial.length > 0) this.feed(initial);
+    if (!adoptReading(socket, this.onData)) socket.on('data', this.onData);
   }
 
   /** Graceful drain: finish the response in flight (with Connection: close), then close. */
@@ -189,6 +190,7 @@ export class H1ServerConnection {
     clearTimeout(this.timer);
     const rest = this.parser.takeRemaining();
     this.socket.off('data', this.onData);
+    readWithEvents(this.socket);
     this.socket.off('drain', this.onDrain);
     this.socket.off('close', this.onSocketClose);
     this.current = null;
@@ -349,12 +351,18 @@ class H1Stream implements DownstreamStream {
       return socket.write(out);
     }
     this.flushHead();
-    if (!this.chunked) return socket.write(chunk);
-    socket.cork();
-    socket.write(chunkPrefix(chunk.length), 'latin1');
-    socket.write(chunk);
-    const ok = socket.write(CHUNK_SUFFIX, 'latin1');
-    socket.uncork();
+    let ok: boolean;
+    if (!this.chunked) {
+      ok = socket.write(chunk);
+    } else {
+      socket.cork();
+      socket.write(chunkPrefix(chunk.length), 'latin1');
+      socket.write(chunk);
+      ok = socket.write(CHUNK_SUFFIX, 'latin1');
+      socket.uncork();
+    }
+    // The chunk may be a view of the upstream's read buffer: a write still pending holds on to it.
+    if (socket.writableLength !== 0) keepReadBuffer();
     return ok;
   }
 
