@@ -27,10 +27,14 @@ const LOAD_CPU = 1;
 const RELAY = `
 import net from 'node:net';
 const [port, backendPort] = process.argv.slice(2).map(Number);
+const batch = process.argv[4] === 'batch';
+const queue = [];
+const flush = () => { for (const [s, c] of queue) s.write(c); queue.length = 0; };
+const send = batch ? (s, c) => { if (queue.push([s, c]) === 1) setImmediate(flush); } : (s, c) => s.write(c);
 net.createServer({ noDelay: true }, (down) => {
   const up = net.connect({ port: backendPort, host: '127.0.0.1', noDelay: true });
-  down.on('data', (c) => up.write(c));
-  up.on('data', (c) => down.write(c));
+  down.on('data', (c) => send(up, c));
+  up.on('data', (c) => send(down, c));
   down.on('error', () => up.destroy());
   up.on('error', () => down.destroy());
   down.on('close', () => up.destroy());
@@ -55,14 +59,14 @@ async function startWeft(dir: string, checkout: string, backend: string, tag: st
   });
 }
 
-async function startRelay(dir: string, backend: string): Promise<Running> {
+async function startRelay(dir: string, backend: string, mode = ''): Promise<Running> {
   const file = join(dir, 'relay.mjs');
   writeFileSync(file, RELAY);
   const [port] = await freePorts(1);
   const backendPort = backend.split(':')[1];
   return launch({
     command: join(root, 'node_modules/.bin/node'),
-    args: [file, String(port), backendPort],
+    args: [file, String(port), backendPort, mode],
     cpu: PROXY_CPU,
     readyUrl: `http://127.0.0.1:${port + 1}/`,
     url: `http://127.0.0.1:${port}/`,
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
   const peers = new Map<string, Running>();
   if (!values['no-haproxy']) peers.set('haproxy', await haproxy.start({ dir, backend: backend.address, cpu: PROXY_CPU }));
   if (!values['no-relay']) peers.set('relay', await startRelay(dir, backend.address));
+  if (process.env.RELAY_BATCH) peers.set('relay-batch', await startRelay(dir, backend.address, 'batch'));
   peers.set('weft', await startWeft(dir, root, backend.address, 'weft'));
   for (const [i, checkout] of values.base.entries()) peers.set(`base${i}`, await startWeft(dir, checkout, backend.address, `base${i}`));
   const names = [...peers.keys()];

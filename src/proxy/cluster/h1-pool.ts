@@ -5,6 +5,7 @@ import { requestHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/se
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { connectReading, keepReadBuffer, readWithEvents } from '../http/h1/reads.ts';
+import { releaseLater, type Holder } from '../http/h1/write-batch.ts';
 
 export interface H1PoolOptions {
   connectTimeoutMs: number;
@@ -93,7 +94,7 @@ export class H1Pool {
 
 type State = 'connecting' | 'busy' | 'idle' | 'closed';
 
-class H1Connection implements UpstreamStream {
+class H1Connection implements UpstreamStream, Holder {
   private readonly pool: H1Pool;
   private readonly socket: net.Socket;
   private readonly parser: H1Parser<ResponseHead>;
@@ -145,13 +146,27 @@ class H1Connection implements UpstreamStream {
     }
     this.parser.expectResponseTo(head.method);
     this.chunked = head.contentLength < 0;
-    this.socket.write(wire, 'latin1');
+    // The head leaves with the other writes of this event-loop turn (write-batch.ts).
+    if (this.held !== null) this.releaseHeld();
+    this.held = wire;
+    releaseLater(this);
     return this;
+  }
+
+  /** The request head, held until the end of this event-loop turn. */
+  private held: string | null = null;
+
+  releaseHeld(): void {
+    const wire = this.held;
+    if (wire === null) return;
+    this.held = null;
+    if (!this.socket.destroyed) this.socket.write(wire, 'latin1');
   }
 
   writeData(chunk: Buffer): boolean {
     if (this.replacement) return this.replacement.writeData(chunk);
     if (this.state === 'closed' || chunk.length === 0) return true;
+    if (this.held !== null) this.releaseHeld();
     const socket = this.socket;
     let ok: boolean;
     if (!this.chunked) {
@@ -173,6 +188,7 @@ class H1Connection implements UpstreamStream {
     if (this.replacement) return this.replacement.end(trailers);
     this.requestDone = true;
     if (this.state === 'closed') return;
+    if (this.held !== null) this.releaseHeld();
     if (this.chunked) this.socket.write(lastChunk(trailers ?? undefined), 'latin1');
     if (this.responseDone) this.finishExchange();
   }

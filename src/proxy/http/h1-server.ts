@@ -9,6 +9,7 @@ import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } 
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
 import { adoptReading, keepReadBuffer, readWithEvents } from './h1/reads.ts';
+import { releaseLater, type Holder } from './h1/write-batch.ts';
 
 export interface H1ServerHooks {
   /** A request was refused by the codec before routing (bad framing, limits…). */
@@ -19,7 +20,7 @@ export function serveH1Connection(socket: Socket, hcm: () => HttpConnectionManag
   return new H1ServerConnection(socket, hcm, hooks, initial);
 }
 
-export class H1ServerConnection {
+export class H1ServerConnection implements Holder {
   readonly socket: Socket;
   private readonly hcm: () => HttpConnectionManager;
   private readonly hooks: H1ServerHooks;
@@ -69,8 +70,57 @@ export class H1ServerConnection {
 
   /** Graceful drain: finish the response in flight (with Connection: close), then close. */
   drain(): void {
-    if (this.current === null) this.socket.end();
+    if (this.current === null) this.endSocket();
     else this.closing = true;
+  }
+
+  /** Response bytes held until the end of this event-loop turn (write-batch.ts). */
+  private held: Buffer | string | null = null;
+  /** `held` is a response head alone, which the response's first body chunk may still join. */
+  private heldIsHead = false;
+
+  /** Holds `data` for a batched write; anything held before it is written first. */
+  hold(data: Buffer | string, isHead: boolean): void {
+    if (this.held !== null) this.releaseHeld();
+    this.held = data;
+    this.heldIsHead = isHead;
+    releaseLater(this);
+  }
+
+  /** The held response head, taken back (it is then the caller's to write), or null. */
+  takeHeldHead(): string | null {
+    if (!this.heldIsHead) return null;
+    const head = this.held as string;
+    this.held = null;
+    this.heldIsHead = false;
+    return head;
+  }
+
+  /** What is held is final: no body chunk may join it any more (its response has ended). */
+  sealHeld(): void {
+    this.heldIsHead = false;
+  }
+
+  releaseHeld(): void {
+    const data = this.held;
+    if (data === null) return;
+    this.held = null;
+    this.heldIsHead = false;
+    if (this.socket.destroyed) return;
+    if (typeof data === 'string') this.socket.write(data, 'latin1');
+    else this.socket.write(data);
+  }
+
+  /** Writes after whatever is held. */
+  write(data: Buffer | string): boolean {
+    if (this.held !== null) this.releaseHeld();
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  private endSocket(last?: string): void {
+    if (this.held !== null) this.releaseHeld();
+    if (last === undefined) this.socket.end();
+    else this.socket.end(last, 'latin1');
   }
 
   // Socket handlers, kept by reference so an upgrade can remove exactly these.
@@ -136,7 +186,7 @@ export class H1ServerConnection {
    */
   private closeUnframed(): void {
     this.discarding = true;
-    this.socket.end();
+    this.endSocket();
     this.socket.resume();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -147,7 +197,7 @@ export class H1ServerConnection {
     this.current = null;
     if (this.discarding) return;
     if (!stream.keepAlive || this.closing) {
-      this.socket.end();
+      this.endSocket();
       return;
     }
     if (this.pendingError !== null) return this.rejectNow(this.pendingError);
@@ -186,6 +236,7 @@ export class H1ServerConnection {
   }
 
   takeOver(): { socket: Socket; head: Buffer } {
+    this.releaseHeld();
     this.handedOver = true;
     clearTimeout(this.timer);
     const rest = this.parser.takeRemaining();
@@ -217,7 +268,7 @@ export class H1ServerConnection {
     this.hooks.onRejected(err, this.remoteAddress);
     const body = `${err.message}\n`;
     const headers = ['content-type', 'text/plain', 'x-weft-error', err.reason, 'content-length', String(Buffer.byteLength(body)), 'connection', 'close'];
-    this.socket.end(responseHead(err.status, undefined, headers) + body, 'latin1');
+    this.endSocket(responseHead(err.status, undefined, headers) + body);
     clearTimeout(this.timer);
   }
 
@@ -230,7 +281,7 @@ export class H1ServerConnection {
       // Part of a head arrived but not the rest in time.
       const body = 'request headers not received in time\n';
       const headers = ['content-type', 'text/plain', 'x-weft-error', 'request-header-timeout', 'content-length', String(body.length), 'connection', 'close'];
-      this.socket.end(responseHead(408, undefined, headers) + body, 'latin1');
+      this.endSocket(responseHead(408, undefined, headers) + body);
       setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
@@ -290,13 +341,13 @@ class H1Stream implements DownstreamStream {
   }
 
   sendInterim(status: number, headers: HeaderList): void {
-    if (this.protocol === 'HTTP/1.1') this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+    if (this.protocol === 'HTTP/1.1') this.conn.write(responseHead(status, undefined, headers));
   }
 
   sendHead(status: number, headers: HeaderList, endStream: boolean): void {
     if (this.responseEnded) return;
     if (status === 101) {
-      this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+      this.conn.write(responseHead(status, undefined, headers));
       return;
     }
     let hasLength = false;
@@ -316,45 +367,32 @@ class H1Stream implements DownstreamStream {
     if (closeAsked) this.keepAlive = false;
     else if (!this.keepAlive) headers.push('connection', 'close');
     else if (this.protocol === 'HTTP/1.0') headers.push('connection', 'keep-alive');
-    const socket = this.conn.socket;
+    const head = responseHead(status, undefined, headers);
     if (endStream || this.headRequest) {
-      socket.write(responseHead(status, undefined, headers), 'latin1');
+      this.conn.hold(head, false);
       this.end();
       return;
     }
     // The head and the first body bytes usually arrive from the upstream in one read: the
-    // head waits (at most until the next tick) to leave in one buffer with them — one write
-    // of one buffer is measurably cheaper than a writev of a string and a buffer.
-    this.pendingHead = responseHead(status, undefined, headers);
-    process.nextTick(flushPendingHead, this);
-  }
-
-  /** Response head not yet written (see sendHead). */
-  pendingHead: string | null = null;
-
-  flushHead(): void {
-    const head = this.pendingHead;
-    if (head === null) return;
-    this.pendingHead = null;
-    this.conn.socket.write(head, 'latin1');
+    // head is held (until the end of this event-loop turn) to leave in one buffer with them —
+    // one write of one buffer is measurably cheaper than a writev of a string and a buffer.
+    this.conn.hold(head, true);
   }
 
   sendData(chunk: Buffer): boolean {
     if (this.responseEnded || chunk.length === 0) return true;
-    const socket = this.conn.socket;
-    const head = this.pendingHead;
-    if (head !== null && !this.chunked && chunk.length <= MERGE_LIMIT) {
-      this.pendingHead = null;
-      const out = Buffer.allocUnsafe(head.length + chunk.length);
-      out.write(head, 0, 'latin1');
-      chunk.copy(out, head.length);
-      return socket.write(out);
+    const conn = this.conn;
+    const head = chunk.length <= MERGE_LIMIT ? conn.takeHeldHead() : null;
+    if (head !== null) {
+      conn.hold(this.chunked ? mergeChunked(head, chunk) : merge(head, chunk), false);
+      return true;
     }
-    this.flushHead();
+    const socket = conn.socket;
     let ok: boolean;
     if (!this.chunked) {
-      ok = socket.write(chunk);
+      ok = conn.write(chunk);
     } else {
+      conn.releaseHeld();
       socket.cork();
       socket.write(chunkPrefix(chunk.length), 'latin1');
       socket.write(chunk);
@@ -368,8 +406,8 @@ class H1Stream implements DownstreamStream {
 
   sendEnd(trailers: HeaderList | null): void {
     if (this.responseEnded) return;
-    this.flushHead();
-    if (this.chunked) this.conn.socket.write(lastChunk(trailers ?? undefined), 'latin1');
+    if (this.chunked) this.conn.write(lastChunk(trailers ?? undefined));
+    this.conn.sealHeld();
     this.end();
   }
 
@@ -392,8 +430,23 @@ class H1Stream implements DownstreamStream {
 /** Head and first body chunk are merged into one buffer up to this size (a copy beyond it costs more than a writev). */
 const MERGE_LIMIT = 16 * 1024;
 
-function flushPendingHead(stream: H1Stream): void {
-  stream.flushHead();
+function merge(head: string, chunk: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(head.length + chunk.length);
+  out.write(head, 0, 'latin1');
+  chunk.copy(out, head.length);
+  return out;
+}
+
+/** The head and the first chunk with its framing: `head` `size` CRLF `chunk` CRLF. */
+function mergeChunked(head: string, chunk: Buffer): Buffer {
+  const prefix = chunkPrefix(chunk.length);
+  const out = Buffer.allocUnsafe(head.length + prefix.length + chunk.length + 2);
+  let off = out.write(head, 0, 'latin1');
+  off += out.write(prefix, off, 'latin1');
+  off += chunk.copy(out, off);
+  out[off] = 13;
+  out[off + 1] = 10;
+  return out;
 }
 
 /** `http://host:port/p?q` → authority `host:port`, path `/p?q` (the parser vouched for the syntax). */
