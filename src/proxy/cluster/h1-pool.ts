@@ -188,8 +188,10 @@ class H1Connection implements UpstreamStream, Holder {
     if (this.replacement) return this.replacement.end(trailers);
     this.requestDone = true;
     if (this.state === 'closed') return;
-    if (this.held !== null) this.releaseHeld();
-    if (this.chunked) this.socket.write(lastChunk(trailers ?? undefined), 'latin1');
+    if (this.chunked) {
+      if (this.held !== null) this.releaseHeld();
+      this.socket.write(lastChunk(trailers ?? undefined), 'latin1');
+    }
     if (this.responseDone) this.finishExchange();
   }
 
