@@ -19,16 +19,20 @@ export const DEFAULT_H1_POOL: H1PoolOptions = { connectTimeoutMs: 5000, maxIdle:
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** The request head on the wire: the router's headers plus Host and this hop's framing. */
+/**
+ * The request head on the wire: the router's headers plus Host and this hop's framing. They are
+ * written after the router's, not added to its list: the router may send the same head again (retries).
+ */
 function serializeRequest(head: RequestHead): string {
-  const headers = head.headers.slice(); // the router may send the same head again (retries)
-  headers.push('host', head.authority);
-  if (head.upgrade !== null) headers.push('connection', 'upgrade', 'upgrade', head.upgrade);
-  if (head.contentLength > 0) headers.push('content-length', String(head.contentLength));
-  else if (head.contentLength < 0) headers.push('transfer-encoding', 'chunked');
-  else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH') headers.push('content-length', '0');
-  return requestHead(head.method, head.path, headers);
+  const extra = [HOST, head.authority];
+  if (head.upgrade !== null) extra.push('connection', 'upgrade', 'upgrade', head.upgrade);
+  if (head.contentLength > 0) extra.push('content-length', String(head.contentLength));
+  else if (head.contentLength < 0) extra.push('transfer-encoding', 'chunked');
+  else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH') extra.push('content-length', '0');
+  return requestHead(head.method, head.path, head.headers, extra);
 }
+
+const HOST = 'host';
 
 export class H1Pool {
   readonly host: string;

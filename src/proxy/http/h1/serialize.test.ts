@@ -15,6 +15,12 @@ test('response head wire format and default reason phrases', () => {
   assert.equal(responseHead(599, undefined, []), 'HTTP/1.1 599 \r\n\r\n');
 });
 
+test('values may hold HTAB and obs-text; extra fields follow the list', () => {
+  assert.equal(responseHead(200, undefined, ['x', 'a\tb\xe9\xff']), 'HTTP/1.1 200 OK\r\nx: a\tb\xe9\xff\r\n\r\n');
+  assert.equal(requestHead('GET', '/', ['a', '1'], ['host', 'h']), 'GET / HTTP/1.1\r\na: 1\r\nhost: h\r\n\r\n');
+  assert.equal(requestHead('PATCH', '/', [], []), 'PATCH / HTTP/1.1\r\n\r\n');
+});
+
 test('chunk framing', () => {
   assert.equal(chunkPrefix(255), 'ff\r\n');
   assert.equal(CHUNK_SUFFIX, '\r\n');
@@ -42,6 +48,13 @@ test('refuses names and values that would break framing (header injection)', () 
     ['bad method', () => requestHead('G T', '/', [])],
     ['CRLF in reason', () => responseHead(200, 'OK\r\nx: y', [])],
     ['bad status', () => responseHead(1000, undefined, [])],
+    ['LF ending a name', () => requestHead('GET', '/', ['x\n', '1'])],
+    ['LF ending a method', () => requestHead('GET\n', '/', [])],
+    ['LF ending a value', () => requestHead('GET', '/', ['x', '1\n'])],
+    ['DEL in value', () => responseHead(200, undefined, ['x', 'a\x7fb'])],
+    ['VT in value', () => responseHead(200, undefined, ['x', 'a\x0bb'])],
+    ['CRLF in an extra field', () => requestHead('GET', '/', [], ['host', 'a\r\nx: y'])],
+    ['non-latin1 name', () => requestHead('GET', '/', ['x\u0130', '1'])],
   ];
   for (const [name, fn] of bad) assert.throws(fn, /refusing to serialize/, name);
 });

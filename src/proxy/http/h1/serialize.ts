@@ -2,16 +2,21 @@
 import { STATUS_CODES } from 'node:http';
 import { WeftError } from '../../../core/errors.ts';
 import type { HeaderList } from '../headers.ts';
-import { HTAB, isToken, TARGET } from './chars.ts';
+import { TARGET } from './chars.ts';
 
 export const CHUNK_SUFFIX = '\r\n';
 
-/** `METHOD target HTTP/1.1` CRLF, the fields, CRLF. Framing headers are the caller's: they are written as given. */
-export function requestHead(method: string, target: string, headers: HeaderList): string {
-  if (!isToken(method)) refuse('method', method);
+/**
+ * `METHOD target HTTP/1.1` CRLF, the fields, then `extra` fields (name, value, name, value… — this
+ * hop's own, such as Host and framing, so the caller need not copy `headers` to add them), CRLF.
+ * Framing headers are the caller's: they are written as given.
+ */
+export function requestHead(method: string, target: string, headers: HeaderList, extra?: HeaderList): string {
+  if (!TOKEN_RE.test(method)) refuse('method', method);
   for (let i = 0; i < target.length; i++) if (!(target.charCodeAt(i) < 0x80 && TARGET[target.charCodeAt(i)] === 1)) refuse('request-target', target);
   if (target.length === 0) refuse('request-target', target);
-  return fields(`${method} ${target} HTTP/1.1\r\n`, headers);
+  const head = addFields(`${method} ${target} HTTP/1.1\r\n`, headers);
+  return `${extra === undefined ? head : addFields(head, extra)}\r\n`;
 }
 
 /** `HTTP/1.1 status reason` CRLF, the fields, CRLF; the reason defaults to the standard phrase. */
@@ -34,26 +39,31 @@ export function lastChunk(trailers?: HeaderList): string {
 }
 
 function fields(first: string, headers: HeaderList): string {
+  return `${addFields(first, headers)}\r\n`;
+}
+
+function addFields(first: string, headers: HeaderList): string {
   let out = first;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     const value = headers[i + 1];
-    if (!isToken(name)) refuse('header name', name);
-    if (!isFieldValue(value)) refuse(`value of header ${name}`, value);
+    if (!TOKEN_RE.test(name)) refuse('header name', name);
+    if (NOT_FIELD_VALUE.test(value)) refuse(`value of header ${name}`, value);
     out += `${name}: ${value}\r\n`;
   }
-  return `${out}\r\n`;
+  return out;
 }
 
-// Values are written as latin1, so a code unit above 0xff would be mangled; CR, LF, NUL and other CTLs could split the message.
+// The checks are regular expressions: V8 runs them over a (sliced) string several times faster
+// than a charCodeAt loop, and every head the proxy writes goes through them.
+/** A token (RFC 9110 §5.6.2): tchar only, at least one. */
+const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Values are written as latin1, so a code unit above 0xff would be mangled; CR, LF, NUL and other CTLs could split
+// the message. Allowed: HTAB, SP, VCHAR, obs-text.
+const NOT_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 function isFieldValue(s: string): boolean {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    // SP and VCHAR (0x20–0x7e) are almost every byte of a real value: test that range first, then HTAB and obs-text.
-    if ((c < 0x20 || c > 0x7e) && c !== HTAB && (c < 0x80 || c > 0xff)) return false;
-  }
-  return true;
+  return !NOT_FIELD_VALUE.test(s);
 }
 
 function refuse(what: string, value: string): never {
