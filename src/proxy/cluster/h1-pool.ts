@@ -1,7 +1,7 @@
 // Keep-alive HTTP/1.1 connections to one upstream endpoint, on raw sockets with Weft's own codec.
 import type net from 'node:net';
 import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
-import { requestHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
+import { requestHeadBytes, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { connectReading, keepReadBuffer, readWithEvents } from '../http/h1/reads.ts';
@@ -23,13 +23,13 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
  * The request head on the wire: the router's headers plus Host and this hop's framing. They are
  * written after the router's, not added to its list: the router may send the same head again (retries).
  */
-function serializeRequest(head: RequestHead): string {
+function serializeRequest(head: RequestHead): Buffer {
   const extra = [HOST, head.authority];
   if (head.upgrade !== null) extra.push('connection', 'upgrade', 'upgrade', head.upgrade);
   if (head.contentLength > 0) extra.push('content-length', String(head.contentLength));
   else if (head.contentLength < 0) extra.push('transfer-encoding', 'chunked');
   else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH') extra.push('content-length', '0');
-  return requestHead(head.method, head.path, head.headers, extra);
+  return requestHeadBytes(head.method, head.path, head.headers, extra);
 }
 
 const HOST = 'host';
@@ -137,7 +137,7 @@ class H1Connection implements UpstreamStream, Holder {
     socket.on('close', () => this.onClose());
   }
 
-  start(wire: string, head: RequestHead, handler: UpstreamResponseHandler, replay: (() => UpstreamStream) | null): UpstreamStream {
+  start(wire: Buffer, head: RequestHead, handler: UpstreamResponseHandler, replay: (() => UpstreamStream) | null): UpstreamStream {
     this.handler = handler;
     this.replay = replay;
     this.requestDone = false;
@@ -158,13 +158,13 @@ class H1Connection implements UpstreamStream, Holder {
   }
 
   /** The request head, held until the end of this event-loop turn. */
-  private held: string | null = null;
+  private held: Buffer | null = null;
 
   releaseHeld(): void {
     const wire = this.held;
     if (wire === null) return;
     this.held = null;
-    if (!this.socket.destroyed) this.socket.write(wire, 'latin1');
+    if (!this.socket.destroyed) this.socket.write(wire);
   }
 
   writeData(chunk: Buffer): boolean {

@@ -3,7 +3,7 @@
 // request at a time: the parser pauses until the response in flight has been written).
 import type { Socket } from 'node:net';
 import { H1Parser, type H1ParseError, type RequestHead as H1RequestHead } from './h1/parser.ts';
-import { responseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
+import { responseHead, responseHeadSize, writeResponseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
 import type { HeaderList } from './headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
@@ -76,36 +76,64 @@ export class H1ServerConnection implements Holder {
 
   /** Response bytes held until the end of this event-loop turn (write-batch.ts). */
   private held: Buffer | string | null = null;
-  /** `held` is a response head alone, which the response's first body chunk may still join. */
-  private heldIsHead = false;
+  // Or a response head, checked and measured but not yet serialized: the response's first body
+  // chunk may still join it in one buffer (heldFields non-null).
+  private heldStatus = 0;
+  private heldFields: HeaderList | null = null;
+  private heldSize = 0;
 
   /** Holds `data` for a batched write; anything held before it is written first. */
-  hold(data: Buffer | string, isHead: boolean): void {
-    if (this.held !== null) this.releaseHeld();
+  hold(data: Buffer | string): void {
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
     this.held = data;
-    this.heldIsHead = isHead;
     releaseLater(this);
   }
 
-  /** The held response head, taken back (it is then the caller's to write), or null. */
-  takeHeldHead(): string | null {
-    if (!this.heldIsHead) return null;
-    const head = this.held as string;
-    this.held = null;
-    this.heldIsHead = false;
-    return head;
+  /** Holds a response head (see responseHeadSize) that the first body chunk may join. */
+  holdHead(status: number, headers: HeaderList, size: number): void {
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
+    this.heldStatus = status;
+    this.heldFields = headers;
+    this.heldSize = size;
+    releaseLater(this);
+  }
+
+  /**
+   * Joins `chunk` (with its chunked framing when `chunked`) to the held head in one buffer, still
+   * held; false when no head is held. The chunk is copied, so its memory may be reused.
+   */
+  mergeHeld(chunk: Buffer, chunked: boolean): boolean {
+    const headers = this.heldFields;
+    if (headers === null) return false;
+    this.heldFields = null;
+    const prefix = chunked ? chunkPrefix(chunk.length) : '';
+    const out = Buffer.allocUnsafe(this.heldSize + prefix.length + chunk.length + (chunked ? 2 : 0));
+    let off = writeResponseHead(out, 0, this.heldStatus, headers);
+    if (chunked) off += out.write(prefix, off, 'latin1');
+    off += chunk.copy(out, off);
+    if (chunked) {
+      out[off] = 13;
+      out[off + 1] = 10;
+    }
+    this.held = out;
+    return true;
   }
 
   /** What is held is final: no body chunk may join it any more (its response has ended). */
   sealHeld(): void {
-    this.heldIsHead = false;
+    const headers = this.heldFields;
+    if (headers === null) return;
+    this.heldFields = null;
+    const out = Buffer.allocUnsafe(this.heldSize);
+    writeResponseHead(out, 0, this.heldStatus, headers);
+    this.held = out; // nothing else is held alongside a head: holdHead() released it
   }
 
   releaseHeld(): void {
+    this.sealHeld();
     const data = this.held;
     if (data === null) return;
     this.held = null;
-    this.heldIsHead = false;
     if (this.socket.destroyed) return;
     if (typeof data === 'string') this.socket.write(data, 'latin1');
     else this.socket.write(data);
@@ -113,12 +141,12 @@ export class H1ServerConnection implements Holder {
 
   /** Writes after whatever is held. */
   write(data: Buffer | string): boolean {
-    if (this.held !== null) this.releaseHeld();
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
   private endSocket(last?: string): void {
-    if (this.held !== null) this.releaseHeld();
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
     if (last === undefined) this.socket.end();
     else this.socket.end(last, 'latin1');
   }
@@ -367,26 +395,23 @@ class H1Stream implements DownstreamStream {
     if (closeAsked) this.keepAlive = false;
     else if (!this.keepAlive) headers.push('connection', 'close');
     else if (this.protocol === 'HTTP/1.0') headers.push('connection', 'keep-alive');
-    const head = responseHead(status, undefined, headers);
+    const size = responseHeadSize(status, headers);
     if (endStream || this.headRequest) {
-      this.conn.hold(head, false);
+      this.conn.holdHead(status, headers, size);
+      this.conn.sealHeld();
       this.end();
       return;
     }
     // The head and the first body bytes usually arrive from the upstream in one read: the
     // head is held (until the end of this event-loop turn) to leave in one buffer with them —
     // one write of one buffer is measurably cheaper than a writev of a string and a buffer.
-    this.conn.hold(head, true);
+    this.conn.holdHead(status, headers, size);
   }
 
   sendData(chunk: Buffer): boolean {
     if (this.responseEnded || chunk.length === 0) return true;
     const conn = this.conn;
-    const head = chunk.length <= MERGE_LIMIT ? conn.takeHeldHead() : null;
-    if (head !== null) {
-      conn.hold(this.chunked ? mergeChunked(head, chunk) : merge(head, chunk), false);
-      return true;
-    }
+    if (chunk.length <= MERGE_LIMIT && conn.mergeHeld(chunk, this.chunked)) return true;
     const socket = conn.socket;
     let ok: boolean;
     if (!this.chunked) {
@@ -429,25 +454,6 @@ class H1Stream implements DownstreamStream {
 
 /** Head and first body chunk are merged into one buffer up to this size (a copy beyond it costs more than a writev). */
 const MERGE_LIMIT = 16 * 1024;
-
-function merge(head: string, chunk: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(head.length + chunk.length);
-  out.write(head, 0, 'latin1');
-  chunk.copy(out, head.length);
-  return out;
-}
-
-/** The head and the first chunk with its framing: `head` `size` CRLF `chunk` CRLF. */
-function mergeChunked(head: string, chunk: Buffer): Buffer {
-  const prefix = chunkPrefix(chunk.length);
-  const out = Buffer.allocUnsafe(head.length + prefix.length + chunk.length + 2);
-  let off = out.write(head, 0, 'latin1');
-  off += out.write(prefix, off, 'latin1');
-  off += chunk.copy(out, off);
-  out[off] = 13;
-  out[off + 1] = 10;
-  return out;
-}
 
 /** `http://host:port/p?q` → authority `host:port`, path `/p?q` (the parser vouched for the syntax). */
 function splitAbsoluteForm(target: string): { authority: string; path: string } {

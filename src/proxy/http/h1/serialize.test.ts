@@ -1,7 +1,8 @@
 // Serializer: exact wire format, default reason phrases, and refusal of anything that could inject framing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHUNK_SUFFIX, chunkPrefix, lastChunk, requestHead, responseHead } from './serialize.ts';
+import fc from 'fast-check';
+import { CHUNK_SUFFIX, chunkPrefix, lastChunk, requestHead, requestHeadBytes, responseHead, responseHeadSize, writeResponseHead } from './serialize.ts';
 
 test('request head wire format', () => {
   assert.equal(requestHead('GET', '/a?b', ['host', 'x', 'x-a', '1']), 'GET /a?b HTTP/1.1\r\nhost: x\r\nx-a: 1\r\n\r\n');
@@ -57,4 +58,39 @@ test('refuses names and values that would break framing (header injection)', () 
     ['non-latin1 name', () => requestHead('GET', '/', ['x\u0130', '1'])],
   ];
   for (const [name, fn] of bad) assert.throws(fn, /refusing to serialize/, name);
+});
+
+test('writeResponseHead writes exactly what responseHead builds, in the size responseHeadSize gives', () => {
+  const field = fc.tuple(
+    fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,20}$/),
+    fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\xe9', '\xff', '"', '~'), maxLength: 30 }),
+  );
+  fc.assert(fc.property(fc.integer({ min: 100, max: 999 }), fc.array(field, { maxLength: 12 }), fc.integer({ min: 0, max: 7 }), (status, fields, at) => {
+    const headers = fields.flat();
+    const size = responseHeadSize(status, headers);
+    const out = Buffer.alloc(at + size + 3, 0x2a);
+    const end = writeResponseHead(out, at, status, headers);
+    assert.equal(end, at + size);
+    assert.equal(out.toString('latin1', at, end), responseHead(status, undefined, headers));
+    assert.equal(out.toString('latin1', end), '***', 'nothing written past the head');
+  }));
+});
+
+test('responseHeadSize refuses what responseHead refuses', () => {
+  for (const headers of [['x', 'a\r\nb'], ['x', 'a\u0100'], ['x y', '1'], ['', '1'], ['x', 'a\0']]) {
+    assert.throws(() => responseHeadSize(200, headers), /refusing to serialize/, JSON.stringify(headers));
+  }
+  assert.throws(() => responseHeadSize(1000, []), /refusing to serialize/);
+  assert.throws(() => responseHeadSize(99.5, []), /refusing to serialize/);
+});
+
+test('requestHeadBytes is requestHead as bytes, and refuses what it refuses', () => {
+  const field = fc.tuple(fc.stringMatching(/^[a-z0-9-]{1,12}$/), fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\xe9', ':'), maxLength: 20 }));
+  fc.assert(fc.property(fc.constantFrom('GET', 'POST', 'M-SEARCH'), fc.stringMatching(/^\/[a-z0-9/?=&%]{0,30}$/), fc.array(field, { maxLength: 8 }), fc.array(field, { maxLength: 3 }), (method, target, fields, extra) => {
+    const bytes = requestHeadBytes(method, target, fields.flat(), extra.flat());
+    assert.equal(bytes.toString('latin1'), requestHead(method, target, fields.flat(), extra.flat()));
+  }));
+  assert.throws(() => requestHeadBytes('GET', '/', [], ['host', 'a\r\nx: y']), /refusing to serialize/);
+  assert.throws(() => requestHeadBytes('GET', '/ x', [], []), /refusing to serialize/);
+  assert.throws(() => requestHeadBytes('G T', '/', [], []), /refusing to serialize/);
 });

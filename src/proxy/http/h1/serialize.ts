@@ -12,11 +12,16 @@ export const CHUNK_SUFFIX = '\r\n';
  * Framing headers are the caller's: they are written as given.
  */
 export function requestHead(method: string, target: string, headers: HeaderList, extra?: HeaderList): string {
+  const head = addFields(requestLine(method, target), headers);
+  return `${extra === undefined ? head : addFields(head, extra)}\r\n`;
+}
+
+/** `METHOD target HTTP/1.1` CRLF, both checked. */
+function requestLine(method: string, target: string): string {
   if (!TOKEN_RE.test(method)) refuse('method', method);
   for (let i = 0; i < target.length; i++) if (!(target.charCodeAt(i) < 0x80 && TARGET[target.charCodeAt(i)] === 1)) refuse('request-target', target);
   if (target.length === 0) refuse('request-target', target);
-  const head = addFields(`${method} ${target} HTTP/1.1\r\n`, headers);
-  return `${extra === undefined ? head : addFields(head, extra)}\r\n`;
+  return `${method} ${target} HTTP/1.1\r\n`;
 }
 
 /** `HTTP/1.1 status reason` CRLF, the fields, CRLF; the reason defaults to the standard phrase. */
@@ -25,6 +30,80 @@ export function responseHead(status: number, reason: string | undefined, headers
   const phrase = reason ?? STATUS_CODES[status] ?? '';
   if (!isFieldValue(phrase)) refuse('reason phrase', phrase);
   return fields(`HTTP/1.1 ${status} ${phrase}\r\n`, headers);
+}
+
+/**
+ * Checks a response head as responseHead() does (standard reason phrase) and returns its size in
+ * bytes, so it can be written straight into a buffer shared with body bytes by writeResponseHead().
+ */
+export function responseHeadSize(status: number, headers: HeaderList): number {
+  return statusLine(status).length + fieldsSize(headers) + 2;
+}
+
+/**
+ * Writes the head responseHeadSize() measured (and checked) at `off`; returns the offset after it.
+ * Writing the pieces directly skips building a string and flattening it to write it.
+ */
+export function writeResponseHead(out: Buffer, off: number, status: number, headers: HeaderList): number {
+  off += (out as unknown as Latin1Writer).latin1Write(statusLine(status), off);
+  off = writeFields(out, off, headers);
+  out[off++] = 0x0d;
+  out[off++] = 0x0a;
+  return off;
+}
+
+/** requestHead() as bytes, written straight into a buffer of the exact size. */
+export function requestHeadBytes(method: string, target: string, headers: HeaderList, extra: HeaderList): Buffer {
+  const first = requestLine(method, target);
+  const out = Buffer.allocUnsafe(first.length + fieldsSize(headers) + fieldsSize(extra) + 2);
+  let off = (out as unknown as Latin1Writer).latin1Write(first, 0);
+  off = writeFields(out, off, headers);
+  off = writeFields(out, off, extra);
+  out[off] = 0x0d;
+  out[off + 1] = 0x0a;
+  return out;
+}
+
+/** Bytes of the field lines, each name and value checked as addFields() checks them. */
+function fieldsSize(headers: HeaderList): number {
+  let size = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    const value = headers[i + 1];
+    if (!TOKEN_RE.test(name)) refuse('header name', name);
+    if (NOT_FIELD_VALUE.test(value)) refuse(`value of header ${name}`, value);
+    size += name.length + value.length + 4;
+  }
+  return size;
+}
+
+/** Writes field lines fieldsSize() has checked; returns the offset after them. */
+function writeFields(out: Buffer, off: number, headers: HeaderList): number {
+  const w = out as unknown as Latin1Writer;
+  for (let i = 0; i < headers.length; i += 2) {
+    off += w.latin1Write(headers[i], off);
+    out[off++] = 0x3a; // ':'
+    out[off++] = 0x20;
+    off += w.latin1Write(headers[i + 1], off);
+    out[off++] = 0x0d;
+    out[off++] = 0x0a;
+  }
+  return off;
+}
+
+/** Buffer's latin1 writer (not in Node's type definitions): one code unit per byte, as the checks above require. */
+interface Latin1Writer {
+  latin1Write(s: string, offset: number): number;
+}
+
+const STATUS_LINES: string[] = [];
+
+/** `HTTP/1.1 status reason` CRLF with the standard phrase, built once per status. */
+function statusLine(status: number): string {
+  const cached = STATUS_LINES[status];
+  if (cached !== undefined) return cached;
+  if (!Number.isInteger(status) || status < 100 || status > 999) refuse('status', String(status));
+  return (STATUS_LINES[status] = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`);
 }
 
 /** The size line before `length` bytes of chunk data. A zero length would end the body, so it is refused. */
