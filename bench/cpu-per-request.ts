@@ -4,6 +4,7 @@
 //
 //   node bench/cpu-per-request.ts [--rounds 5] [--duration 5] [--base DIR]... [--no-haproxy]
 //
+// WEFT_NODE_FLAGS / WEFT_BASE_NODE_FLAGS: extra node flags for the Weft under test / the --base ones.
 // --base DIR adds another Weft checkout (e.g. a `git worktree` of the previous commit) as a
 // peer, so a change is measured against what it replaces in the same run.
 import { writeFileSync } from 'node:fs';
@@ -45,13 +46,13 @@ import('node:http').then(({ createServer }) => createServer((_q, s) => s.end('ok
 
 interface Sample { readonly rps: number; readonly usPerReq: number }
 
-async function startWeft(dir: string, checkout: string, backend: string, tag: string): Promise<Running> {
+async function startWeft(dir: string, checkout: string, backend: string, tag: string, flags = process.env.WEFT_NODE_FLAGS ?? ''): Promise<Running> {
   const [adminPort, port] = await freePorts(2);
   const file = join(dir, `bootstrap-${tag}.yaml`);
   writeFileSync(file, stringify(weftBootstrap(adminPort, port, backend)));
   return launch({
     command: join(root, 'node_modules/.bin/node'),
-    args: [...(process.env.WEFT_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'src/cli/main.ts', 'proxy', '--bootstrap', file],
+    args: [...flags.split(' ').filter(Boolean), 'src/cli/main.ts', 'proxy', '--bootstrap', file],
     cpu: PROXY_CPU,
     cwd: checkout,
     readyUrl: `http://127.0.0.1:${adminPort}/ready`,
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   if (!values['no-relay']) peers.set('relay', await startRelay(dir, backend.address));
   if (process.env.RELAY_BATCH) peers.set('relay-batch', await startRelay(dir, backend.address, 'batch'));
   peers.set('weft', await startWeft(dir, root, backend.address, 'weft'));
-  for (const [i, checkout] of values.base.entries()) peers.set(`base${i}`, await startWeft(dir, checkout, backend.address, `base${i}`));
+  for (const [i, checkout] of values.base.entries()) peers.set(`base${i}`, await startWeft(dir, checkout, backend.address, `base${i}`, process.env.WEFT_BASE_NODE_FLAGS));
   const names = [...peers.keys()];
   for (const name of names) await runWrk(peers.get(name)!.url, { seconds: 2, cpu: LOAD_CPU }); // warm-up
   const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));

@@ -1,5 +1,6 @@
 // Keep-alive HTTP/1.1 connections to one upstream endpoint, on raw sockets with Weft's own codec.
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks'; // the global is a getter: a module binding is cheaper per call
 import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
 import { requestHeadBytes, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
 import type { HeaderList } from '../http/headers.ts';

@@ -2,6 +2,7 @@
 // the router as a DownstreamStream, and writes responses in order (pipelining is served one
 // request at a time: the parser pauses until the response in flight has been written).
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks'; // the global is a getter: a module binding is cheaper per call
 import { H1Parser, type H1ParseError, type RequestHead as H1RequestHead } from './h1/parser.ts';
 import { responseHead, responseHeadSize, writeResponseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
 import type { HeaderList } from './headers.ts';
@@ -34,6 +35,8 @@ export class H1ServerConnection implements Holder {
   private readonly idleTimeoutMs: number;
   private idleSince: number;
   private headStartedAt = 0;
+  /** headStartedAt holds the time the partial head now buffered was first seen. */
+  private headTimed = false;
   private waitingForHead = true;
   private closing = false;
   private handedOver = false;
@@ -158,6 +161,7 @@ export class H1ServerConnection implements Holder {
 
   private onHead(h: H1RequestHead): void {
     this.waitingForHead = false;
+    this.headTimed = false;
     const hcm = this.hcm();
     const protocol: HttpProtocol = h.versionMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
     const stream = new H1Stream(this, protocol, h.keepAlive && !hcm.draining, h.method === 'HEAD', h.framing.kind !== 'none');
@@ -241,8 +245,6 @@ export class H1ServerConnection implements Holder {
 
   private feed(chunk: Buffer | null): void {
     if (this.discarding) return;
-    // First bytes of a new head: the headers timeout starts now.
-    if (chunk !== null && this.waitingForHead && this.parser.idle) this.headStartedAt = performance.now();
     this.inExecute = true;
     try {
       if (chunk !== null) this.parser.execute(chunk);
@@ -256,6 +258,12 @@ export class H1ServerConnection implements Holder {
       this.socket.destroy();
     }
     this.inExecute = false;
+    // Part of a head is buffered: the headers timeout runs from now. (A head that arrives whole,
+    // the common case, never reads the clock.)
+    if (this.waitingForHead && !this.headTimed && !this.parser.idle) {
+      this.headStartedAt = performance.now();
+      this.headTimed = true;
+    }
   }
 
   private resumeParser(): void {
