@@ -4,6 +4,14 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { adoptReading, connectReading, keepReadBuffer, readsIntoBuffer, readWithEvents } from './reads.ts';
 
+// Small buffers may be slices of one pooled ArrayBuffer: memory is the same when buffer and offset are.
+const ids = new WeakMap<ArrayBufferLike, number>();
+let nextId = 0;
+function where(chunk: Buffer): string {
+  if (!ids.has(chunk.buffer)) ids.set(chunk.buffer, nextId++);
+  return `${ids.get(chunk.buffer)}@${chunk.byteOffset}`;
+}
+
 /** A server whose first accepted socket is handed to `onSocket`; resolves with the port. */
 async function server(onSocket: (s: net.Socket) => void): Promise<{ port: number; close(): void }> {
   const srv = net.createServer(onSocket);
@@ -15,11 +23,11 @@ async function server(onSocket: (s: net.Socket) => void): Promise<{ port: number
 test('connectReading reuses one buffer across reads until a chunk is kept', async () => {
   const peers: net.Socket[] = [];
   const srv = await server((s) => peers.push(s));
-  const seen: { text: string; memory: ArrayBufferLike; chunk: Buffer }[] = [];
+  const seen: { text: string; memory: string; chunk: Buffer }[] = [];
   let wake: (() => void) | null = null;
   let keepNext = false;
   const socket = connectReading({ host: '127.0.0.1', port: srv.port }, (chunk) => {
-    seen.push({ text: chunk.toString(), memory: chunk.buffer, chunk });
+    seen.push({ text: chunk.toString(), memory: where(chunk), chunk });
     if (keepNext) keepReadBuffer();
     wake?.();
   });
@@ -98,9 +106,41 @@ test('readWithEvents hands reads over to data events in fresh buffers', async ()
   client.write('b');
   while (events.length < 2) await new Promise((r) => setImmediate(r));
   assert.deepEqual(events.map(String), ['a', 'b'], 'earlier chunks are not overwritten');
-  assert.notEqual(events[0].buffer, events[1].buffer);
+  assert.notEqual(where(events[0]), where(events[1]));
   assert.deepEqual(direct, []);
   client.destroy();
   s.destroy();
+  srv.close();
+});
+
+test('a read that fills the buffer moves the socket to a larger one; bytes arrive intact', async () => {
+  const peers: net.Socket[] = [];
+  const srv = await server((s) => peers.push(s));
+  const got: Buffer[] = [];
+  const lengths: number[] = [];
+  const total = 300_000;
+  let received = 0;
+  let finished: () => void = () => {};
+  const done = new Promise<void>((resolve) => { finished = resolve; });
+  const socket = connectReading({ host: '127.0.0.1', port: srv.port }, (chunk) => {
+    got.push(Buffer.from(chunk)); // copied: the memory is reused
+    lengths.push(chunk.length);
+    received += chunk.length;
+    if (received === total) finished();
+  });
+  socket.pause(); // let the bytes pile up in the kernel first, so reads are full
+  await once(socket, 'connect');
+  while (peers.length === 0) await new Promise((r) => setImmediate(r));
+  const data = Buffer.alloc(total);
+  for (let i = 0; i < total; i++) data[i] = (i * 7) & 0xff;
+  peers[0].write(data);
+  await new Promise((r) => setTimeout(r, 100));
+  socket.resume();
+  await done;
+  assert.ok(Buffer.concat(got).equals(data));
+  assert.equal(lengths[0], 16 * 1024, `first read ${lengths[0]} bytes`);
+  assert.ok(Math.max(...lengths) > 16 * 1024, `read sizes: ${lengths.join(', ')}`);
+  socket.destroy();
+  peers[0].destroy();
   srv.close();
 });

@@ -2,8 +2,13 @@
 // of a fresh allocation and a pass through Node's Readable machinery per read.
 import net from 'node:net';
 
-/** Each socket's read buffer; Node's own default read size. Pages the kernel never fills stay untouched. */
-const READ_SIZE = 64 * 1024;
+/**
+ * Each socket's read buffer starts at HAProxy's buffer size, enough for a typical head and body in
+ * one read, so thousands of idle keep-alive connections stay cheap; a socket whose read fills it
+ * (bulk data) moves to Node's own default read size, for fewer reads per byte.
+ */
+const READ_SIZE = 16 * 1024;
+const BULK_READ_SIZE = 64 * 1024;
 
 /** Called with each chunk read; the chunk's memory is reused by the next read unless keepReadBuffer() is called. */
 export type OnRead = (chunk: Buffer) => void;
@@ -25,13 +30,17 @@ class Reads {
   readonly next = (): Buffer => {
     if (this.kept) {
       this.kept = false;
-      this.buf = Buffer.allocUnsafe(READ_SIZE);
+      this.buf = Buffer.allocUnsafe(this.buf.length);
     }
     return this.buf;
   };
 
   /** Always true: keep reading (pause() stops reads itself). */
   readonly callback = (n: number, buf: Uint8Array): boolean => {
+    if (n === buf.length && n < BULK_READ_SIZE) {
+      // A full read: bulk data is flowing; the next reads go into a larger buffer (this one is dropped).
+      this.buf = Buffer.allocUnsafe(BULK_READ_SIZE);
+    }
     const chunk = (buf as Buffer).subarray(0, n);
     if (this.events !== null) {
       this.kept = true; // 'data' listeners may keep what they are given, as with Node's own reads
