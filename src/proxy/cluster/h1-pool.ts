@@ -2,10 +2,11 @@
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks'; // the global is a getter: a module binding is cheaper per call
 import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
-import { requestHeadBytes, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
+import { requestHeadBytes, lastChunk } from '../http/h1/serialize.ts';
+import { writeBody } from '../http/h1/write-body.ts';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
-import { connectReading, keepReadBuffer, readWithEvents } from '../http/h1/reads.ts';
+import { connectReading, readWithEvents } from '../http/h1/reads.ts';
 import { releaseLater, type Holder } from '../http/h1/write-batch.ts';
 
 export interface H1PoolOptions {
@@ -172,21 +173,7 @@ class H1Connection implements UpstreamStream, Holder {
     if (this.replacement) return this.replacement.writeData(chunk);
     if (this.state === 'closed' || chunk.length === 0) return true;
     if (this.held !== null) this.releaseHeld();
-    const socket = this.socket;
-    let ok: boolean;
-    if (!this.chunked) {
-      ok = socket.write(chunk);
-    } else {
-      socket.cork();
-      socket.write(chunkPrefix(chunk.length), 'latin1');
-      socket.write(chunk);
-      ok = socket.write(CHUNK_SUFFIX, 'latin1');
-      socket.uncork();
-    }
-    // The chunk may be a view of the downstream's read buffer: a write still pending (or a
-    // connection still opening) holds on to it.
-    if (socket.writableLength !== 0) keepReadBuffer();
-    return ok;
+    return writeBody(this.socket, chunk, this.chunked);
   }
 
   end(trailers: HeaderList | null): void {

@@ -4,12 +4,13 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks'; // the global is a getter: a module binding is cheaper per call
 import { H1Parser, type H1ParseError, type RequestHead as H1RequestHead } from './h1/parser.ts';
-import { responseHead, responseHeadSize, writeResponseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
+import { responseHead, responseHeadSize, writeResponseHead, chunkPrefix, lastChunk } from './h1/serialize.ts';
+import { writeBody } from './h1/write-body.ts';
 import type { HeaderList } from './headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
-import { adoptReading, keepReadBuffer, readWithEvents } from './h1/reads.ts';
+import { adoptReading, readWithEvents } from './h1/reads.ts';
 import { releaseLater, type Holder } from './h1/write-batch.ts';
 
 export interface H1ServerHooks {
@@ -420,21 +421,8 @@ class H1Stream implements DownstreamStream {
     if (this.responseEnded || chunk.length === 0) return true;
     const conn = this.conn;
     if (chunk.length <= MERGE_LIMIT && conn.mergeHeld(chunk, this.chunked)) return true;
-    const socket = conn.socket;
-    let ok: boolean;
-    if (!this.chunked) {
-      ok = conn.write(chunk);
-    } else {
-      conn.releaseHeld();
-      socket.cork();
-      socket.write(chunkPrefix(chunk.length), 'latin1');
-      socket.write(chunk);
-      ok = socket.write(CHUNK_SUFFIX, 'latin1');
-      socket.uncork();
-    }
-    // The chunk may be a view of the upstream's read buffer: a write still pending holds on to it.
-    if (socket.writableLength !== 0) keepReadBuffer();
-    return ok;
+    conn.releaseHeld();
+    return writeBody(conn.socket, chunk, this.chunked);
   }
 
   sendEnd(trailers: HeaderList | null): void {
