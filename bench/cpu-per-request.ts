@@ -7,7 +7,7 @@
 // WEFT_NODE_FLAGS / WEFT_BASE_NODE_FLAGS: extra node flags for the Weft under test / the --base ones.
 // --base DIR adds another Weft checkout (e.g. a `git worktree` of the previous commit) as a
 // peer, so a change is measured against what it replaces in the same run.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -44,7 +44,14 @@ net.createServer({ noDelay: true }, (down) => {
 import('node:http').then(({ createServer }) => createServer((_q, s) => s.end('ok')).listen(port + 1, '127.0.0.1'));
 `;
 
-interface Sample { readonly rps: number; readonly usPerReq: number }
+interface Sample { readonly rps: number; readonly usPerReq: number; readonly userUs: number; readonly sysUs: number }
+
+/** utime and stime of one process, in clock ticks (the proxies here run as one process). */
+function userSys(pid: number): [number, number] {
+  const line = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  return [Number(rest[11]), Number(rest[12])];
+}
 
 async function startWeft(dir: string, checkout: string, backend: string, tag: string, flags = process.env.WEFT_NODE_FLAGS ?? ''): Promise<Running> {
   const [adminPort, port] = await freePorts(2);
@@ -76,10 +83,13 @@ async function startRelay(dir: string, backend: string, mode = ''): Promise<Runn
 
 async function measure(peer: Running, seconds: number): Promise<Sample> {
   const before = treeCpuTicks(peer.pid!);
+  const [u0, s0] = userSys(peer.pid!);
   const result = await runWrk(peer.url, { seconds, cpu: LOAD_CPU });
   const after = treeCpuTicks(peer.pid!);
+  const [u1, s1] = userSys(peer.pid!);
   const requests = result.rps * seconds;
-  return { rps: result.rps, usPerReq: ((after - before) / ticksPerSecond() / requests) * 1e6 };
+  const us = (ticks: number): number => (ticks / ticksPerSecond() / requests) * 1e6;
+  return { rps: result.rps, usPerReq: us(after - before), userUs: us(u1 - u0), sysUs: us(s1 - s0) };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -123,12 +133,14 @@ async function main(): Promise<void> {
     process.stderr.write(`round ${r + 1}: ${line.join(' | ')}\n`);
   }
   const ref = samples.get('haproxy') ?? samples.get('relay') ?? samples.get('weft')!;
-  console.log('peer       median rps  median µs/req  rps ratio to ref (median of per-round)  µs ratio');
+  console.log('peer       median rps  median µs/req  (user  sys)  rps ratio to ref (median of per-round)  µs ratio');
   for (const name of names) {
     const s = samples.get(name)!;
     const rpsRatio = median(s.map((x, i) => x.rps / ref[i].rps));
     const usRatio = median(s.map((x, i) => x.usPerReq / ref[i].usPerReq));
-    console.log(`${name.padEnd(10)} ${String(Math.round(median(s.map((x) => x.rps)))).padStart(10)}  ${median(s.map((x) => x.usPerReq)).toFixed(2).padStart(13)}  ${rpsRatio.toFixed(3).padStart(10)}  ${usRatio.toFixed(3).padStart(10)}`);
+    const user = median(s.map((x) => x.userUs)).toFixed(1);
+    const sys = median(s.map((x) => x.sysUs)).toFixed(1);
+    console.log(`${name.padEnd(10)} ${String(Math.round(median(s.map((x) => x.rps)))).padStart(10)}  ${median(s.map((x) => x.usPerReq)).toFixed(2).padStart(13)}  (${user.padStart(4)} ${sys.padStart(4)})  ${rpsRatio.toFixed(3).padStart(10)}  ${usRatio.toFixed(3).padStart(10)}`);
   }
   await cleanupAll();
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CHUNK_SUFFIX, chunkPrefix, lastChunk, requestHead, requestHeadBytes, responseHead, responseHeadSize, writeResponseHead } from './serialize.ts';
+import { CHUNK_SUFFIX, chunkPrefix, lastChunk, requestHead, responseHead, responseHeadSize, writeResponseHead } from './serialize.ts';
 
 test('request head wire format', () => {
   assert.equal(requestHead('GET', '/a?b', ['host', 'x', 'x-a', '1']), 'GET /a?b HTTP/1.1\r\nhost: x\r\nx-a: 1\r\n\r\n');
@@ -82,15 +82,4 @@ test('responseHeadSize refuses what responseHead refuses', () => {
   }
   assert.throws(() => responseHeadSize(1000, []), /refusing to serialize/);
   assert.throws(() => responseHeadSize(99.5, []), /refusing to serialize/);
-});
-
-test('requestHeadBytes is requestHead as bytes, and refuses what it refuses', () => {
-  const field = fc.tuple(fc.stringMatching(/^[a-z0-9-]{1,12}$/), fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\xe9', ':'), maxLength: 20 }));
-  fc.assert(fc.property(fc.constantFrom('GET', 'POST', 'M-SEARCH'), fc.stringMatching(/^\/[a-z0-9/?=&%]{0,30}$/), fc.array(field, { maxLength: 8 }), fc.array(field, { maxLength: 3 }), (method, target, fields, extra) => {
-    const bytes = requestHeadBytes(method, target, fields.flat(), extra.flat());
-    assert.equal(bytes.toString('latin1'), requestHead(method, target, fields.flat(), extra.flat()));
-  }));
-  assert.throws(() => requestHeadBytes('GET', '/', [], ['host', 'a\r\nx: y']), /refusing to serialize/);
-  assert.throws(() => requestHeadBytes('GET', '/ x', [], []), /refusing to serialize/);
-  assert.throws(() => requestHeadBytes('G T', '/', [], []), /refusing to serialize/);
 });

@@ -52,18 +52,6 @@ export function writeResponseHead(out: Buffer, off: number, status: number, head
   return off;
 }
 
-/** requestHead() as bytes, written straight into a buffer of the exact size. */
-export function requestHeadBytes(method: string, target: string, headers: HeaderList, extra: HeaderList): Buffer {
-  const first = requestLine(method, target);
-  const out = Buffer.allocUnsafe(first.length + fieldsSize(headers) + fieldsSize(extra) + 2);
-  let off = (out as unknown as Latin1Writer).latin1Write(first, 0);
-  off = writeFields(out, off, headers);
-  off = writeFields(out, off, extra);
-  out[off] = 0x0d;
-  out[off + 1] = 0x0a;
-  return out;
-}
-
 /** Bytes of the field lines, each name and value checked as addFields() checks them. */
 function fieldsSize(headers: HeaderList): number {
   let size = 0;
