@@ -79,19 +79,12 @@ export class H1ServerConnection implements Holder {
   }
 
   /** Response bytes held until the end of this event-loop turn (write-batch.ts). */
-  private held: Buffer | string | null = null;
+  private held: Buffer | null = null;
   // Or a response head, checked and measured but not yet serialized: the response's first body
   // chunk may still join it in one buffer (heldFields non-null).
   private heldStatus = 0;
   private heldFields: HeaderList | null = null;
   private heldSize = 0;
-
-  /** Holds `data` for a batched write; anything held before it is written first. */
-  hold(data: Buffer | string): void {
-    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
-    this.held = data;
-    releaseLater(this);
-  }
 
   /** Holds a response head (see responseHeadSize) that the first body chunk may join. */
   holdHead(status: number, headers: HeaderList, size: number): void {
@@ -138,9 +131,7 @@ export class H1ServerConnection implements Holder {
     const data = this.held;
     if (data === null) return;
     this.held = null;
-    if (this.socket.destroyed) return;
-    if (typeof data === 'string') this.socket.write(data, 'latin1');
-    else this.socket.write(data);
+    if (!this.socket.destroyed) this.socket.write(data);
   }
 
   /** Writes after whatever is held. */
