@@ -83,3 +83,15 @@ test('responseHeadSize refuses what responseHead refuses', () => {
   assert.throws(() => responseHeadSize(1000, []), /refusing to serialize/);
   assert.throws(() => responseHeadSize(99.5, []), /refusing to serialize/);
 });
+
+test('a value or name that breaks framing is refused even right after a valid one at the same place', () => {
+  for (let round = 0; round < 3; round++) {
+    assert.equal(responseHeadSize(200, ['x', 'ok', 'y', 'ok']), 'HTTP/1.1 200 OK\r\n'.length + 'x: ok\r\ny: ok\r\n'.length + 2);
+    assert.throws(() => responseHeadSize(200, ['x', 'ok', 'y', 'ok\r\nz: 1']), /refusing to serialize/);
+    assert.throws(() => responseHeadSize(200, ['x', 'ok', 'y z', 'ok']), /refusing to serialize/);
+    assert.equal(requestHead('GET', '/', ['a', '1'], ['host', 'h']), 'GET / HTTP/1.1\r\na: 1\r\nhost: h\r\n\r\n');
+    assert.throws(() => requestHead('GET', '/', ['a', '1\n'], ['host', 'h']), /refusing to serialize/);
+    assert.throws(() => requestHead('GET', '/', ['a', '1'], ['host', 'h\r']), /refusing to serialize/);
+    assert.throws(() => requestHead('GET', '/', ['', '1']), /refusing to serialize/);
+  }
+});

@@ -12,7 +12,7 @@ export const CHUNK_SUFFIX = '\r\n';
  * Framing headers are the caller's: they are written as given.
  */
 export function requestHead(method: string, target: string, headers: HeaderList, extra?: HeaderList): string {
-  const head = addFields(requestLine(method, target), headers);
+  const head = addFields(requestLine(method, target), headers, REQUEST_FIELDS);
   return `${extra === undefined ? head : addFields(head, extra)}\r\n`;
 }
 
@@ -58,8 +58,7 @@ function fieldsSize(headers: HeaderList): number {
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     const value = headers[i + 1];
-    if (!TOKEN_RE.test(name)) refuse('header name', name);
-    if (NOT_FIELD_VALUE.test(value)) refuse(`value of header ${name}`, value);
+    checkField(RESPONSE_FIELDS, i, name, value);
     size += name.length + value.length + 4;
   }
   return size;
@@ -109,17 +108,45 @@ function fields(first: string, headers: HeaderList): string {
   return `${addFields(first, headers)}\r\n`;
 }
 
-function addFields(first: string, headers: HeaderList): string {
+function addFields(first: string, headers: HeaderList, memo: (string | null)[] = OTHER_FIELDS): string {
   let out = first;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     const value = headers[i + 1];
-    if (!TOKEN_RE.test(name)) refuse('header name', name);
-    if (NOT_FIELD_VALUE.test(value)) refuse(`value of header ${name}`, value);
+    checkField(memo, i, name, value);
     out += `${name}: ${value}\r\n`;
   }
   return out;
 }
+
+/**
+ * Refuses a name that is not a token or a value that could break framing. Heads from one peer
+ * repeat field for field (the same names, mostly the same values), so the last name and value
+ * found valid at each position are kept: a string equal to one already checked is valid without a
+ * second scan (strings are immutable; only checked strings are kept).
+ */
+function checkField(memo: (string | null)[], i: number, name: string, value: string): void {
+  if (i < MEMO_SLOTS) {
+    if (memo[i] !== name) {
+      if (!TOKEN_RE.test(name)) refuse('header name', name);
+      memo[i] = name;
+    }
+    if (memo[i + 1] !== value) {
+      if (NOT_FIELD_VALUE.test(value)) refuse(`value of header ${name}`, value);
+      memo[i + 1] = value;
+    }
+    return;
+  }
+  if (!TOKEN_RE.test(name)) refuse('header name', name);
+  if (NOT_FIELD_VALUE.test(value)) refuse(`value of header ${name}`, value);
+}
+
+/** Names and values of the first 32 fields; response heads, request heads and the rest apart, as their fields differ. */
+const MEMO_SLOTS = 64;
+// null, not holes: an absent entry must never equal a value, not even an undefined one.
+const RESPONSE_FIELDS = new Array<string | null>(MEMO_SLOTS).fill(null);
+const REQUEST_FIELDS = new Array<string | null>(MEMO_SLOTS).fill(null);
+const OTHER_FIELDS = new Array<string | null>(MEMO_SLOTS).fill(null);
 
 // The checks are regular expressions: V8 runs them over a (sliced) string several times faster
 // than a charCodeAt loop, and every head the proxy writes goes through them.
