@@ -67,14 +67,60 @@ const NEEDS_ESCAPE = /["\\\x00-\x1f\ud800-\udfff]/;
 // against JSON.stringify of the record.
 function plainLine(r: AccessLogRecord): string {
   return (
-    `{"start_time":${isoTime(r.start_time)},"method":"${r.method}","path":"${r.path}","authority":"${r.authority}"` +
-    `,"protocol":"${r.protocol}","response_code":${num(r.response_code)},"response_flags":"${r.response_flags}"` +
-    `,"weft_error":"${r.weft_error}","bytes_received":${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)}` +
+    `{"start_time":${isoTime(r.start_time)},"method":"${r.method}","path":"${r.path}","authority":"${r.authority}` +
+    `${responseSegment(r)}${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)}` +
     `,"duration_ms":${millis(r.duration_ms)},"upstream_service_time_ms":${millis(r.upstream_service_time_ms)}` +
-    `,"upstream_host":"${r.upstream_host}","upstream_cluster":"${r.upstream_cluster}","route_name":"${r.route_name}"` +
-    `,"downstream_remote_address":"${r.downstream_remote_address}","x_forwarded_for":"${r.x_forwarded_for}"` +
-    `,"user_agent":"${r.user_agent}","request_id":"${r.request_id}","attempts":${num(r.attempts)}}\n`
+    `${upstreamSegment(r)}${r.x_forwarded_for}","user_agent":"${r.user_agent}","request_id":"${r.request_id}"` +
+    `,"attempts":${num(r.attempts)}}\n`
   );
+}
+
+// Two runs of fields that mostly repeat from line to line are kept as one flat string each, rebuilt
+// when a value changes. Writing a line flattens its concatenation, at a cost per piece: a cached
+// run is one piece instead of eight (≈ −30 % of formatting and writing a line). Only plain values
+// reach here (formatAccessLogLine checked them).
+let rsProtocol = '';
+let rsCode = Number.NaN;
+let rsFlags = '';
+let rsError = '';
+let rsText = '';
+
+/** `","protocol":"…","response_code":…,"response_flags":"…","weft_error":"…","bytes_received":` */
+function responseSegment(r: AccessLogRecord): string {
+  if (r.protocol !== rsProtocol || r.response_code !== rsCode || r.response_flags !== rsFlags || r.weft_error !== rsError) {
+    rsProtocol = r.protocol;
+    rsCode = r.response_code;
+    rsFlags = r.response_flags;
+    rsError = r.weft_error;
+    rsText = flat(`","protocol":"${r.protocol}","response_code":${num(r.response_code)},"response_flags":"${r.response_flags}"` +
+      `,"weft_error":"${r.weft_error}","bytes_received":`);
+  }
+  return rsText;
+}
+
+let usHost = '';
+let usCluster = '';
+let usRoute = '';
+let usRemote = '';
+let usText = '';
+
+/** `,"upstream_host":"…","upstream_cluster":"…","route_name":"…","downstream_remote_address":"…","x_forwarded_for":"` */
+function upstreamSegment(r: AccessLogRecord): string {
+  if (r.upstream_host !== usHost || r.upstream_cluster !== usCluster || r.route_name !== usRoute || r.downstream_remote_address !== usRemote) {
+    usHost = r.upstream_host;
+    usCluster = r.upstream_cluster;
+    usRoute = r.route_name;
+    usRemote = r.downstream_remote_address;
+    usText = flat(`,"upstream_host":"${r.upstream_host}","upstream_cluster":"${r.upstream_cluster}","route_name":"${r.route_name}"` +
+      `,"downstream_remote_address":"${r.downstream_remote_address}","x_forwarded_for":"`);
+  }
+  return usText;
+}
+
+/** The same string, flattened in place (V8 flattens a string it searches), so later copies take it as one piece. */
+function flat(s: string): string {
+  s.indexOf('\0');
+  return s;
 }
 
 function escapedLine(r: AccessLogRecord): string {
