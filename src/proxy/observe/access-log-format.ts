@@ -68,9 +68,11 @@ const NEEDS_ESCAPE = /["\\\x00-\x1f\ud800-\udfff]/;
 function plainLine(r: AccessLogRecord): string {
   return (
     `{"start_time":${isoTime(r.start_time)},"method":"${r.method}","path":"${r.path}","authority":"${r.authority}` +
-    `${responseSegment(r)}${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)}` +
+    `${responseRun.text(r.protocol, r.response_code, r.response_flags, r.weft_error)}${num(r.bytes_received)}` +
+    `,"bytes_sent":${num(r.bytes_sent)}` +
     `,"duration_ms":${millis(r.duration_ms)},"upstream_service_time_ms":${millis(r.upstream_service_time_ms)}` +
-    `${upstreamSegment(r)}${r.x_forwarded_for}","user_agent":"${r.user_agent}","request_id":"${r.request_id}"` +
+    `${upstreamRun.text(r.upstream_host, r.upstream_cluster, r.route_name, r.downstream_remote_address)}${r.x_forwarded_for}"` +
+    `,"user_agent":"${r.user_agent}","request_id":"${r.request_id}"` +
     `,"attempts":${num(r.attempts)}}\n`
   );
 }
@@ -79,43 +81,39 @@ function plainLine(r: AccessLogRecord): string {
 // when a value changes. Writing a line flattens its concatenation, at a cost per piece: a cached
 // run is one piece instead of eight (≈ −30 % of formatting and writing a line). Only plain values
 // reach here (formatAccessLogLine checked them).
-let rsProtocol = '';
-let rsCode = Number.NaN;
-let rsFlags = '';
-let rsError = '';
-let rsText = '';
+
+/** Four fields' text, kept until one of the values changes. */
+class Run<A, B, C, D> {
+  #a: A | undefined;
+  #b: B | undefined;
+  #c: C | undefined;
+  #d: D | undefined;
+  #text = '';
+  readonly #make: (a: A, b: B, c: C, d: D) => string;
+
+  constructor(make: (a: A, b: B, c: C, d: D) => string) {
+    this.#make = make;
+  }
+
+  text(a: A, b: B, c: C, d: D): string {
+    if (a !== this.#a || b !== this.#b || c !== this.#c || d !== this.#d) {
+      this.#a = a;
+      this.#b = b;
+      this.#c = c;
+      this.#d = d;
+      this.#text = flat(this.#make(a, b, c, d));
+    }
+    return this.#text;
+  }
+}
 
 /** `","protocol":"…","response_code":…,"response_flags":"…","weft_error":"…","bytes_received":` */
-function responseSegment(r: AccessLogRecord): string {
-  if (r.protocol !== rsProtocol || r.response_code !== rsCode || r.response_flags !== rsFlags || r.weft_error !== rsError) {
-    rsProtocol = r.protocol;
-    rsCode = r.response_code;
-    rsFlags = r.response_flags;
-    rsError = r.weft_error;
-    rsText = flat(`","protocol":"${r.protocol}","response_code":${num(r.response_code)},"response_flags":"${r.response_flags}"` +
-      `,"weft_error":"${r.weft_error}","bytes_received":`);
-  }
-  return rsText;
-}
-
-let usHost = '';
-let usCluster = '';
-let usRoute = '';
-let usRemote = '';
-let usText = '';
+const responseRun = new Run((protocol: string, code: number, flags: string, error: string) =>
+  `","protocol":"${protocol}","response_code":${num(code)},"response_flags":"${flags}","weft_error":"${error}","bytes_received":`);
 
 /** `,"upstream_host":"…","upstream_cluster":"…","route_name":"…","downstream_remote_address":"…","x_forwarded_for":"` */
-function upstreamSegment(r: AccessLogRecord): string {
-  if (r.upstream_host !== usHost || r.upstream_cluster !== usCluster || r.route_name !== usRoute || r.downstream_remote_address !== usRemote) {
-    usHost = r.upstream_host;
-    usCluster = r.upstream_cluster;
-    usRoute = r.route_name;
-    usRemote = r.downstream_remote_address;
-    usText = flat(`,"upstream_host":"${r.upstream_host}","upstream_cluster":"${r.upstream_cluster}","route_name":"${r.route_name}"` +
-      `,"downstream_remote_address":"${r.downstream_remote_address}","x_forwarded_for":"`);
-  }
-  return usText;
-}
+const upstreamRun = new Run((host: string, cluster: string, route: string, remote: string) =>
+  `,"upstream_host":"${host}","upstream_cluster":"${cluster}","route_name":"${route}","downstream_remote_address":"${remote}","x_forwarded_for":"`);
 
 /** The same string, flattened in place (V8 flattens a string it searches), so later copies take it as one piece. */
 function flat(s: string): string {
