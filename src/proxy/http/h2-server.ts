@@ -8,6 +8,7 @@ import { fromH2Headers, toH2Response, sendTrailers } from './h2-headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
+import { keepReadBuffer } from './h1/reads.ts';
 
 export class H2Server {
   private readonly server: http2.Http2Server;
@@ -146,6 +147,7 @@ class H2Stream implements DownstreamStream {
 
   sendData(chunk: Buffer): boolean {
     if (this.stream.destroyed) return true;
+    keepReadBuffer(); // the stream queues the chunk, which may be a view of an HTTP/1.1 upstream's read buffer
     return this.stream.write(chunk);
   }
 

@@ -46,6 +46,11 @@ export interface DownstreamStream {
 }
 
 export interface RequestBodyHandler {
+  /**
+   * `chunk` may be a view of the connection's read buffer, which the next read overwrites: valid
+   * during this call only. Code that keeps it (a retry buffer, a queue) copies it, or calls
+   * keepReadBuffer() (h1/reads.ts) while still inside this call.
+   */
   onRequestData(chunk: Buffer): void;
   onRequestEnd(trailers: HeaderList | null): void;
   /** The downstream went away before the exchange finished. */
@@ -77,6 +82,7 @@ export type UpstreamFailure =
 export interface UpstreamResponseHandler {
   onInterim(status: number, headers: HeaderList): void;
   onHead(status: number, headers: HeaderList, endStream: boolean): void;
+  /** Valid during this call only, as RequestBodyHandler.onRequestData's chunk. */
   onData(chunk: Buffer): void;
   onEnd(trailers: HeaderList | null): void;
   onError(failure: UpstreamFailure, detail: string): void;

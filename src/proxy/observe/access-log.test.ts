@@ -93,6 +93,17 @@ test('any record formats exactly as JSON.stringify would, on the plain and the e
   assert.equal(formatAccessLogLine(plain), `${JSON.stringify({ ...plain, start_time: '2025-01-02T03:04:05.067Z' })}\n`);
 });
 
+test('a field that needs escaping is escaped even right after a plain value of the same field', () => {
+  const fields = ['method', 'path', 'authority', 'protocol', 'response_flags', 'weft_error', 'upstream_host', 'upstream_cluster',
+    'route_name', 'downstream_remote_address', 'x_forwarded_for', 'user_agent', 'request_id'] as const;
+  for (const field of fields) {
+    for (const value of ['plain-value', 'q"uote', 'back\\slash', 'ctl\u0001', 'lone\ud800', 'plain-value', '']) {
+      const r = record({ [field]: value });
+      assert.equal(formatAccessLogLine(r), `${JSON.stringify({ ...r, start_time: '2025-01-02T03:04:05.067Z' })}\n`, `${field}=${JSON.stringify(value)}`);
+    }
+  }
+});
+
 test('numbers with no JSON spelling and impossible times become null, not broken JSON', () => {
   const parsed = JSON.parse(formatAccessLogLine(record({ start_time: Number.NaN, duration_ms: Infinity, bytes_sent: Number.NaN })));
   assert.equal(parsed.start_time, null);
