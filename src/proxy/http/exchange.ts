@@ -76,6 +76,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
   /** Flags set by HTTP filters (e.g. DI), logged before the router's own. */
   private filterFlags = '';
   private weftError = '';
+  private rbacPolicy = '';
   private bytesReceived = 0;
   private bytesSent = 0;
   private upstreamStart = 0;
@@ -389,6 +390,10 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
     this.finish();
   }
 
+  noteRbacPolicy(name: string): void {
+    this.rbacPolicy = name;
+  }
+
   addFlag(flag: string): void {
     this.filterFlags = this.filterFlags === '' ? flag : `${this.filterFlags},${flag}`;
   }
@@ -458,6 +463,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
       x_forwarded_for: getHeader(head.headers, 'x-forwarded-for') ?? '',
       user_agent: getHeader(head.headers, 'user-agent') ?? '',
       request_id: this.requestId,
+      rbac_policy: this.rbacPolicy,
       attempts: retries !== null ? retries.attempts : this.upstreamStart > 0 ? 1 : 0,
     };
     for (const log of logs) log.write(record);

@@ -27,6 +27,7 @@ export class H1ServerConnection {
   private pendingError: H1ParseError | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   private timer: NodeJS.Timeout;
   private readonly headersTimeoutMs: number;
   private readonly idleTimeoutMs: number;
@@ -42,6 +43,7 @@ export class H1ServerConnection {
     this.hooks = hooks;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
     this.parser = H1Parser.requests({
       onHead: (head) => this.onHead(head),
       onData: (chunk) => this.current?.bodyHandler?.onRequestData(chunk),
@@ -260,6 +262,8 @@ class H1Stream implements DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
+  readonly peerIdentity: string | null = null;
   bodyHandler: RequestBodyHandler | null = null;
   keepAlive: boolean;
   requestEnded = false;
@@ -277,6 +281,7 @@ class H1Stream implements DownstreamStream {
     this.headRequest = headRequest;
     this.remoteAddress = conn.remoteAddress;
     this.remotePort = conn.remotePort;
+    this.localPort = conn.localPort;
   }
 
   pauseBody(): void {

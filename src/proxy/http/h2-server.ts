@@ -79,6 +79,8 @@ class H2Stream implements DownstreamStream {
   readonly protocol: HttpProtocol = 'HTTP/2';
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
+  readonly peerIdentity: string | null = null;
   bodyHandler: RequestBodyHandler | null = null;
   private readonly stream: http2.ServerHttp2Stream;
   private requestTrailers: HeaderList | null = null;
@@ -91,6 +93,7 @@ class H2Stream implements DownstreamStream {
     const socket = stream.session?.socket;
     this.remoteAddress = socket?.remoteAddress ?? '';
     this.remotePort = socket?.remotePort ?? 0;
+    this.localPort = socket?.localPort ?? 0;
     stream.on('data', (chunk: Buffer) => this.bodyHandler?.onRequestData(chunk));
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.bodyHandler?.onRequestEnd(this.requestTrailers));

@@ -26,6 +26,13 @@ export interface DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The local (destination) port of the connection: RBAC destination_port. */
+  readonly localPort: number;
+  /**
+   * The verified SPIFFE ID (URI SAN) of the client certificate; null for plaintext and for TLS
+   * without a client certificate. The TLS data path sets it; until then every stream is plaintext.
+   */
+  readonly peerIdentity: string | null;
   /** Set by the router; called by the codec as the request body arrives. */
   bodyHandler: RequestBodyHandler | null;
   pauseBody(): void;

@@ -31,12 +31,14 @@ export interface AccessLogRecord {
   request_id: string;
   /** Upstream attempts made (1 without retries). */
   attempts: number;
+  /** The RBAC policy that denied the request, or the LOG policy it matched; '' when none. */
+  rbac_policy: string;
 }
 
 export function formatAccessLogLine(r: AccessLogRecord): string {
   return plain(r.method) && plain(r.path) && plain(r.authority) && plain(r.protocol) && plain(r.response_flags) &&
     plain(r.weft_error) && plain(r.upstream_host) && plain(r.upstream_cluster) && plain(r.route_name) &&
-    plain(r.downstream_remote_address) && plain(r.x_forwarded_for) && plain(r.user_agent) && plain(r.request_id)
+    plain(r.downstream_remote_address) && plain(r.x_forwarded_for) && plain(r.user_agent) && plain(r.request_id) && plain(r.rbac_policy)
     ? plainLine(r)
     : escapedLine(r);
 }
@@ -65,7 +67,7 @@ function plainLine(r: AccessLogRecord): string {
     `,"duration_ms":${millis(r.duration_ms)},"upstream_service_time_ms":${millis(r.upstream_service_time_ms)}` +
     `,"upstream_host":"${r.upstream_host}","upstream_cluster":"${r.upstream_cluster}","route_name":"${r.route_name}"` +
     `,"downstream_remote_address":"${r.downstream_remote_address}","x_forwarded_for":"${r.x_forwarded_for}"` +
-    `,"user_agent":"${r.user_agent}","request_id":"${r.request_id}","attempts":${num(r.attempts)}}\n`
+    `,"user_agent":"${r.user_agent}","request_id":"${r.request_id}","attempts":${num(r.attempts)},"rbac_policy":"${r.rbac_policy}"}\n`
   );
 }
 
@@ -78,7 +80,7 @@ function escapedLine(r: AccessLogRecord): string {
     `,"duration_ms":${millis(r.duration_ms)},"upstream_service_time_ms":${millis(r.upstream_service_time_ms)}` +
     `,"upstream_host":${q(r.upstream_host)},"upstream_cluster":${q(r.upstream_cluster)},"route_name":${q(r.route_name)}` +
     `,"downstream_remote_address":${q(r.downstream_remote_address)},"x_forwarded_for":${q(r.x_forwarded_for)}` +
-    `,"user_agent":${q(r.user_agent)},"request_id":${q(r.request_id)},"attempts":${num(r.attempts)}}\n`
+    `,"user_agent":${q(r.user_agent)},"request_id":${q(r.request_id)},"attempts":${num(r.attempts)},"rbac_policy":${q(r.rbac_policy)}}\n`
   );
 }
 

@@ -1,10 +1,11 @@
 // extensions.filters.network.http_connection_manager.v3: the HTTP network filter, its HTTP filter list
-// (fault, local rate limit, and the router last) and upgrades.
+// (fault, local rate limit, RBAC, and the router last) and upgrades.
 
 import type { Static } from 'typebox';
 import { AccessLog } from './access-log.ts';
 import { HTTPFault } from './fault.ts';
 import { LocalRateLimit } from './local-ratelimit.ts';
+import { RBAC } from './rbac.ts';
 import { ConfigSource } from './config-source.ts';
 import { HttpProtocolOptions } from './protocol.ts';
 import { RouteConfiguration } from './route.ts';
@@ -32,7 +33,7 @@ export const HttpFilter = Message(
   {
     name: Str({ minLength: 1 }),
     /** Required unless is_optional drops a type Weft does not know. */
-    typed_config: Type.Optional(Any([HTTPFault, LocalRateLimit, Router])),
+    typed_config: Type.Optional(Any([HTTPFault, LocalRateLimit, RBAC, Router])),
     /** A filter of a type Weft does not know is then left out instead of refused. */
     is_optional: Type.Optional(Bool()),
     /** Off unless a route or virtual host enables it through typed_per_filter_config. */
