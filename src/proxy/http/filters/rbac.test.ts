@@ -29,7 +29,8 @@ const stream = (r: Req): DownstreamStream => ({ remoteAddress: r.ip ?? '10.0.0.1
 
 /** The host side a filter talks to: only the policy note matters here. */
 function host(): FilterHost & { noted: string } {
-  return { noted: '', noteRbacPolicy(name: string) { this.noted = name; } } as unknown as FilterHost & { noted: string };
+  const h = { noted: '', noteRbacPolicy(name: string): void { h.noted = name; } };
+  return h as unknown as FilterHost & { noted: string };
 }
 
 /** 403 or 0 (let through), and the policy the host was told about. */
