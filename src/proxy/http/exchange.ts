@@ -16,6 +16,8 @@ import type { AttemptResult } from '../cluster/outlier-detection.ts';
 import { tunnel } from '../listen/tunnel.ts';
 import { Countdown, deadlineList, type CountdownOwner, type DeadlineList, type Timed } from './deadlines.ts';
 import { grpcTimeoutMs } from './grpc-timeout.ts';
+import type { NormalizedPath } from './path-normalize.ts';
+import { isGrpcRequest } from './filters/reply.ts';
 import { RetryingRequest, type RetryClient } from './retry/retrying-request.ts';
 import type { Socket } from 'node:net';
 
@@ -98,11 +100,29 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
       generateRequestId: this.hcm.generateRequestId,
       skipXffAppend: this.hcm.skipXffAppend,
     });
+    // Normalized once, before routing and filters: what RBAC checks is what is forwarded (A4).
+    const normalize = this.hcm.normalizePath;
+    if (normalize !== null && !this.normalize(normalize(head.path))) return;
     const match = this.hcm.routes.match(head);
     this.route = match === null ? null : match.route;
     // HTTP filters (fault, local rate limit) run before the router; with none configured, one check.
     const filters = this.hcm.filters;
     if (filters === null || filters.run(this, head, this.ds, this.route)) this.forward();
+  }
+
+  /** Applies the HCM's path normalization; false when the request was answered (400 or redirect). */
+  private normalize(n: NormalizedPath): boolean {
+    if (n.kind === 'ok') {
+      this.head.path = n.path;
+      return true;
+    }
+    if (n.kind === 'reject' || isGrpcRequest(this.head.headers)) {
+      // Envoy rejects instead of redirecting gRPC requests, which cannot follow a redirect.
+      this.localReply(LOCAL_REPLIES.invalidPath, n.kind === 'reject' ? n.reason : 'the path holds an escaped slash (%2F or %5C)');
+      return false;
+    }
+    this.respondLocally(307, EMPTY, ['location', n.location], '-', '');
+    return false;
   }
 
   /** The router: answers the matched route, or forwards it upstream. Filters call it after a delay. */

@@ -55,7 +55,7 @@ export const UpgradeConfig = Message(
 
 const RESILIENCE = 'arrives with the resilience work';
 const CONTROL_PLANE = 'arrives with the control-plane work';
-const PATH_NORMALIZATION = 'arrives with path normalization (authorization work)';
+const PATH_NORMALIZATION = 'use normalize_path, merge_slashes and path_with_escaped_slashes_action';
 
 export const HttpConnectionManager = Message(
   {
@@ -72,6 +72,13 @@ export const HttpConnectionManager = Message(
     generate_request_id: Type.Optional(Bool({ default: true })),
     access_log: Type.Optional(Type.Array(AccessLog)),
     upgrade_configs: Type.Optional(Type.Array(UpgradeConfig)),
+    /** RFC 3986 normalization of the path before filters and routing (see docs/authorization.md). */
+    normalize_path: Type.Optional(Bool({ default: false })),
+    merge_slashes: Type.Optional(Bool({ default: false })),
+    path_with_escaped_slashes_action: Type.Optional(Enum(
+      ['IMPLEMENTATION_SPECIFIC_DEFAULT', 'KEEP_UNCHANGED', 'REJECT_REQUEST', 'UNESCAPE_AND_REDIRECT', 'UNESCAPE_AND_FORWARD'],
+      { default: 'IMPLEMENTATION_SPECIFIC_DEFAULT' },
+    )),
   },
   {
     unsupported: {
@@ -80,9 +87,6 @@ export const HttpConnectionManager = Message(
       drain_timeout: 'Weft drains by --drain-time-s',
       use_remote_address: CONTROL_PLANE,
       xff_num_trusted_hops: CONTROL_PLANE,
-      normalize_path: PATH_NORMALIZATION,
-      merge_slashes: PATH_NORMALIZATION,
-      path_with_escaped_slashes_action: PATH_NORMALIZATION,
       server_name: 'Weft does not set the server header',
       http2_protocol_options: 'downstream HTTP/2 settings are fixed for now; codec_type AUTO or HTTP2 selects HTTP/2',
       scoped_routes: 'inline the table as route_config',
