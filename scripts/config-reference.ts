@@ -60,6 +60,14 @@ const CHAPTERS: Chapters = [
     title: 'Clusters and endpoints',
     messages: ['Cluster', 'ClusterLoadAssignment', 'LocalityLbEndpoints', 'LbEndpoint', 'Endpoint', 'UpstreamHttpProtocolOptions', 'Http1ProtocolOptions'],
   },
+  {
+    title: 'TLS (transport sockets, secrets, listener filters)',
+    messages: [
+      'ListenerFilter', 'TlsInspector', 'FilterChainMatch', 'DownstreamTransportSocket', 'DownstreamTlsContext', 'UpstreamTransportSocket',
+      'UpstreamTlsContext', 'CommonTlsContext', 'TlsParameters', 'TlsCertificate', 'SdsSecretConfig', 'CertificateValidationContext',
+      'SubjectAltNameMatcher', 'SpiffeCertValidatorConfig', 'Secret', 'TlsDataSource',
+    ],
+  },
   { title: 'Addresses', messages: ['Address', 'SocketAddress', 'Locality'] },
 ];
 

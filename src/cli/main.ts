@@ -56,6 +56,9 @@ main(process.argv.slice(2)).then(
     if (isWeftError(err)) console.error(`weft: error ${err.code}: ${err.message}`);
     else console.error('weft: unexpected error (please report it):', err);
     process.exitCode = isWeftError(err) && err.code === 'WEFT_USAGE' ? 2 : 1;
+    // A command that failed after it started serving (listeners, timers) would otherwise keep the
+    // process alive; the grace lets stderr drain. Unref'd: a process with nothing left exits at once.
+    setTimeout(() => process.exit(), 200).unref();
   },
 );
 

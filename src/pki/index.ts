@@ -5,7 +5,7 @@ export {
 } from './spiffe.ts';
 export { PrivateKey } from './keys.ts';
 export { writeFileAtomic } from './atomic-write.ts';
-export { bundlePem, mergeBundles, parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
+export { bundlePem, mergeBundles, parsePemCertificates, parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
 export { CA_DIR_FILES, CertificateAuthority, createIssuer, createRoot, generateCa, loadCaFiles, openCaDirectory, type CaFiles, type CaLifetimes, type GeneratedCa } from './ca.ts';
 export { createCsr, type WorkloadCsr } from './csr.ts';
 export { checkLeafTtl, DEFAULT_BACKDATE_MS, DEFAULT_LEAF_TTL_MS, issueSvid, MAX_LEAF_TTL_MS, MIN_LEAF_TTL_MS, type IssuedSvid, type IssueOptions } from './issue.ts';

@@ -6,6 +6,8 @@ import { Listener, type ListenerHooks, type ListenerSpec } from './listen/listen
 import type { ProxyMetrics } from './observe/metrics.ts';
 import type { AccessLog } from './observe/access-log.ts';
 import type { AdminTarget, ClusterStatus } from './admin/index.ts';
+import type { SecretStore } from './tls/secrets.ts';
+import { certificatesJson, type TlsContextStatus } from './tls/status.ts';
 
 export interface ProxySnapshot {
   readonly clusters: ReadonlyMap<string, Cluster>;
@@ -15,6 +17,10 @@ export interface ProxySnapshot {
   readonly accessLogs: readonly AccessLog[];
   /** File access-log writers by path, handed on to the next snapshot. */
   readonly fileLogs: ReadonlyMap<string, AccessLog>;
+  /** Named TLS secrets; `update` is how SDS (later) rotates them. */
+  readonly secrets: SecretStore;
+  /** The certificates of every TLS context now, for /certs. */
+  tlsContexts(): readonly TlsContextStatus[];
 }
 
 export type ProxyState = 'PRE_INITIALIZING' | 'LIVE' | 'DRAINING';
@@ -122,6 +128,7 @@ export class Proxy implements AdminTarget {
       // Nothing was swapped yet: undo the new sockets and clusters, keep serving `prev`.
       for (const l of started) l.destroy();
       for (const c of fresh) c.retire(prev.clusters.get(c.name));
+      next.secrets.close();
       throw err;
     }
     for (const [listener, spec] of kept) listener.update(spec);
@@ -144,6 +151,7 @@ export class Proxy implements AdminTarget {
       for (const l of leaving) l.destroy();
       for (const c of gone) c.retire(next.clusters.get(c.name));
       for (const log of oldLogs) void log.close();
+      prev.secrets.close(); // its TLS contexts stop following file rotations; the new snapshot's follow them
     });
   }
 
@@ -182,6 +190,7 @@ export class Proxy implements AdminTarget {
     this.retiring.clear();
     for (const l of this.listenerObjects) l.destroy();
     for (const c of this.snapshot.clusters.values()) c.close();
+    this.snapshot.secrets.close();
   }
 
   /** Ports actually bound, by listener name (port 0 in the config picks a free one). */
@@ -242,6 +251,10 @@ export class Proxy implements AdminTarget {
         outlier: { successRateAverage: c.outlier.successRateAverage, successRateEjectionThreshold: c.outlier.successRateThreshold },
       }),
     }));
+  }
+
+  certs(): object {
+    return certificatesJson(this.snapshot.tlsContexts());
   }
 
   listeners(): readonly { name: string; address: string }[] {

@@ -95,6 +95,12 @@ export const ENDPOINTS: readonly Endpoint[] = [
       formatted(query, () => listenersText(target.listeners()), () => listenersJson(target.listeners())),
   },
   {
+    path: '/certs',
+    help: 'the certificates of every TLS context: serial, SANs, validity (admin.v3.Certificates JSON)',
+    mutates: false,
+    handle: (target, query) => unsupportedParams(query, []) ?? json(target.certs()),
+  },
+  {
     path: '/quitquitquit',
     help: 'exit the proxy (POST)',
     mutates: true,

@@ -32,6 +32,9 @@ class FakeTarget implements AdminTarget {
       { name: 'outbound|5432||db.shop.svc.cluster.local', endpoints: [] },
     ];
   }
+  certs() {
+    return { certificates: [] };
+  }
   listeners() {
     return [
       { name: 'virtualOutbound', address: '0.0.0.0:15001' },

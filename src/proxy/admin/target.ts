@@ -64,6 +64,8 @@ export interface AdminTarget {
   configDump(): object;
   clusters(): readonly ClusterStatus[];
   listeners(): readonly ListenerStatus[];
+  /** Envoy admin.v3.Certificates JSON: every TLS context's trust anchors and chain. */
+  certs(): object;
   /** POST /quitquitquit; called after the response has been sent. */
   quit(): void;
   /** POST /drain_listeners[?graceful][&inboundonly] */

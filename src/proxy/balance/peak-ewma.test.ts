@@ -33,7 +33,7 @@ test('a slower sample replaces the estimate at once (peak); a faster one pulls i
 });
 
 test('cost = estimate × (active + 1) / weight', () => {
-  const ep = new Endpoint('10.0.0.1', 1, 2, true, 'http1', 1000, undefined, { decayMs: TAU, defaultRttMs: 40 });
+  const ep = new Endpoint('10.0.0.1', 1, 2, true, 'http1', 1000, { ewma: { decayMs: TAU, defaultRttMs: 40 } });
   const now = performance.now();
   ep.observeLatency(40, now);
   ep.activeRequests = 3;
@@ -41,7 +41,7 @@ test('cost = estimate × (active + 1) / weight', () => {
 });
 
 function cluster(latencies: readonly number[], weights: readonly number[] = latencies.map(() => 1)): Endpoint[] {
-  return latencies.map((_, i) => new Endpoint('10.0.0.2', 100 + i, weights[i], true, 'http1', 1000, undefined, DEFAULT_EWMA));
+  return latencies.map((_, i) => new Endpoint('10.0.0.2', 100 + i, weights[i], true, 'http1', 1000, { ewma: DEFAULT_EWMA }));
 }
 
 test('P2C steers away from a slow endpoint after its first slow answer', () => {

@@ -2,7 +2,10 @@
 // all be bound at once. Per-resource checks live with the resource types in xds/envoy.
 
 import { isIP } from 'node:net';
-import { checkCluster, checkListener, formatPath, TYPE_URLS, type Bootstrap, type FieldPath, type HttpConnectionManager, type Issues, type SocketAddress } from '../../xds/envoy/index.ts';
+import {
+  checkCluster, checkListener, checkSecret, formatPath, TYPE_URLS,
+  type Bootstrap, type FieldPath, type HttpConnectionManager, type Issues, type SocketAddress,
+} from '../../xds/envoy/index.ts';
 
 interface Binding {
   readonly address: string;
@@ -51,13 +54,22 @@ export function checkBootstrap(b: Bootstrap, issues: Issues): void {
   const sr = b.static_resources ?? {};
   const clusters = sr.clusters ?? [];
   const listeners = sr.listeners ?? [];
+  const secrets = sr.secrets ?? [];
   const clusterNames = uniqueNames(clusters, ['static_resources', 'clusters'], 'cluster', issues);
   uniqueNames(listeners, ['static_resources', 'listeners'], 'listener', issues);
-  clusters.forEach((c, i) => checkCluster(c, ['static_resources', 'clusters', i], issues));
+  uniqueNames(secrets, ['static_resources', 'secrets'], 'secret', issues);
+  secrets.forEach((s, i) => checkSecret(s, ['static_resources', 'secrets', i], issues));
+  const tls = {
+    secrets: {
+      tlsCertificates: new Set(secrets.filter((s) => s.tls_certificate !== undefined).map((s) => s.name)),
+      validationContexts: new Set(secrets.filter((s) => s.validation_context !== undefined).map((s) => s.name)),
+    },
+  };
+  clusters.forEach((c, i) => checkCluster(c, ['static_resources', 'clusters', i], issues, tls));
   const bindings: Binding[] = [];
   listeners.forEach((l, i) => {
     const path = ['static_resources', 'listeners', i];
-    checkListener(l, path, issues, { clusters: clusterNames, staticResources: true });
+    checkListener(l, path, issues, { clusters: clusterNames, staticResources: true, ...tls });
     binding(l.address.socket_address, [...path, 'address', 'socket_address'], issues, bindings);
   });
   binding(b.admin?.address?.socket_address, ['admin', 'address', 'socket_address'], issues, bindings);

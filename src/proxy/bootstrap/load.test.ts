@@ -262,11 +262,13 @@ test('cross-field checks: duplicate names, unknown clusters, port conflicts, IP-
   assert.match(e.message, /127\.0\.0\.1:10001 conflicts with 0\.0\.0\.0:10001/);
 });
 
-test('structure: one filter chain, a terminal filter last, the router last and present', () => {
+test('structure: filter chains with distinct matches, a terminal filter last, the router last and present', () => {
   const l = listener('l', 10000, routes('a'));
   const hcm = l.filter_chains[0].filters[0];
   const two = { ...l, filter_chains: [l.filter_chains[0], l.filter_chains[0]] };
-  assert.equal(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [two] } })).code, 'WEFT_CONFIG_UNSUPPORTED');
+  const ambiguous = failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [two] } }));
+  assert.equal(ambiguous.code, 'WEFT_CONFIG_INVALID');
+  assert.match(ambiguous.message, /filter chains 0 and 1 have the same filter_chain_match \(none\)/);
   const twoFilters = { ...l, filter_chains: [{ filters: [hcm, hcm] }] };
   assert.match(failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [twoFilters] } })).message, /must be the last filter/);
   const noRouter = { ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, http_filters: [] } }] }] };
@@ -348,4 +350,52 @@ test('files: unreadable is WEFT_IO; oversized is refused before parsing', () => 
   const big = join(dir, 'big.yaml');
   writeFileSync(big, `# ${'x'.repeat(MAX_BOOTSTRAP_BYTES)}\n`);
   assert.throws(() => loadBootstrapFile(big), /a bootstrap may be at most/);
+});
+
+test('TLS: transport sockets, secrets and filter-chain matches are checked, unsupported fields refused by path', () => {
+  const l = listener('l', 10000, routes('a'));
+  const chain = l.filter_chains[0];
+  const ds = (common: object, extra: object = {}) => ({
+    name: 'envoy.transport_sockets.tls',
+    typed_config: { '@type': TYPE_URLS.downstreamTlsContext, common_tls_context: common, ...extra },
+  });
+  const cert = { certificate_chain: { filename: '/c.pem' }, private_key: { filename: '/k.pem' } };
+  const trust = { trusted_ca: { filename: '/ca.pem' } };
+  const load = (chains: object[], extra: object = {}) => failure(doc({ static_resources: { clusters: [cluster('a')], listeners: [{ ...l, filter_chains: chains, ...extra }] } }));
+  const cases: [object[], object, RegExp, string][] = [
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert] }, { require_client_certificate: true }) }], {}, /require_client_certificate needs a validation context/, 'WEFT_CONFIG_INVALID'],
+    [[{ ...chain, transport_socket: ds({}) }], {}, /a server TLS context needs a certificate/, 'WEFT_CONFIG_INVALID'],
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert, cert] }) }], {}, /one certificate per TLS context/, 'WEFT_CONFIG_UNSUPPORTED'],
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert], validation_context: { match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { exact: 'spiffe://td/x' } }] } }) }], {}, /needs trust anchors/, 'WEFT_CONFIG_INVALID'],
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert], validation_context: { ...trust, match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'a' } }] } }) }], {}, /san_type DNS/, 'WEFT_CONFIG_UNSUPPORTED'],
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert], validation_context: { ...trust, match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { suffix: '/sa/web' } }] } }) }], {}, /exact or prefix only/, 'WEFT_CONFIG_UNSUPPORTED'],
+    [[{ ...chain, transport_socket: ds({ tls_certificate_sds_secret_configs: [{ name: 'missing' }] }) }], {}, /no secret 'missing' with a tls_certificate under static_resources\.secrets/, 'WEFT_CONFIG_INVALID'],
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert], tls_params: { tls_minimum_protocol_version: 'TLSv1_0' } }) }], {}, /tls_minimum_protocol_version TLSV1_0|TLSv1_0/, 'WEFT_CONFIG_UNSUPPORTED'],
+    [[{ ...chain, transport_socket: ds({ tls_certificates: [cert] }, { session_ticket_keys: { keys: [] } }) }], {}, /session_ticket_keys/, 'WEFT_CONFIG_UNSUPPORTED'],
+    [[{ ...chain, filter_chain_match: { transport_protocol: 'raw_buffer' }, transport_socket: ds({ tls_certificates: [cert] }) }], {}, /cannot terminate TLS/, 'WEFT_CONFIG_INVALID'],
+    [[{ ...chain, filter_chain_match: { transport_protocol: 'quic' } }], { listener_filters: [{ name: 'tls', typed_config: { '@type': TYPE_URLS.tlsInspector } }] }, /not "quic"/, 'WEFT_CONFIG_UNSUPPORTED'],
+    [[{ ...chain, filter_chain_match: { server_names: ['a'] } }], {}, /server_names/, 'WEFT_CONFIG_UNSUPPORTED'],
+  ];
+  for (const [chains, extra, message, code] of cases) {
+    const e = load(chains, extra);
+    assert.match(e.message, message);
+    assert.equal(e.code, code, e.message);
+  }
+  const sds = failure(doc({ static_resources: { secrets: [{ name: 's', tls_certificate: { ...cert, password: { inline_string: 'x' } } }] } }));
+  assert.match(sds.message, /static_resources\.secrets\[0\]\.tls_certificate\.password: Weft does not support 'password' yet/);
+  // A well-formed STRICT + PERMISSIVE pair of chains loads (the files are read when the proxy builds, not here).
+  loadBootstrap(doc({
+    static_resources: {
+      clusters: [cluster('a')],
+      secrets: [{ name: 'own', tls_certificate: cert }, { name: 'trust', validation_context: trust }],
+      listeners: [{
+        ...l,
+        listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TYPE_URLS.tlsInspector } }],
+        filter_chains: [
+          { ...chain, filter_chain_match: { transport_protocol: 'tls' }, transport_socket: ds({ tls_certificate_sds_secret_configs: [{ name: 'own' }], validation_context_sds_secret_config: { name: 'trust' } }, { require_client_certificate: true }) },
+          { ...chain, filter_chain_match: { transport_protocol: 'raw_buffer' } },
+        ],
+      }],
+    },
+  }), 'ok.yaml');
 });

@@ -6,6 +6,7 @@ import { CircuitBreaker, type CircuitBreakerLimits, type OverflowKind } from './
 import { OutlierDetector, type EjectionReason, type OutlierConfig, type OutlierEvents } from './outlier-detection.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';
 import { RetryBudget, type RetryLimit } from './retry-budget.ts';
+import type { UpstreamTls } from '../tls/upstream.ts';
 
 export interface EndpointSpec {
   readonly host: string;
@@ -26,6 +27,8 @@ export interface ClusterSpec {
   readonly outlier: OutlierConfig | null;
   readonly lb: LbPolicy;
   readonly retryLimit: RetryLimit;
+  /** TLS origination (transport_socket), or null for plaintext. */
+  readonly tls: UpstreamTls | null;
 }
 
 /** The registry calls a cluster makes, at config time only. */
@@ -59,7 +62,7 @@ export class Cluster {
     const compatible = previous !== undefined && previous.spec.discovery === 'static' && spec.discovery === 'static'
       && previous.spec.protocol === spec.protocol && previous.spec.connectTimeoutMs === spec.connectTimeoutMs
       && sameJson(previous.spec.limits, spec.limits) && sameJson(previous.spec.outlier, spec.outlier)
-      && sameJson(previous.ewma, this.ewma);
+      && sameJson(previous.ewma, this.ewma) && previous.spec.tls === null && spec.tls === null;
     if (compatible) {
       this.breaker = previous.breaker;
       this.outlier = previous.outlier;
@@ -144,7 +147,9 @@ export class Cluster {
         old.delete(key);
         next.push(kept);
       } else {
-        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, this.breaker, this.ewma);
+        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, {
+          breaker: this.breaker, ewma: this.ewma, tls: this.spec.tls,
+        });
         this.outlier?.attach(ep);
         next.push(ep);
       }

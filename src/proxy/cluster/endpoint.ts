@@ -1,12 +1,25 @@
 // One upstream endpoint: its address, weight, health, counters, and its connection pool.
+import type { TLSSocket } from 'node:tls';
 import { H1Pool, DEFAULT_H1_POOL } from './h1-pool.ts';
 import { H2Pool } from './h2-pool.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { OutlierMonitor } from './outlier-detection.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { DEFAULT_EWMA, RttEstimate, type EwmaOptions } from '../balance/rtt-estimate.ts';
+import type { SpiffeId } from '../../pki/index.ts';
+import type { UpstreamTls } from '../tls/upstream.ts';
 
 export type UpstreamProtocol = 'http1' | 'http2';
+
+/** What an endpoint shares with its cluster; each part has a stand-alone default (for tests). */
+export interface EndpointOptions {
+  /** The cluster's circuit breaker, which counts this endpoint's connections and requests. */
+  readonly breaker?: CircuitBreaker;
+  /** Peak-EWMA latency settings (the cluster's peak-EWMA policy, else Weft's defaults). */
+  readonly ewma?: EwmaOptions;
+  /** The cluster's TLS origination, or null for plaintext. */
+  readonly tls?: UpstreamTls | null;
+}
 
 export class Endpoint {
   readonly host: string;
@@ -20,6 +33,13 @@ export class Endpoint {
   outlier: OutlierMonitor | null = null;
   /** Peak-EWMA of the time to the response head (ms): the peak-EWMA balancer's input, shown in /clusters. */
   readonly latency: RttEstimate;
+  /**
+   * The identities the control plane announced for this endpoint (EDS metadata, later): the
+   * server's SPIFFE ID must be one of them on top of the cluster's SAN matchers. Null: none announced.
+   */
+  identity: readonly SpiffeId[] | null = null;
+  /** TLS origination of the cluster, or null. */
+  readonly tls: UpstreamTls | null;
   activeRequests = 0;
   totalRequests = 0;
   failedRequests = 0;
@@ -28,18 +48,28 @@ export class Endpoint {
 
   constructor(
     host: string, port: number, weight: number, healthy: boolean, protocol: UpstreamProtocol, connectTimeoutMs: number,
-    breaker = new CircuitBreaker(), ewma: EwmaOptions = DEFAULT_EWMA,
+    options: EndpointOptions = {},
   ) {
     this.host = host;
     this.port = port;
     this.address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.weight = weight;
     this.healthy = healthy;
+    const breaker = options.breaker ?? new CircuitBreaker();
     this.breaker = breaker;
-    this.latency = new RttEstimate(ewma);
+    this.latency = new RttEstimate(options.ewma ?? DEFAULT_EWMA);
+    this.tls = options.tls ?? null;
+    const transport = this.transport();
     this.pool = protocol === 'http2'
-      ? new H2Pool(host, port, { connectTimeoutMs }, breaker)
-      : new H1Pool(host, port, { ...DEFAULT_H1_POOL, connectTimeoutMs }, breaker);
+      ? new H2Pool(host, port, { connectTimeoutMs, transport }, breaker)
+      : new H1Pool(host, port, { ...DEFAULT_H1_POOL, connectTimeoutMs, transport }, breaker);
+  }
+
+  /** Opens a TLS connection to this endpoint with the cluster's context, or null for plaintext. */
+  transport(): (() => TLSSocket) | null {
+    const tls = this.tls;
+    if (tls === null) return null;
+    return () => tls.connect(this.host, this.port, this.identity);
   }
 
   get openConnections(): number {

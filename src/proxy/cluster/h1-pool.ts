@@ -1,5 +1,6 @@
 // Keep-alive HTTP/1.1 connections to one upstream endpoint, on raw sockets with Weft's own codec.
 import net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
 import { requestHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from '../http/h1/serialize.ts';
 import type { HeaderList } from '../http/headers.ts';
@@ -8,6 +9,8 @@ import { CircuitBreaker } from './circuit-breaker.ts';
 
 export interface H1PoolOptions {
   connectTimeoutMs: number;
+  /** Opens a TLS connection instead of plain TCP (the cluster's transport_socket); null or absent for plaintext. */
+  transport?: (() => TLSSocket) | null;
   /** Idle keep-alive connections kept per endpoint. */
   maxIdle: number;
   /** An idle connection is closed after this long (ms); must undercut the upstream's own. */
@@ -248,10 +251,12 @@ class H1Connection implements UpstreamStream {
       onComplete: () => this.onComplete(null),
       onError: (err) => this.onParseError(err),
     });
-    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
+    const transport = pool.options.transport;
+    const socket = transport ? transport() : net.connect({ host: pool.host, port: pool.port, noDelay: true });
     this.socket = socket;
     this.timer = setTimeout(() => this.fail('connect-timeout', `no connection within ${pool.options.connectTimeoutMs} ms`), pool.options.connectTimeoutMs);
-    socket.once('connect', () => {
+    // Over TLS the connection is usable once the handshake (and the server's identity check) succeeded.
+    socket.once(transport ? 'secureConnect' : 'connect', () => {
       this.clearTimer();
       if (this.state === 'connecting') this.state = this.handler ? 'busy' : 'idle';
       if (this.handler) this.requestBytesSent = true;

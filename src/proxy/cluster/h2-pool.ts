@@ -1,6 +1,7 @@
 // HTTP/2 (h2c) connections to one upstream endpoint: one session multiplexes many requests,
 // a second opens only when the first is full or going away (GOAWAY).
 import http2 from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { toH2Request, sendTrailers, fromH2Headers } from '../http/h2-headers.ts';
@@ -8,6 +9,8 @@ import { CircuitBreaker } from './circuit-breaker.ts';
 
 export interface H2PoolOptions {
   connectTimeoutMs: number;
+  /** Opens a TLS connection (ALPN h2) instead of h2c; null or absent for plaintext. */
+  transport?: (() => TLSSocket) | null;
 }
 
 interface Session {
@@ -58,8 +61,10 @@ export class H2Pool {
   }
 
   private connect(): Session {
-    const session = http2.connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
+    const transport = this.options.transport;
+    const session = http2.connect(`${transport ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
       peerMaxConcurrentStreams: 1000,
+      ...(transport ? { createConnection: transport } : {}),
     });
     const entry: Session = { session, active: 0, usable: true, connected: false };
     this.sessions.push(entry);
@@ -90,6 +95,8 @@ class H2Exchange implements UpstreamStream {
   private finished = false;
   private pendingTrailers: HeaderList | null = null;
   private responseTrailers: HeaderList | null = null;
+  /** Body chunks that arrived before the response head (see the 'data' handler). */
+  private early: Buffer[] | null = null;
   requestBytesSent = false;
 
   constructor(entry: Session, head: RequestHead, handler: UpstreamResponseHandler) {
@@ -102,7 +109,12 @@ class H2Exchange implements UpstreamStream {
     if (entry.connected) this.requestBytesSent = true;
     else entry.session.once('connect', () => { this.requestBytesSent = true; });
     stream.on('response', (headers, flags) => this.guard(() => this.onResponse(headers, flags)));
-    stream.on('data', (chunk: Buffer) => this.guard(() => this.handler?.onData(chunk)));
+    stream.on('data', (chunk: Buffer) => {
+      // node:http2 emits 'response' on the next tick but DATA read in the same batch at once: a
+      // TLS record often holds HEADERS and DATA together, so body bytes can precede the head.
+      if (!this.responded) (this.early ??= []).push(chunk);
+      else this.guard(() => this.handler?.onData(chunk));
+    });
     stream.on('trailers', (trailers) => { this.responseTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.guard(() => this.onEnd()));
     stream.on('drain', () => this.handler?.onWritable());
@@ -161,6 +173,11 @@ class H2Exchange implements UpstreamStream {
     this.responded = true;
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     handler.onHead(status, converted, endStream);
+    const early = this.early;
+    if (early !== null) {
+      this.early = null;
+      for (const chunk of early) this.handler?.onData(chunk);
+    }
   }
 
   private onEnd(): void {

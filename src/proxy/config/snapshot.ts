@@ -10,15 +10,20 @@ import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { buildHttpFilters } from '../http/filters/index.ts';
 import { pathNormalizer } from '../http/path-normalize.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
-import type { FilterChain, ListenerSpec } from '../listen/listener.ts';
+import type { ChainSpec, FilterChain, ListenerSpec } from '../listen/listener.ts';
 import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
 import { AccessLog } from '../observe/access-log.ts';
 import type { ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
 import type { ProxySnapshot } from '../proxy.ts';
+import { DownstreamTls } from '../tls/downstream.ts';
+import { SecretStore } from '../tls/secrets.ts';
+import { downstreamTlsSpec, upstreamTlsSpec } from '../tls/context-specs.ts';
+import { UpstreamTls } from '../tls/upstream.ts';
+import type { TlsContextStatus } from '../tls/status.ts';
 import {
   durationMs, edsServiceName, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
   type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type ClusterLoadAssignment, type Listener as EnvoyListener,
-  type RouteConfiguration,
+  type RouteConfiguration, type Secret,
   type HttpConnectionManager as HttpConnectionManagerConfig, type TcpProxy as TcpProxyFilterConfig,
 } from '../../xds/envoy/index.ts';
 
@@ -36,6 +41,8 @@ export interface ConfigResources {
   readonly routes: ReadonlyMap<string, RouteConfiguration>;
   /** ClusterLoadAssignments by name, for EDS clusters. */
   readonly endpoints: ReadonlyMap<string, ClusterLoadAssignment>;
+  /** Named TLS secrets (static_resources.secrets; SDS later), with the path that names each in errors. */
+  readonly secrets: readonly { readonly secret: Secret; readonly path: string }[];
 }
 
 export function staticResources(bootstrap: Bootstrap): ConfigResources {
@@ -45,6 +52,7 @@ export function staticResources(bootstrap: Bootstrap): ConfigResources {
     clusters: resources.clusters ?? [],
     routes: new Map(),
     endpoints: new Map(),
+    secrets: (resources.secrets ?? []).map((secret, i) => ({ secret, path: `static_resources.secrets[${i}]` })),
   };
 }
 
@@ -55,23 +63,47 @@ export interface BuildOptions {
   readonly previous?: ProxySnapshot;
 }
 
+/** What building a snapshot shares: the secrets and the TLS contexts made from them (for /certs). */
+interface TlsBuild {
+  readonly secrets: SecretStore;
+  readonly contexts: { status(): TlsContextStatus }[];
+  readonly metrics: ProxyMetrics;
+}
+
+/**
+ * Each snapshot has its own SecretStore (its file watches end when the snapshot is retired), so a
+ * cluster with TLS origination is never carried over from the previous snapshot: its contexts
+ * belong to the previous store.
+ */
 export function buildSnapshot(resources: ConfigResources, metrics: ProxyMetrics, options: BuildOptions): ProxySnapshot {
-  const clusters = new Map<string, Cluster>();
-  for (const c of resources.clusters) {
-    const spec = clusterSpec(c, resources.endpoints);
-    const old = options.previous?.clusters.get(c.name);
-    clusters.set(c.name, old !== undefined && sameSpec(old.spec, spec) ? old : new Cluster(spec, metrics, old));
+  const secrets = new SecretStore();
+  try {
+    for (const { secret, path } of resources.secrets) secrets.define(secret, path);
+    const tls: TlsBuild = { secrets, contexts: [], metrics };
+    const clusters = new Map<string, Cluster>();
+    for (const c of resources.clusters) {
+      const spec = clusterSpec(c, `clusters.${c.name}`, resources.endpoints, tls);
+      const old = options.previous?.clusters.get(c.name);
+      const keep = old !== undefined && spec.tls === null && old.spec.tls === null && sameSpec(old.spec, spec);
+      clusters.set(c.name, keep ? old : new Cluster(spec, metrics, old));
+    }
+    const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
+    const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs, tls));
+    return {
+      clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump, secrets,
+      tlsContexts: () => tls.contexts.map((c) => c.status()),
+    };
+  } catch (err) {
+    secrets.close(); // no file watch outlives a snapshot that failed to build
+    throw err;
   }
-  const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
-  const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs));
-  return { clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump };
 }
 
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function clusterSpec(c: EnvoyCluster, assignments: ReadonlyMap<string, ClusterLoadAssignment>): ClusterSpec {
+function clusterSpec(c: EnvoyCluster, path: string, assignments: ReadonlyMap<string, ClusterLoadAssignment>, tls: TlsBuild): ClusterSpec {
   const endpoints: EndpointSpec[] = [];
   // An EDS cluster whose assignment has not arrived yet has no endpoints (503 until it does).
   const assignment = c.type === 'EDS' ? assignments.get(edsServiceName(c)) : c.load_assignment;
@@ -105,7 +137,17 @@ function clusterSpec(c: EnvoyCluster, assignments: ReadonlyMap<string, ClusterLo
     limits: circuitLimits(c),
     outlier: c.outlier_detection === undefined ? null : outlierConfig(c.outlier_detection),
     retryLimit: retryLimitOf(c.circuit_breakers),
+    tls: upstreamTls(c, path, http2 ? 'http2' : 'http1', tls),
   };
+}
+
+function upstreamTls(c: EnvoyCluster, path: string, protocol: 'http1' | 'http2', build: TlsBuild): UpstreamTls | null {
+  const context = c.transport_socket?.typed_config;
+  if (context === undefined) return null;
+  const at = `${path}.transport_socket.typed_config`;
+  const upstream = new UpstreamTls(upstreamTlsSpec(context, at, protocol, build.secrets), build.secrets);
+  build.contexts.push(upstream);
+  return upstream;
 }
 
 /** The DEFAULT-priority thresholds (HIGH is refused by the schema); Envoy's 1024 for what is unset. */
@@ -120,34 +162,49 @@ function circuitLimits(c: EnvoyCluster): ClusterSpec['limits'] {
 
 function listenerSpec(
   l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, routes: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: LogSet,
+  metrics: ProxyMetrics, logs: LogSet, build: TlsBuild,
 ): ListenerSpec {
   const address = l.address?.socket_address;
   if (!address) throw new WeftError('WEFT_CONFIG_INVALID', 'a listener needs address.socket_address', { path: `${path}.address` });
-  const chains = l.filter_chains ?? [];
-  if (chains.length !== 1) {
-    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `Weft serves exactly one filter chain per listener (found ${chains.length}); filter_chain_match is not supported yet`, { path: `${path}.filter_chains` });
-  }
-  const filters = chains[0].filters ?? [];
-  if (filters.length !== 1) {
-    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `a filter chain holds exactly one network filter in Weft (found ${filters.length})`, { path: `${path}.filter_chains[0].filters` });
-  }
-  const config = filters[0].typed_config;
-  const filterPath = `${path}.filter_chains[0].filters[0].typed_config`;
-  let chain: FilterChain;
-  if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
-    chain = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs);
-  } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
-    chain = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs) };
-  } else {
-    throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `network filter ${String(config?.['@type'])} is not supported (use HttpConnectionManager or TcpProxy)`, { path: filterPath });
-  }
-  return { name: l.name, host: address.address, port: address.port_value ?? 0, chain };
+  const chains: ChainSpec[] = (l.filter_chains ?? []).map((fc, c) => {
+    const chainPath = `${path}.filter_chains[${c}]`;
+    const filters = fc.filters ?? [];
+    if (filters.length !== 1) {
+      throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `a filter chain holds exactly one network filter in Weft (found ${filters.length})`, { path: `${chainPath}.filters` });
+    }
+    const context = fc.transport_socket?.typed_config;
+    let tls: DownstreamTls | null = null;
+    if (context !== undefined) {
+      const refused = metrics.counter('downstream_tls_refused', 'Downstream TLS connections refused: failed handshakes and peer certificates that are not acceptable SVIDs, per listener and reason.', { listener: l.name, reason: 'handshake' });
+      const byReason = new Map<string, { inc(): void }>([['handshake', refused]]);
+      tls = new DownstreamTls(downstreamTlsSpec(context, `${chainPath}.transport_socket.typed_config`, `${l.name} filter_chains[${c}]`, build.secrets), build.secrets, {
+        refused: (reason) => {
+          let counter = byReason.get(reason);
+          if (counter === undefined) byReason.set(reason, (counter = metrics.counter('downstream_tls_refused', '', { listener: l.name, reason })));
+          counter.inc();
+        },
+      });
+      build.contexts.push(tls);
+    }
+    const config = filters[0].typed_config;
+    const filterPath = `${chainPath}.filters[0].typed_config`;
+    let serve: FilterChain;
+    if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
+      serve = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs, tls !== null);
+    } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
+      serve = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs, tls !== null) };
+    } else {
+      throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `network filter ${String(config?.['@type'])} is not supported (use HttpConnectionManager or TcpProxy)`, { path: filterPath });
+    }
+    const tp = fc.filter_chain_match?.transport_protocol ?? '';
+    return { match: tp === 'tls' || tp === 'raw_buffer' ? tp : 'any', tls, serve };
+  });
+  return { name: l.name, host: address.address, port: address.port_value ?? 0, inspector: (l.listener_filters ?? []).length > 0, chains };
 }
 
 function httpChain(
   h: HttpConnectionManagerConfig, listener: string, clusters: ReadonlyMap<string, Cluster>, routeTables: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: LogSet,
+  metrics: ProxyMetrics, logs: LogSet, tls: boolean,
 ): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
   // A table named by `rds` that has not arrived yet routes nothing (404), as an empty table would.
@@ -174,13 +231,14 @@ function httpChain(
     maxHeadersCount: h.common_http_protocol_options?.max_headers_count ?? 100,
     maxRequestHeadersBytes: (h.max_request_headers_kb ?? 60) * 1024,
     requestMetrics: new Map(),
+    tls,
     draining: false,
   };
   const codec = h.codec_type === 'HTTP1' ? 'http1' : h.codec_type === 'HTTP2' ? 'http2' : 'auto';
   return { kind: 'http', codec, hcm };
 }
 
-function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: LogSet): TcpProxyConfig {
+function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster>, metrics: ProxyMetrics, logs: LogSet, tls: boolean): TcpProxyConfig {
   const weighted = t.weighted_clusters?.clusters ?? [];
   const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
   const single = t.cluster ?? '';
@@ -201,7 +259,7 @@ function tcpChain(t: TcpProxyFilterConfig, clusters: ReadonlyMap<string, Cluster
     metrics(cluster: string): TcpMetrics {
       let handle = handles.get(cluster);
       if (handle === undefined) {
-        handle = metrics.tcp('outbound', cluster);
+        handle = metrics.tcp('outbound', cluster, tls);
         handles.set(cluster, handle);
       }
       return handle;
@@ -237,13 +295,30 @@ function accessLogsOf(configs: readonly AccessLogConfig[] | undefined, logs: Log
   return out;
 }
 
+/**
+ * Inline private keys never leave the process, /config_dump included: Envoy prints them as
+ * "[redacted]" too. A key named by `filename` shows its file name only.
+ */
+function redactKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k === 'private_key' && typeof v === 'object' && v !== null && !('filename' in v) ? { inline_string: '[redacted]' } : redactKeys(v);
+  }
+  return out;
+}
+
 /** /config_dump for a bootstrap with static resources only. */
-export function staticConfigDump(bootstrap: Bootstrap): object {
+export function staticConfigDump(original: Bootstrap): object {
   const now = new Date().toISOString();
+  const bootstrap = redactKeys(original) as Bootstrap;
   const resources = bootstrap.static_resources ?? {};
   return {
     configs: [
       { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap, last_updated: now },
+      { '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
+        static_secrets: (resources.secrets ?? []).map((secret) => ({ name: secret.name, last_updated: now, secret: { '@type': TYPE_URLS.secret, ...secret } })) },
       { '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
         static_clusters: (resources.clusters ?? []).map((cluster) => ({ cluster: { '@type': TYPE_URLS.cluster, ...cluster }, last_updated: now })) },
       { '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',

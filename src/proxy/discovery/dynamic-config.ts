@@ -163,6 +163,7 @@ export class DynamicConfig {
       clusters: [...this.static.clusters, ...dyn<EnvoyCluster>(TYPE_URLS.cluster)],
       routes,
       endpoints,
+      secrets: this.static.secrets,
     };
   }
 

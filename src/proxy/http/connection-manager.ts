@@ -33,6 +33,8 @@ export interface HttpConnectionManager {
    * config's own strings, whose hashes V8 keeps, instead of building and hashing a key per request.
    */
   readonly requestMetrics: Map<string, Map<string, RequestMetrics>>;
+  /** The filter chain terminates TLS: the `tls` label of its request metrics (bound per chain, no per-request cost). */
+  readonly tls: boolean;
   /** Set while the listener drains: responses carry `Connection: close`, HTTP/2 gets GOAWAY. */
   draining: boolean;
 }

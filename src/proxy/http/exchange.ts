@@ -457,7 +457,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
       metrics = this.hcm.metrics.requests('outbound', this.clusterName, routeName);
       byCluster.set(this.clusterName, metrics);
     }
-    metrics.record(this.status, seconds);
+    metrics.record(this.status, seconds, undefined, this.hcm.tls);
     const retries = this.retries;
     if (retries !== null && retries.flag !== '') this.flag = this.flag === '-' ? retries.flag : `${this.flag},${retries.flag}`;
     const logs = this.hcm.accessLogs;
@@ -480,6 +480,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
       upstream_cluster: this.clusterName,
       route_name: routeName,
       downstream_remote_address: this.ds.remoteAddress,
+      downstream_peer_uri_san: this.ds.peerIdentity ?? '',
       x_forwarded_for: getHeader(head.headers, 'x-forwarded-for') ?? '',
       user_agent: getHeader(head.headers, 'user-agent') ?? '',
       request_id: this.requestId,

@@ -2,6 +2,7 @@
 // the router as a DownstreamStream, and writes responses in order (pipelining is served one
 // request at a time: the parser pauses until the response in flight has been written).
 import type { Socket } from 'node:net';
+import type { SpiffeId } from '../../pki/index.ts';
 import { H1Parser, type H1ParseError, type RequestHead as H1RequestHead } from './h1/parser.ts';
 import { responseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
 import type { HeaderList } from './headers.ts';
@@ -14,8 +15,8 @@ export interface H1ServerHooks {
   onRejected(err: H1ParseError, remoteAddress: string): void;
 }
 
-export function serveH1Connection(socket: Socket, hcm: () => HttpConnectionManager, hooks: H1ServerHooks, initial?: Buffer): H1ServerConnection {
-  return new H1ServerConnection(socket, hcm, hooks, initial);
+export function serveH1Connection(socket: Socket, hcm: () => HttpConnectionManager, hooks: H1ServerHooks, initial?: Buffer, peerIdentity: SpiffeId | null = null): H1ServerConnection {
+  return new H1ServerConnection(socket, hcm, hooks, initial, peerIdentity);
 }
 
 export class H1ServerConnection {
@@ -28,6 +29,7 @@ export class H1ServerConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
+  readonly peerIdentity: SpiffeId | null;
   private timer: NodeJS.Timeout;
   private readonly headersTimeoutMs: number;
   private readonly idleTimeoutMs: number;
@@ -37,8 +39,9 @@ export class H1ServerConnection {
   private closing = false;
   private handedOver = false;
 
-  constructor(socket: Socket, hcm: () => HttpConnectionManager, hooks: H1ServerHooks, initial?: Buffer) {
+  constructor(socket: Socket, hcm: () => HttpConnectionManager, hooks: H1ServerHooks, initial?: Buffer, peerIdentity: SpiffeId | null = null) {
     this.socket = socket;
+    this.peerIdentity = peerIdentity;
     this.hcm = hcm;
     this.hooks = hooks;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -263,7 +266,7 @@ class H1Stream implements DownstreamStream {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
-  readonly peerIdentity: string | null = null;
+  readonly peerIdentity: SpiffeId | null;
   bodyHandler: RequestBodyHandler | null = null;
   keepAlive: boolean;
   requestEnded = false;
@@ -282,6 +285,7 @@ class H1Stream implements DownstreamStream {
     this.remoteAddress = conn.remoteAddress;
     this.remotePort = conn.remotePort;
     this.localPort = conn.localPort;
+    this.peerIdentity = conn.peerIdentity;
   }
 
   pauseBody(): void {

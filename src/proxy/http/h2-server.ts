@@ -2,6 +2,7 @@
 // DownstreamStream for the router. Sessions are tracked so a drain can send GOAWAY.
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
+import type { SpiffeId } from '../../pki/index.ts';
 import type { HeaderList } from './headers.ts';
 import { fromH2Headers, toH2Response, sendTrailers } from './h2-headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
@@ -11,6 +12,8 @@ import { serveRequest } from './exchange.ts';
 export class H2Server {
   private readonly server: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** The peer of the socket being accepted: node:http2 creates the session synchronously inside accept(). */
+  private accepting: SpiffeId | null = null;
 
   constructor(hcm: () => HttpConnectionManager) {
     this.server = http2.createServer({
@@ -20,6 +23,7 @@ export class H2Server {
     });
     this.server.on('session', (session: http2.ServerHttp2Session) => {
       this.sessions.add(session);
+      PEERS.set(session, this.accepting);
       session.on('error', () => {});
       session.once('close', () => this.sessions.delete(session));
       if (hcm().draining) session.goaway();
@@ -53,8 +57,13 @@ export class H2Server {
   }
 
   /** Takes over a socket whose first bytes are the HTTP/2 connection preface. */
-  accept(socket: Socket): void {
-    this.server.emit('connection', socket);
+  accept(socket: Socket, peerIdentity: SpiffeId | null = null): void {
+    this.accepting = peerIdentity;
+    try {
+      this.server.emit('connection', socket);
+    } finally {
+      this.accepting = null;
+    }
   }
 
   /** Ends every session now (after the drain time). */
@@ -65,6 +74,8 @@ export class H2Server {
   /** Graceful drain: GOAWAY to every session; in-flight streams complete. */
   drain(): void {
     for (const session of this.sessions) {
+      // A session destroyed a moment ago stays in the set until its 'close' event; goaway() would throw.
+      if (session.destroyed || session.closed) continue;
       session.goaway();
       session.close();
     }
@@ -75,12 +86,14 @@ export class H2Server {
   }
 }
 
+const PEERS = new WeakMap<http2.Http2Session, SpiffeId | null>();
+
 class H2Stream implements DownstreamStream {
   readonly protocol: HttpProtocol = 'HTTP/2';
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
-  readonly peerIdentity: string | null = null;
+  readonly peerIdentity: SpiffeId | null;
   bodyHandler: RequestBodyHandler | null = null;
   private readonly stream: http2.ServerHttp2Stream;
   private requestTrailers: HeaderList | null = null;
@@ -94,6 +107,7 @@ class H2Stream implements DownstreamStream {
     this.remoteAddress = socket?.remoteAddress ?? '';
     this.remotePort = socket?.remotePort ?? 0;
     this.localPort = socket?.localPort ?? 0;
+    this.peerIdentity = (stream.session && PEERS.get(stream.session)) ?? null;
     stream.on('data', (chunk: Buffer) => this.bodyHandler?.onRequestData(chunk));
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
     stream.on('end', () => this.bodyHandler?.onRequestEnd(this.requestTrailers));

@@ -1,6 +1,7 @@
 // The protocol-neutral contracts between downstream codecs (HTTP/1.1, HTTP/2), the router
 // and upstream pools. Callback objects, not EventEmitters: one object per request, no
 // listener arrays, no per-event allocations (the per-request path is the proxy's budget).
+import type { SpiffeId } from '../../pki/index.ts';
 import type { HeaderList } from './headers.ts';
 
 export type HttpProtocol = 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2';
@@ -28,11 +29,8 @@ export interface DownstreamStream {
   readonly remotePort: number;
   /** The local (destination) port of the connection: RBAC destination_port. */
   readonly localPort: number;
-  /**
-   * The verified SPIFFE ID (URI SAN) of the client certificate; null for plaintext and for TLS
-   * without a client certificate. The TLS data path sets it; until then every stream is plaintext.
-   */
-  readonly peerIdentity: string | null;
+  /** The client's SPIFFE ID when it authenticated with a certificate over TLS (for authorization), else null. */
+  readonly peerIdentity: SpiffeId | null;
   /** Set by the router; called by the codec as the request body arrives. */
   bodyHandler: RequestBodyHandler | null;
   pauseBody(): void;

@@ -28,7 +28,8 @@ export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig): void {
   metrics.opened();
   downstream.pause();
   const connectTimeoutMs = cluster!.spec.connectTimeoutMs;
-  const upstream = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, allowHalfOpen: true });
+  const transport = endpoint.transport();
+  const upstream = transport !== null ? transport() : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, allowHalfOpen: true });
   // The client may give up before the upstream answers the connect.
   const clientGone = (): void => { upstream.destroy(); };
   downstream.once('close', clientGone);
@@ -43,7 +44,8 @@ export function proxyTcp(downstream: net.Socket, config: TcpProxyConfig): void {
     downstream.destroy();
   };
   upstream.once('close', failed);
-  upstream.once('connect', () => {
+  // Over TLS the tunnel opens once the handshake and the server's identity check succeeded.
+  upstream.once(transport !== null ? 'secureConnect' : 'connect', () => {
     upstream.off('close', failed);
     downstream.off('close', clientGone);
     upstream.setTimeout(config.idleTimeoutMs);

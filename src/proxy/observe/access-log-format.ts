@@ -26,6 +26,8 @@ export interface AccessLogRecord {
   upstream_cluster: string;
   route_name: string;
   downstream_remote_address: string;
+  /** The client's SPIFFE ID over mTLS (Envoy's %DOWNSTREAM_PEER_URI_SAN%); '' for plaintext or no certificate. */
+  downstream_peer_uri_san: string;
   x_forwarded_for: string;
   user_agent: string;
   request_id: string;
@@ -38,7 +40,7 @@ export interface AccessLogRecord {
 export function formatAccessLogLine(r: AccessLogRecord): string {
   return plain(r.method) && plain(r.path) && plain(r.authority) && plain(r.protocol) && plain(r.response_flags) &&
     plain(r.weft_error) && plain(r.upstream_host) && plain(r.upstream_cluster) && plain(r.route_name) &&
-    plain(r.downstream_remote_address) && plain(r.x_forwarded_for) && plain(r.user_agent) && plain(r.request_id) && plain(r.rbac_policy)
+    plain(r.downstream_remote_address) && plain(r.downstream_peer_uri_san) && plain(r.x_forwarded_for) && plain(r.user_agent) && plain(r.request_id) && plain(r.rbac_policy)
     ? plainLine(r)
     : escapedLine(r);
 }
@@ -66,7 +68,8 @@ function plainLine(r: AccessLogRecord): string {
     `,"weft_error":"${r.weft_error}","bytes_received":${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)}` +
     `,"duration_ms":${millis(r.duration_ms)},"upstream_service_time_ms":${millis(r.upstream_service_time_ms)}` +
     `,"upstream_host":"${r.upstream_host}","upstream_cluster":"${r.upstream_cluster}","route_name":"${r.route_name}"` +
-    `,"downstream_remote_address":"${r.downstream_remote_address}","x_forwarded_for":"${r.x_forwarded_for}"` +
+    `,"downstream_remote_address":"${r.downstream_remote_address}","downstream_peer_uri_san":"${r.downstream_peer_uri_san}"` +
+    `,"x_forwarded_for":"${r.x_forwarded_for}"` +
     `,"user_agent":"${r.user_agent}","request_id":"${r.request_id}","attempts":${num(r.attempts)},"rbac_policy":"${r.rbac_policy}"}\n`
   );
 }
@@ -79,7 +82,8 @@ function escapedLine(r: AccessLogRecord): string {
     `,"weft_error":${q(r.weft_error)},"bytes_received":${num(r.bytes_received)},"bytes_sent":${num(r.bytes_sent)}` +
     `,"duration_ms":${millis(r.duration_ms)},"upstream_service_time_ms":${millis(r.upstream_service_time_ms)}` +
     `,"upstream_host":${q(r.upstream_host)},"upstream_cluster":${q(r.upstream_cluster)},"route_name":${q(r.route_name)}` +
-    `,"downstream_remote_address":${q(r.downstream_remote_address)},"x_forwarded_for":${q(r.x_forwarded_for)}` +
+    `,"downstream_remote_address":${q(r.downstream_remote_address)},"downstream_peer_uri_san":${q(r.downstream_peer_uri_san)}` +
+    `,"x_forwarded_for":${q(r.x_forwarded_for)}` +
     `,"user_agent":${q(r.user_agent)},"request_id":${q(r.request_id)},"attempts":${num(r.attempts)},"rbac_policy":${q(r.rbac_policy)}}\n`
   );
 }

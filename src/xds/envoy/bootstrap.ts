@@ -6,6 +6,7 @@ import { DynamicResources } from './config-source.ts';
 import { Address, Locality } from './core.ts';
 import { Listener } from './listener.ts';
 import { Message, Str, Struct, Type } from './schema.ts';
+import { Secret } from './tls.ts';
 
 export const Node = Message(
   {
@@ -45,8 +46,8 @@ export const StaticResources = Message(
   {
     listeners: Type.Optional(Type.Array(Listener)),
     clusters: Type.Optional(Type.Array(Cluster)),
+    secrets: Type.Optional(Type.Array(Secret)),
   },
-  { unsupported: { secrets: 'TLS arrives with workload identity in a later release' } },
 );
 
 export const Bootstrap = Message(

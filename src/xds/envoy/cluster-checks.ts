@@ -4,9 +4,14 @@
 import { isIP } from 'node:net';
 import type { Cluster } from './cluster.ts';
 import type { FieldPath, Issues } from './issues.ts';
+import { checkTlsContext, type TlsCheckOptions } from './tls-checks.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from './type-urls.ts';
 
-export function checkCluster(c: Cluster, path: FieldPath, issues: Issues): void {
+export function checkCluster(c: Cluster, path: FieldPath, issues: Issues, tls: TlsCheckOptions = { secrets: null }): void {
+  const upstreamTls = c.transport_socket?.typed_config;
+  if (upstreamTls?.common_tls_context !== undefined) {
+    checkTlsContext(upstreamTls.common_tls_context, [...path, 'transport_socket', 'typed_config', 'common_tls_context'], issues, { ...tls, server: false });
+  }
   if (c.type === 'EDS') {
     if (c.eds_cluster_config === undefined) issues.invalid([...path, 'eds_cluster_config'], 'an EDS cluster needs eds_cluster_config: {eds_config: {ads: {}}}');
     if (c.load_assignment !== undefined) issues.invalid([...path, 'load_assignment'], 'an EDS cluster gets its endpoints from EDS; remove load_assignment');

@@ -7,6 +7,7 @@ import { ClusterLoadAssignment } from './endpoint.ts';
 import { Http1ProtocolOptions, Http2ProtocolOptions } from './protocol.ts';
 import { LeastRequestLbConfig, LoadBalancingPolicy, RingHashLbConfig } from './load-balancing.ts';
 import { Any, Bool, Duration, Enum, Message, Refused, Type, UInt32, Str } from './schema.ts';
+import { UpstreamTransportSocket } from './tls.ts';
 import { HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS } from './type-urls.ts';
 
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
@@ -158,6 +159,7 @@ export const Cluster = Message(
     http2_protocol_options: Type.Optional(Http2ProtocolOptions),
     circuit_breakers: Type.Optional(CircuitBreakers),
     outlier_detection: Type.Optional(OutlierDetection),
+    transport_socket: Type.Optional(UpstreamTransportSocket),
   },
   {
     unsupported: {
@@ -185,7 +187,6 @@ export const Cluster = Message(
       original_dst_lb_config: '',
       round_robin_lb_config: 'its only field is slow_start_config, which is not supported',
       common_lb_config: '',
-      transport_socket: 'TLS arrives with workload identity in a later release',
       metadata: '',
       protocol_selection: 'use typed_extension_protocol_options',
       upstream_connection_options: '',

@@ -222,9 +222,10 @@ function decodeEnum(s: SchemaObj, input: unknown, path: FieldPath, issues: Issue
   const values = s.enum as string[];
   const refused = (s[X.unsupportedValues] ?? []) as string[];
   const usable = values.filter((v) => !refused.includes(v));
-  // Envoy parses enums case-insensitively ("codec_type: auto"); the canonical name is upper case.
-  const name = typeof input === 'string' ? input.toUpperCase() : undefined;
-  if (name === undefined || !values.includes(name)) {
+  // Envoy parses enums case-insensitively ("codec_type: auto"); the canonical name is the proto's (upper case but for e.g. TLSv1_3).
+  const upper = typeof input === 'string' ? input.toUpperCase() : undefined;
+  const name = upper === undefined ? undefined : values.find((v) => v.toUpperCase() === upper);
+  if (name === undefined) {
     issues.invalid(path, `expected one of ${usable.join(', ')}, got ${describe(input)}`);
     return undefined;
   }

@@ -78,7 +78,7 @@ export function decodeDiscovered(
       case TYPE_URLS.listener: {
         const l = decode(Listener, r, path, issues) as Listener;
         // With CDS, a listener may name a cluster that arrives later, as in Envoy.
-        if (issues.size === before) checkListener(l, path, issues, { clusters: new Set(), staticResources: false });
+        if (issues.size === before) checkListener(l, path, issues, { clusters: new Set(), staticResources: false, secrets: null });
         out.push(l);
         break;
       }

@@ -56,3 +56,9 @@ export {
   DEFAULT_CHOICE_COUNT, DEFAULT_EWMA_DECAY_TIME, DEFAULT_EWMA_RTT, DEFAULT_MINIMUM_RING_SIZE, MAX_RING_SIZE,
 } from './load-balancing.ts';
 export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';
+export {
+  CertificateValidationContext, CommonTlsContext, DownstreamTlsContext, DownstreamTransportSocket, FilterChainMatch, ListenerFilter,
+  SdsSecretConfig, Secret, SpiffeCertValidatorConfig, SubjectAltNameMatcher, TlsCertificate, TlsDataSource, TlsInspector, TlsParameters,
+  UpstreamTlsContext, UpstreamTransportSocket, TLS_VERSIONS, TRANSPORT_PROTOCOLS,
+} from './tls.ts';
+export { checkTlsContext, checkSecret, type TlsCheckOptions } from './tls-checks.ts';

@@ -7,9 +7,11 @@ import type { FieldPath, Issues } from './issues.ts';
 import type { Listener } from './listener.ts';
 import { checkRouteConfiguration } from './route-checks.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
+import { checkTlsContext, type TlsCheckOptions } from './tls-checks.ts';
+import { TRANSPORT_PROTOCOLS } from './tls.ts';
 import { TYPE_URLS } from './type-urls.ts';
 
-export interface ListenerCheckOptions {
+export interface ListenerCheckOptions extends TlsCheckOptions {
   readonly clusters: ReadonlySet<string>;
   /** An inline route table validates its clusters by default (Envoy); tcp_proxy references are checked too. */
   readonly staticResources: boolean;
@@ -40,15 +42,46 @@ function checkTcpProxy(t: TcpProxy, path: FieldPath, issues: Issues, opts: Liste
   }
 }
 
+/**
+ * Filter chains are told apart by filter_chain_match.transport_protocol only ("tls", "raw_buffer"
+ * or unset = any): two chains with the same match are ambiguous (Envoy refuses them too), and
+ * matching "tls" needs the tls_inspector listener filter, without which every connection is raw_buffer.
+ */
+function checkFilterChainMatches(l: Listener, path: FieldPath, issues: Issues): void {
+  const inspectors = (l.listener_filters ?? []).length;
+  if (inspectors > 1) issues.invalid([...path, 'listener_filters'], 'list the tls_inspector listener filter once');
+  const seen = new Map<string, number>();
+  l.filter_chains.forEach((chain, c) => {
+    const at = [...path, 'filter_chains', c, 'filter_chain_match', 'transport_protocol'];
+    const tp = chain.filter_chain_match?.transport_protocol ?? '';
+    if (tp !== '' && !(TRANSPORT_PROTOCOLS as readonly string[]).includes(tp)) {
+      issues.unsupported(at, `Weft matches transport_protocol "tls" or "raw_buffer" (or any, when unset), not ${JSON.stringify(tp)}`);
+    }
+    if (tp === 'tls' && inspectors === 0) {
+      issues.invalid(at, "matching transport_protocol \"tls\" needs the tls_inspector: add listener_filters: [{name: envoy.filters.listener.tls_inspector, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector}}]");
+    }
+    if (tp === 'raw_buffer' && chain.transport_socket !== undefined) {
+      issues.invalid([...path, 'filter_chains', c, 'transport_socket'], 'a chain matching transport_protocol "raw_buffer" takes plaintext connections and cannot terminate TLS');
+    }
+    const first = seen.get(tp);
+    if (first !== undefined) {
+      issues.invalid([...path, 'filter_chains', c], `filter chains ${first} and ${c} have the same filter_chain_match${tp === '' ? ' (none)' : ` (transport_protocol ${tp})`}; give each a distinct transport_protocol`);
+    } else {
+      seen.set(tp, c);
+    }
+  });
+}
+
 export function checkListener(l: Listener, path: FieldPath, issues: Issues, opts: ListenerCheckOptions): void {
-  if (l.filter_chains.length > 1) {
-    issues.unsupported(
-      [...path, 'filter_chains'],
-      `Weft serves one filter chain per listener (found ${l.filter_chains.length}); without filter_chain_match Envoy would refuse them too`,
-    );
-  }
+  checkFilterChainMatches(l, path, issues);
   l.filter_chains.forEach((chain, c) => {
     const cpath = [...path, 'filter_chains', c];
+    const ts = chain.transport_socket?.typed_config;
+    if (ts !== undefined) {
+      checkTlsContext(ts.common_tls_context, [...cpath, 'transport_socket', 'typed_config', 'common_tls_context'], issues, {
+        ...opts, server: true, requireClientCertificate: ts.require_client_certificate,
+      });
+    }
     const filters = chain.filters ?? [];
     if (filters.length === 0) {
       issues.invalid([...cpath, 'filters'], 'a filter chain needs a terminal network filter: an HttpConnectionManager or a TcpProxy');

@@ -5,6 +5,7 @@ import { Address } from './core.ts';
 import { HttpConnectionManager } from './hcm.ts';
 import { Any, Message, Str, Type } from './schema.ts';
 import { TcpProxy } from './tcp-proxy.ts';
+import { DownstreamTransportSocket, FilterChainMatch, ListenerFilter } from './tls.ts';
 
 export const NetworkFilter = Message(
   { name: Str({ minLength: 1 }), typed_config: Any([HttpConnectionManager, TcpProxy]) },
@@ -14,14 +15,14 @@ export const NetworkFilter = Message(
 export const FilterChain = Message(
   {
     name: Type.Optional(Str()),
+    filter_chain_match: Type.Optional(FilterChainMatch),
     filters: Type.Optional(Type.Array(NetworkFilter)),
+    transport_socket: Type.Optional(DownstreamTransportSocket),
   },
   {
     unsupported: {
-      filter_chain_match: 'one filter chain per listener is supported',
       use_proxy_proto: '',
       metadata: '',
-      transport_socket: 'TLS arrives with workload identity in a later release',
       transport_socket_connect_timeout: '',
       on_demand_configuration: '',
     },
@@ -33,19 +34,19 @@ export const Listener = Message(
     name: Str({ minLength: 1 }),
     address: Address,
     filter_chains: Type.Array(FilterChain, { minItems: 1 }),
+    listener_filters: Type.Optional(Type.Array(ListenerFilter)),
   },
   {
     unsupported: {
       per_connection_buffer_limit_bytes: 'arrives with the resilience work',
       additional_addresses: '',
       stat_prefix: '',
-      filter_chain_matcher: 'one filter chain per listener is supported',
+      filter_chain_matcher: 'use filter_chain_match on each filter chain',
       use_original_dst: 'transparent capture arrives in a later release',
       default_filter_chain: 'use filter_chains',
       metadata: '',
       deprecated_v1: '',
       drain_type: '',
-      listener_filters: '',
       listener_filters_timeout: '',
       continue_on_listener_filters_timeout: '',
       transparent: '',

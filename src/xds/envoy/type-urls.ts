@@ -25,6 +25,11 @@ export const TYPE_URLS = {
   typedStruct: `${T}xds.type.v3.TypedStruct`,
   /** Weft's peak-EWMA balancer, the `type_url` inside a TypedStruct. */
   peakEwma: `${T}weft.balance.v1.PeakEwma`,
+  secret: `${T}envoy.extensions.transport_sockets.tls.v3.Secret`,
+  downstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
+  upstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
+  spiffeCertValidator: `${T}envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig`,
+  tlsInspector: `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   previousHostsPredicate: `${T}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate`,
 } as const;
 
