@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { WeftError } from '../core/errors.ts';
-import { startControlPlane, DEFAULT_API_PORT, DEFAULT_XDS_PORT } from '../control/index.ts';
+import { startControlPlane, meshXdsStarter, DEFAULT_API_PORT, DEFAULT_XDS_PORT } from '../control/index.ts';
 
 const DEFAULT_DATA_DIR = join(homedir(), '.weft', 'control-plane');
 
@@ -64,7 +64,7 @@ export const command = {
       xdsAddress: values['xds-address'] ?? '127.0.0.1',
       xdsPort: port('--xds-port', values['xds-port'], DEFAULT_XDS_PORT),
       log,
-    });
+    }, meshXdsStarter());
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log(`${signal}: shutting down`);

@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   apply: async () => (await import('./apply.ts')).command,
   get: async () => (await import('./get.ts')).command,
   delete: async () => (await import('./delete.ts')).command,
+  status: async () => (await import('./status.ts')).command,
+  up: async () => (await import('./up.ts')).command,
 };
 
 function usage(): string {
@@ -21,6 +23,8 @@ function usage(): string {
   lines.push('  apply          create or update resources from YAML/JSON files (weft apply -f FILE|DIR|-)');
   lines.push('  get            show resources (weft get KIND [NAME] [-n NS | -A] [-o yaml|json|wide])');
   lines.push('  delete         delete resources (weft delete KIND NAME | -f FILE)');
+  lines.push('  up             control plane (and with --demo a demo mesh with traffic) in one command');
+  lines.push('  status         show the proxies connected over xDS and their NACKs (weft status)');
   lines.push('  version        print the version');
   return lines.join('\n');
 }

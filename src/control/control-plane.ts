@@ -35,7 +35,13 @@ export type XdsServerStarter = (context: {
   readonly address: string;
   readonly port: number;
   readonly log: (line: string) => void;
-}) => Promise<{ readonly port: number; close(): Promise<void> }>;
+}) => Promise<{ readonly port: number; status?(): ProxyStatus; close(): Promise<void> }>;
+
+/** What `GET /weft/v1/proxies` returns: the connected xDS clients and their unresolved NACKs. */
+export interface ProxyStatus {
+  readonly proxies: readonly unknown[];
+  readonly nacks: readonly unknown[];
+}
 
 export interface RunningControlPlane {
   readonly store: Store;
@@ -56,7 +62,8 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
     for (const c of closers.splice(0).reverse()) await c();
   };
   try {
-    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log });
+    let status: (() => ProxyStatus) | undefined;
+    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] } });
     closers.push(() => api.close());
     log(`REST API: http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`);
     if (!isLoopback(api.address)) {
@@ -69,6 +76,7 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
       const xds = await startXds({ store, address: options.xdsAddress, port: options.xdsPort, log });
       closers.push(() => xds.close());
       xdsPort = xds.port;
+      status = xds.status?.bind(xds);
       log(`xDS (ADS): ${options.xdsAddress}:${xds.port}`);
     } else {
       log(`xDS (ADS): not in this build yet; port ${options.xdsPort} stays free`);

@@ -54,7 +54,7 @@ test('a missing file and a missing flag are usage errors that say what to do', (
   assert.match(missing.stderr, /nonexistent\/bootstrap\.yaml/);
   const noFlag = weft(['proxy']);
   assert.equal(noFlag.status, 2);
-  assert.match(noFlag.stderr, /--bootstrap FILE is required/);
+  assert.match(noFlag.stderr, /--bootstrap FILE or --workload FILE is required/);
   const unknown = weft(['nope']);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command "nope"/);

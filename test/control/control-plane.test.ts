@@ -44,7 +44,7 @@ test('weft control-plane: apply, get, watch, refuse invalid input, delete, survi
   let cp = await startControlPlane(dataDir);
   try {
     assert.match(cp.output(), /REST API: http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(cp.output(), /xDS \(ADS\): not in this build yet/);
+    assert.match(cp.output(), /xDS \(ADS\): 127\.0\.0\.1:\d+/);
 
     // Multi-document files from a directory, kubectl's output.
     const applied = await weft(cp.url, ['apply', '-f', files]);

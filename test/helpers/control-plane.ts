@@ -10,6 +10,8 @@ const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 export interface RunningControlPlane {
   readonly child: ChildProcess;
   readonly url: string;
+  /** The ADS port (the helper passes --xds-port 0 unless `args` name one). */
+  readonly xdsPort: number;
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -21,7 +23,8 @@ export function tempDir(prefix = 'weft-cp-'): string {
 
 export async function startControlPlane(dataDir: string, args: string[] = []): Promise<RunningControlPlane> {
   const addressFile = join(tempDir('weft-cp-addr-'), 'api-address');
-  const child = spawn(process.execPath, [MAIN, 'control-plane', '--data-dir', dataDir, '--api-port', '0', '--api-address-path', addressFile, ...args], {
+  const xdsArgs = args.includes('--xds-port') ? [] : ['--xds-port', '0'];
+  const child = spawn(process.execPath, [MAIN, 'control-plane', '--data-dir', dataDir, '--api-port', '0', '--api-address-path', addressFile, ...xdsArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -47,9 +50,13 @@ export async function startControlPlane(dataDir: string, args: string[] = []): P
     throw new Error(`control plane did not start (exit ${child.exitCode}):\n${out}`);
   }
   rmSync(addressFile, { force: true });
+  // The xDS line is logged right after the REST API's.
+  while (!/xDS \(ADS\): \S+:\d+/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const xdsPort = Number(/xDS \(ADS\): \S+:(\d+)/.exec(out)?.[1] ?? 0);
   return {
     child,
     url,
+    xdsPort,
     output: () => out,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -25,6 +25,8 @@ export interface RunningProxy {
 
 export interface ProxyOptions {
   args?: string[];
+  /** Universal mode: run `weft proxy --workload FILE` (the bootstrap argument is then unused). */
+  workload?: string;
   /** Fails the start instead of waiting for LIVE (for tests of bad configs). */
   expectFailure?: boolean;
 }
@@ -34,7 +36,7 @@ export async function startProxy(bootstrap: object | string, options: ProxyOptio
   const file = join(dir, typeof bootstrap === 'string' ? 'bootstrap.yaml' : 'bootstrap.yaml');
   writeFileSync(file, typeof bootstrap === 'string' ? bootstrap : stringify(bootstrap));
   const addressFile = join(dir, 'admin-address');
-  const child = spawn(process.execPath, [MAIN, 'proxy', '--bootstrap', file, '--admin-address-path', addressFile, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [MAIN, 'proxy', ...(options.workload ? ['--workload', options.workload] : ['--bootstrap', file]), '--admin-address-path', addressFile, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   readonly address: string;
   /** One line per write (apply / delete), for the control plane's log. */
   readonly log?: (line: string) => void;
+  /** GET /weft/v1/proxies: the xDS server's connected proxies and NACKs (404 without one). */
+  readonly proxies?: () => unknown;
 }
 
 export interface ApiServer {
@@ -83,8 +85,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://weft');
     const q = url.searchParams;
-    const target = parsePath(url.pathname);
     const method = req.method ?? 'GET';
+    if (url.pathname === '/weft/v1/proxies' && options.proxies) {
+      if (method !== 'GET') throw new HttpError(failure('MethodNotAllowed', `${method} is not allowed on ${url.pathname} (allowed: GET)`));
+      send(res, 200, options.proxies());
+      return;
+    }
+    const target = parsePath(url.pathname);
     const allow = (...methods: string[]) => {
       if (!methods.includes(method)) throw new HttpError(failure('MethodNotAllowed', `${method} is not allowed on ${url.pathname} (allowed: ${methods.join(', ')})`));
     };

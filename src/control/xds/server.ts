@@ -18,6 +18,11 @@ export interface AdsServerOptions {
   readonly ackTimeoutMs?: number;
   /** One line per notable event (NACKs, connects); default: stderr. */
   readonly log?: (line: string) => void;
+  /**
+   * Told when a stream's node first identifies itself (before its first request is answered, so
+   * a per-node snapshot set here is what it gets) and when that stream ends.
+   */
+  readonly onNode?: (event: 'connected' | 'disconnected', nodeId: string, node: Readonly<Record<string, unknown>>) => void;
   /** Extra grpc-js server options (merged over Weft's keepalive defaults). */
   readonly grpcOptions?: grpc.ServerOptions;
 }
@@ -97,7 +102,10 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
       const done = () => {
         if (!entries.delete(entry)) return;
         stream.close();
-        if (announced) log(`node '${stream.nodeId}' disconnected (${entry.peer})`);
+        if (announced) {
+          log(`node '${stream.nodeId}' disconnected (${entry.peer})`);
+          options.onNode?.('disconnected', stream.nodeId, stream.nodeInfo ?? {});
+        }
       };
       call.on('data', (bytes: Buffer) => {
         let req: DiscoveryRequest;
@@ -109,11 +117,13 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
           done();
           return;
         }
-        stream.receive(req);
-        if (!announced && stream.nodeInfo !== null) {
+        if (!announced && req.node !== undefined) {
           announced = true;
-          log(`node '${stream.nodeId}' connected from ${entry.peer}`);
+          const id = typeof req.node.id === 'string' ? req.node.id : '';
+          log(`node '${id}' connected from ${entry.peer}`);
+          options.onNode?.('connected', id, req.node);
         }
+        stream.receive(req);
       });
       call.on('end', () => {
         done();

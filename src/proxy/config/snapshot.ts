@@ -213,7 +213,7 @@ function httpChain(
   const hcm: HttpConnectionManager = {
     statPrefix: h.stat_prefix,
     routes,
-    filters: buildHttpFilters(h, routes, listener, metrics),
+    filters: buildHttpFilters(h, routes, listener, metrics, table),
     normalizePath: pathNormalizer({
       normalizePath: h.normalize_path ?? false,
       mergeSlashes: h.merge_slashes ?? false,

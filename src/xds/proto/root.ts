@@ -23,6 +23,10 @@ const FILES = [
   'envoy/extensions/access_loggers/file/v3/file.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'xds/type/v3/typed_struct.proto',
+  // HTTP filters and per-route filter configs the control plane serves (src/control/translate).
+  'envoy/extensions/filters/http/fault/v3/fault.proto',
+  'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/config/route/v3/route_components.proto',
 ] as const;
 
 let root: protobuf.Root | null = null;

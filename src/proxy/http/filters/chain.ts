@@ -4,7 +4,7 @@
 // off), bound to the route with its counters. A request then costs one map lookup, and nothing when no filter is configured.
 import {
   TYPE_URLS, type FilterConfig, type HTTPFault, type HttpConnectionManager, type LocalRateLimit, type PerFilterConfig,
-  type RBAC, type RBACPerRoute, type TypedPerFilterConfig,
+  type RBAC, type RBACPerRoute, type RouteConfiguration, type TypedPerFilterConfig,
 } from '../../../xds/envoy/index.ts';
 import type { ProxyMetrics } from '../../observe/metrics.ts';
 import type { CompiledRoute, RouteTable } from '../route/index.ts';
@@ -141,7 +141,11 @@ function resolve(spec: FilterSpec, levels: readonly ReadonlyMap<FilterSpec, Over
  * Builds the filter lists of a checked HttpConnectionManager (see xds/envoy checkHttpFilters), or
  * null when only the router is configured: the exchange then skips filters with a single check.
  */
-export function buildHttpFilters(h: HttpConnectionManager, routes: RouteTable, listener: string, metrics: ProxyMetrics): HttpFilterChains | null {
+export function buildHttpFilters(
+  h: HttpConnectionManager, routes: RouteTable, listener: string, metrics: ProxyMetrics,
+  /** The table `routes` was compiled from: inline, or the one `rds` names (its per-filter configs count too). */
+  table: RouteConfiguration | undefined = h.route_config,
+): HttpFilterChains | null {
   const specs: FilterSpec[] = [];
   for (const f of h.http_filters ?? []) {
     const cfg = f.typed_config;
@@ -161,13 +165,13 @@ export function buildHttpFilters(h: HttpConnectionManager, routes: RouteTable, l
     return list.length === 0 ? NONE : list;
   };
   const byRoute = new Map<CompiledRoute, readonly RouteFilter[]>();
-  const table = overridesOf(h.route_config?.typed_per_filter_config, specs);
-  const hosts = h.route_config?.virtual_hosts ?? [];
+  const tableLevel = overridesOf(table?.typed_per_filter_config, specs);
+  const hosts = table?.virtual_hosts ?? [];
   routes.virtualHosts.forEach((vh, v) => {
     const vhost = overridesOf(hosts[v]?.typed_per_filter_config, specs);
     const configs = hosts[v]?.routes ?? [];
     vh.routes.forEach((route, r) => {
-      byRoute.set(route, bindAll([overridesOf(configs[r]?.typed_per_filter_config, specs), vhost, table], route.name));
+      byRoute.set(route, bindAll([overridesOf(configs[r]?.typed_per_filter_config, specs), vhost, tableLevel], route.name));
     });
   });
   return new HttpFilterChains(byRoute, bindAll([], ''));

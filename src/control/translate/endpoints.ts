@@ -1,0 +1,19 @@
+// ClusterLoadAssignments (EDS): a Service port's endpoints. A Workload whose sidecar is connected
+// is reached through that sidecar's inbound port (its app port stays behind it on 127.0.0.1);
+// one without a sidecar at its app port. EDS carries IPs only: a Workload whose address is a DNS
+// name is left out.
+
+import { isIP } from 'node:net';
+import type { ResolvedServicePort } from '../model/index.ts';
+import type { Json } from './route-match.ts';
+
+export function clusterLoadAssignment(r: ResolvedServicePort, inboundPorts: ReadonlyMap<string, number>, proxyless: boolean): Json {
+  const lbEndpoints = r.endpoints
+    .filter((e) => isIP(e.address) !== 0)
+    .map((e) => ({ endpoint: { address: { socket_address: { address: e.address, port_value: inboundPorts.get(e.workload) ?? e.port } } } }));
+  // gRPC ignores a locality without a weight; Weft's proxy refuses locality weights (for now).
+  return {
+    cluster_name: r.cluster,
+    endpoints: lbEndpoints.length ? [{ locality: { region: 'weft' }, ...(proxyless ? { load_balancing_weight: 1 } : {}), lb_endpoints: lbEndpoints }] : [],
+  };
+}

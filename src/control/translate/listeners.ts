@@ -1,0 +1,66 @@
+// Listeners (LDS): a sidecar's outbound HTTP listener on 127.0.0.1:<outbound port> (universal
+// mode: the app sends plain HTTP there with the Service in Host) and its inbound listener on
+// <workload address>:<inbound port>; for proxyless gRPC, one client listener per Service port,
+// named `<host>:<port>`, whose api_listener carries the HTTP connection manager gRPC reads.
+
+import { FAULT_FILTER, RATE_LIMIT_FILTER } from './routes.ts';
+import { seconds } from './route-action.ts';
+import type { Json } from './route-match.ts';
+
+const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER = { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } };
+const ADS = { ads: {} };
+
+export const OUTBOUND_LISTENER = 'outbound';
+export const INBOUND_LISTENER = 'inbound';
+
+/** A filter that runs only where a virtual host or route configures it (typed_per_filter_config). */
+function perRouteOnly(name: string, typeUrl: string, config: Json): Json {
+  return { name, disabled: true, typed_config: { '@type': typeUrl, ...config } };
+}
+
+const FAULT = perRouteOnly(FAULT_FILTER, 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', {});
+const RATE_LIMIT = perRouteOnly(RATE_LIMIT_FILTER, 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', { stat_prefix: 'inbound_rate_limit' });
+
+function httpListener(name: string, address: string, port: number, routeConfig: string, filters: readonly Json[], statPrefix: string): Json {
+  return {
+    name,
+    address: { socket_address: { address, port_value: port } },
+    filter_chains: [{
+      filters: [{
+        name: 'envoy.filters.network.http_connection_manager',
+        typed_config: {
+          '@type': HCM_TYPE,
+          stat_prefix: statPrefix,
+          codec_type: 'AUTO',
+          rds: { route_config_name: routeConfig, config_source: ADS },
+          http_filters: [...filters, ROUTER],
+        },
+      }],
+    }],
+  };
+}
+
+export function outboundListener(port: number, routeConfig: string): Json {
+  return httpListener(OUTBOUND_LISTENER, '127.0.0.1', port, routeConfig, [FAULT], 'outbound');
+}
+
+export function inboundListener(address: string, port: number, routeConfig: string): Json {
+  return httpListener(INBOUND_LISTENER, address, port, routeConfig, [RATE_LIMIT], 'inbound');
+}
+
+/** gRFC A27/A31: gRPC reads the route table from `rds` and the default deadline from max_stream_duration. */
+export function grpcClientListener(name: string, routeConfig: string, requestMs: number): Json {
+  return {
+    name,
+    api_listener: {
+      api_listener: {
+        '@type': HCM_TYPE,
+        stat_prefix: name,
+        common_http_protocol_options: { max_stream_duration: seconds(requestMs) },
+        rds: { route_config_name: routeConfig, config_source: ADS },
+        http_filters: [ROUTER],
+      },
+    },
+  };
+}
