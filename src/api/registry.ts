@@ -42,8 +42,8 @@ export const KINDS: readonly KindInfo[] = [
   kind({ kind: 'HTTPRoute', group: GATEWAY, version: 'v1', plural: 'httproutes', shortNames: [], namespaced: true, nameRule: 'dns1123-subdomain', spec: HTTPRouteSpec, check: checkHTTPRoute }),
   kind({ kind: 'GRPCRoute', group: GATEWAY, version: 'v1', plural: 'grpcroutes', shortNames: [], namespaced: true, nameRule: 'dns1123-subdomain', spec: GRPCRouteSpec, check: checkGRPCRoute }),
   kind({ kind: 'TrafficPolicy', group: WEFT, version: 'v1alpha1', plural: 'trafficpolicies', shortNames: ['tp'], namespaced: true, nameRule: 'dns1123-subdomain', spec: TrafficPolicySpec, check: checkTrafficPolicy }),
-  kind({ kind: 'AuthorizationPolicy', group: WEFT, version: 'v1alpha1', plural: 'authorizationpolicies', shortNames: ['authz', 'ap'], namespaced: true, nameRule: 'dns1123-subdomain', spec: AuthorizationPolicySpec, check: checkAuthorizationPolicy }),
   kind({ kind: 'MeshConfig', group: WEFT, version: 'v1alpha1', plural: 'meshconfigs', shortNames: [], namespaced: false, nameRule: 'singleton', spec: MeshConfigSpec, check: checkMeshConfig }),
+  kind({ kind: 'AuthorizationPolicy', group: WEFT, version: 'v1alpha1', plural: 'authorizationpolicies', shortNames: ['authz', 'ap'], namespaced: true, nameRule: 'dns1123-subdomain', spec: AuthorizationPolicySpec, check: checkAuthorizationPolicy }),
 ];
 
 /** The name MeshConfig must have (one per mesh). */
