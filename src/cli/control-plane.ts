@@ -1,12 +1,9 @@
 // `weft control-plane`: the store and the REST API (and, once it lands, the xDS server) in one process.
 
 import { parseArgs } from 'node:util';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { WeftError } from '../core/errors.ts';
 import { startControlPlane, meshXdsStarter, DEFAULT_API_PORT, DEFAULT_XDS_PORT } from '../control/index.ts';
-
-const DEFAULT_DATA_DIR = join(homedir(), '.weft', 'control-plane');
+import { DEFAULT_DATA_DIR } from './data-dir.ts';
 
 const HELP = `Usage: weft control-plane [options]
 

@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   delete: async () => (await import('./delete.ts')).command,
   status: async () => (await import('./status.ts')).command,
   up: async () => (await import('./up.ts')).command,
+  token: async () => (await import('./token.ts')).command,
+  identity: async () => (await import('./identity.ts')).command,
 };
 
 function usage(): string {
@@ -25,6 +27,8 @@ function usage(): string {
   lines.push('  delete         delete resources (weft delete KIND NAME | -f FILE)');
   lines.push('  up             control plane (and with --demo a demo mesh with traffic) in one command');
   lines.push('  status         show the proxies connected over xDS and their NACKs (weft status)');
+  lines.push('  token          create or revoke workload tokens (weft token --help)');
+  lines.push('  identity       show the trust anchors, issuer and workload certificates (weft identity --help)');
   lines.push('  version        print the version');
   return lines.join('\n');
 }

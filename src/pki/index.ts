@@ -12,3 +12,7 @@ export { checkLeafTtl, DEFAULT_BACKDATE_MS, DEFAULT_LEAF_TTL_MS, issueSvid, MAX_
 export type { ChainReason, Refusal } from './chain.ts';
 export { assertPeer, peerError, verifyLeaf, verifyPeer, type PeerRefusalReason, type PeerRole, type PeerVerification, type VerifyOptions } from './verify.ts';
 export { peerChainDer, spiffeServerIdentity, verifySocketPeer } from './tls-identity.ts';
+export {
+  CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, CREATE_CERTIFICATE_METHOD, identityServiceClient, identityServiceDefinition,
+  type CreateCertificateRequest, type CreateCertificateResponse, type IdentityServiceClient,
+} from './identity-api.ts';

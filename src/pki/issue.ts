@@ -14,6 +14,8 @@ export interface IssueOptions {
   readonly ttlMs?: number;
   /** How far notBefore is set in the past, for peers whose clock lags. Default 5 minutes. */
   readonly backdateMs?: number;
+  /** The shortest lifetime accepted. Default 1 minute; rotation tests lower it to seconds. */
+  readonly minTtlMs?: number;
   readonly now?: Date;
 }
 
@@ -37,9 +39,10 @@ function csrError(message: string): WeftError {
 }
 
 /** Checks `ttlMs` for a config field; throws WEFT_CONFIG_INVALID naming `path`. */
-export function checkLeafTtl(ttlMs: number, path = 'ttl'): number {
-  if (!Number.isFinite(ttlMs) || ttlMs < MIN_LEAF_TTL_MS || ttlMs > MAX_LEAF_TTL_MS) {
-    throw new WeftError('WEFT_CONFIG_INVALID', `a workload certificate lifetime is between 1 minute and 30 days, got ${ttlMs} ms`, { path });
+export function checkLeafTtl(ttlMs: number, path = 'ttl', minMs = MIN_LEAF_TTL_MS): number {
+  if (!Number.isFinite(ttlMs) || ttlMs < minMs || ttlMs > MAX_LEAF_TTL_MS) {
+    const floor = minMs === MIN_LEAF_TTL_MS ? '1 minute' : `${minMs} ms`;
+    throw new WeftError('WEFT_CONFIG_INVALID', `a workload certificate lifetime is between ${floor} and 30 days, got ${ttlMs} ms`, { path });
   }
   return ttlMs;
 }
@@ -51,7 +54,8 @@ export function checkLeafTtl(ttlMs: number, path = 'ttl'): number {
  */
 export async function issueSvid(ca: CertificateAuthority, csrPem: string, authorised: WorkloadIdentity, options: IssueOptions = {}): Promise<IssuedSvid> {
   const now = options.now ?? new Date();
-  const ttlMs = checkLeafTtl(options.ttlMs ?? DEFAULT_LEAF_TTL_MS);
+  const minTtlMs = options.minTtlMs ?? MIN_LEAF_TTL_MS;
+  const ttlMs = checkLeafTtl(options.ttlMs ?? DEFAULT_LEAF_TTL_MS, 'ttl', minTtlMs);
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(csrPem);
@@ -82,7 +86,7 @@ export async function issueSvid(ca: CertificateAuthority, csrPem: string, author
   const notBefore = new Date(Math.max(now.getTime() - (options.backdateMs ?? DEFAULT_BACKDATE_MS), issuer.validFromDate.getTime()));
   // A leaf never outlives its issuer (the chain would fail at the issuer's expiry anyway).
   const notAfter = new Date(Math.min(now.getTime() + ttlMs, issuer.validToDate.getTime()));
-  if (notAfter.getTime() - now.getTime() < MIN_LEAF_TTL_MS) {
+  if (notAfter.getTime() - now.getTime() < minTtlMs) {
     throw new WeftError('WEFT_CONFIG_INVALID', `the CA issuer "${issuer.subject}" expires at ${issuer.validToDate.toISOString()}: renew or replace it`, { path: 'CA' });
   }
   const issuerKeyId = certFacts(issuer).subjectKeyId;

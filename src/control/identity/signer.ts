@@ -1,12 +1,15 @@
-// The identity service's signing step, without transport: authenticate the caller's credential, check its CSR against that identity, issue.
-import { bundlePem, issueSvid, type CertificateAuthority, type WorkloadIdentity } from '../../pki/index.ts';
-import type { WorkloadAuthenticator } from './tokens.ts';
+// The identity service's signing step, without transport: authenticate the caller's credential, check its CSR against that identity, issue, record.
+import { bundlePem, DEFAULT_LEAF_TTL_MS, issueSvid, MIN_LEAF_TTL_MS, type CertificateAuthority, type IssuedSvid, type WorkloadIdentity } from '../../pki/index.ts';
+import type { IssuanceLog } from './issuance-log.ts';
+import type { Authentication, WorkloadAuthenticator } from './tokens.ts';
 
 export interface SignRequest {
   /** The workload credential (a `weft token create` token in universal mode). */
   readonly credential: string;
   /** The proxy's PKCS#10 CSR, PEM. Its key stays with the proxy. */
   readonly csrPem: string;
+  /** Requested lifetime; the configured one when absent or longer. */
+  readonly ttlMs?: number;
 }
 
 export interface SignResponse {
@@ -15,12 +18,17 @@ export interface SignResponse {
   readonly certificateChainPem: string;
   /** The roots to verify peers with, PEM (several during a root rotation). */
   readonly trustBundlePem: string;
+  readonly serialNumber: string;
   readonly notAfter: Date;
 }
 
 export interface SignerOptions {
-  /** Workload certificate lifetime (MeshConfig); default 24 h. */
+  /** Workload certificate lifetime (MeshConfig), the most a caller gets; default 24 h. */
   readonly ttlMs?: number;
+  /** The shortest lifetime accepted; default 1 minute (rotation tests lower it). */
+  readonly minTtlMs?: number;
+  /** Where issued certificates are recorded (renewals look them up). */
+  readonly log?: IssuanceLog;
   readonly now?: () => Date;
 }
 
@@ -41,11 +49,34 @@ export class IdentitySigner {
     this.#options = options;
   }
 
+  get ca(): CertificateAuthority {
+    return this.#ca;
+  }
+
   async sign(request: SignRequest): Promise<SignResponse> {
+    return this.signAuthenticated(await this.#authenticator.authenticate(request.credential), request.csrPem, request.ttlMs, 'token');
+  }
+
+  /** Signs for an identity proven some other way (a renewal's client certificate). */
+  async signAuthenticated(auth: Authentication, csrPem: string, ttlMs: number | undefined, via: 'token' | 'renewal'): Promise<SignResponse> {
     const now = this.#options.now?.() ?? new Date();
-    const { identity, commit } = await this.#authenticator.authenticate(request.credential);
-    const svid = await issueSvid(this.#ca, request.csrPem, identity, { ttlMs: this.#options.ttlMs, now });
-    await commit();
-    return { identity, certificateChainPem: svid.chainPem, trustBundlePem: bundlePem(this.#ca.bundle), notAfter: svid.notAfter };
+    const granted = Math.min(ttlMs ?? Infinity, this.#options.ttlMs ?? DEFAULT_LEAF_TTL_MS);
+    const svid: IssuedSvid = await issueSvid(this.#ca, csrPem, auth.identity, { ttlMs: granted, minTtlMs: this.#options.minTtlMs ?? MIN_LEAF_TTL_MS, now });
+    await auth.commit();
+    await this.#options.log?.record({
+      serial: svid.serialNumber,
+      spiffeId: auth.identity.id,
+      issuedAt: now.toISOString(),
+      notAfter: svid.notAfter.toISOString(),
+      lineage: auth.lineage,
+      via,
+    });
+    return {
+      identity: auth.identity,
+      certificateChainPem: svid.chainPem,
+      trustBundlePem: bundlePem(this.#ca.bundle),
+      serialNumber: svid.serialNumber,
+      notAfter: svid.notAfter,
+    };
   }
 }

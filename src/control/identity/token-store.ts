@@ -1,5 +1,6 @@
 // Where workload-token state lives: revoked token IDs and the IDs of single-use tokens already redeemed; a JSON file implementation.
-import { readFile } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WeftError } from '../../core/index.ts';
 import { writeFileAtomic } from '../../pki/index.ts';
 
@@ -17,9 +18,45 @@ interface FileState {
   readonly redeemed: Record<string, number>;
 }
 
+// A lock older than this is a crashed holder's (an operation takes milliseconds).
+const STALE_LOCK_MS = 10_000;
+const LOCK_WAIT_MS = 5_000;
+
+/**
+ * Runs `op` holding `lockPath` (created exclusively), so read-modify-write cycles of two processes
+ * — the control plane redeeming a token and `weft token revoke` — cannot lose each other's write.
+ */
+async function withFileLock<T>(lockPath: string, op: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new WeftError('WEFT_IO', `cannot create the token store lock: ${(err as NodeJS.ErrnoException).code}`, { path: lockPath, cause: err });
+      }
+      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > STALE_LOCK_MS) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new WeftError('WEFT_IO', `the token store is locked by another process for over ${LOCK_WAIT_MS / 1000} s; if none is running, delete the lock file`, { path: lockPath });
+      await sleep(delay);
+    }
+  }
+  try {
+    return await op();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}
+
 /**
  * A TokenStore in one JSON file (mode 0600), rewritten atomically on each change. Operations are
- * serialized within the process; expired entries are dropped on write. Fits the embedded control
+ * serialized within the process and, through a lock file beside it, across processes; expired
+ * entries are dropped on write. Fits the embedded control
  * plane; a replicated control plane would implement TokenStore on its shared store instead.
  */
 export class FileTokenStore implements TokenStore {
@@ -57,7 +94,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   #serial<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(op, op);
+    const locked = () => withFileLock(`${this.#path}.lock`, op);
+    const next = this.#queue.then(locked, locked);
     this.#queue = next.catch(() => {});
     return next;
   }

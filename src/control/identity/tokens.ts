@@ -76,6 +76,11 @@ function claimsOf(payload: Record<string, unknown>): TokenClaims {
 /** What a credential check yields: the proven identity, and how to consume the credential. */
 export interface Authentication {
   readonly identity: WorkloadIdentity;
+  /**
+   * The credential a certificate descends from (a token's `jti`), recorded in the issuance log:
+   * a renewal inherits its predecessor's, so revoking the token stops the renewals too.
+   */
+  readonly lineage: string;
   readonly commit: () => Promise<void>;
 }
 
@@ -147,7 +152,12 @@ export class WorkloadTokens implements WorkloadAuthenticator {
         throw refused('replayed', `the single-use token ${claims.jti} was already redeemed`);
       }
     };
-    return { identity, commit };
+    return { identity, lineage: claims.jti, commit };
+  }
+
+  /** Whether the token `jti` was revoked (renewals check the token their certificate descends from). */
+  isRevoked(jti: string): Promise<boolean> {
+    return this.#store.isRevoked(jti);
   }
 
   /** `authenticate` and `commit` at once (RELIABILITY.md B4: a replayed token is refused). */
