@@ -112,8 +112,8 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
 
   /** Applies the HCM's path normalization; false when the request was answered (400 or redirect). */
   private normalize(n: NormalizedPath): boolean {
-    if (n.kind === 'ok') {
-      this.head.path = n.path;
+    if (typeof n === 'string') {
+      this.head.path = n;
       return true;
     }
     if (n.kind === 'reject' || isGrpcRequest(this.head.headers)) {

@@ -7,7 +7,7 @@ const opts = (escapedSlashes: EscapedSlashesAction = 'KEEP_UNCHANGED', mergeSlas
 
 const out = (target: string, n: PathNormalization = opts()): string => {
   const r = normalizePath(target, n);
-  return r.kind === 'ok' ? r.path : r.kind === 'redirect' ? `redirect ${r.location}` : 'reject';
+  return typeof r === 'string' ? r : r.kind === 'redirect' ? `redirect ${r.location}` : 'reject';
 };
 
 test('RFC 3986 §5.2.4 examples (absolute paths)', () => {

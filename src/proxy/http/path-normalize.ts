@@ -16,9 +16,9 @@ export interface PathNormalization {
   readonly escapedSlashes: EscapedSlashesAction;
 }
 
-/** The path to route and forward, or why not. */
+/** The path to route and forward (a string: nothing is allocated for it), or why not. */
 export type NormalizedPath =
-  | { readonly kind: 'ok'; readonly path: string }
+  | string
   | { readonly kind: 'reject'; readonly reason: string }
   /** UNESCAPE_AND_REDIRECT: the client is sent to `location` (Envoy answers 307). */
   | { readonly kind: 'redirect'; readonly location: string };
@@ -129,7 +129,7 @@ export function normalizePath(target: string, n: PathNormalization): NormalizedP
   const q = target.indexOf('?');
   let path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q);
-  if (path.charCodeAt(0) !== 47) return { kind: 'ok', path: target }; // '*' (OPTIONS): nothing to normalize
+  if (path.charCodeAt(0) !== 47) return target; // '*' (OPTIONS): nothing to normalize
   let redirect = false;
   if (hasEscapedSlash(path)) {
     switch (n.escapedSlashes) {
@@ -152,9 +152,8 @@ export function normalizePath(target: string, n: PathNormalization): NormalizedP
     path = removeDotSegments(c);
   }
   if (n.mergeSlashes) path = mergeSlashes(path);
-  const result = path + query;
-  if (redirect) return { kind: 'redirect', location: result };
-  return { kind: 'ok', path: result };
+  const result = q < 0 ? path : path + query;
+  return redirect ? { kind: 'redirect', location: result } : result;
 }
 
 /** A normalizer for the HCM, or null when no option asks for one (then requests pay nothing). */
