@@ -32,6 +32,7 @@ export class H1ServerConnection implements Holder {
   private pendingError: H1ParseError | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   readonly peerIdentity: SpiffeId | null;
   private timer: NodeJS.Timeout;
   private readonly headersTimeoutMs: number;
@@ -51,6 +52,7 @@ export class H1ServerConnection implements Holder {
     this.hooks = hooks;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
     this.parser = H1Parser.requests({
       onHead: (head) => this.onHead(head),
       onData: (chunk) => this.current?.bodyHandler?.onRequestData(chunk),
@@ -344,6 +346,7 @@ class H1Stream implements DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   readonly peerIdentity: SpiffeId | null;
   bodyHandler: RequestBodyHandler | null = null;
   keepAlive: boolean;
@@ -362,6 +365,7 @@ class H1Stream implements DownstreamStream {
     this.headRequest = headRequest;
     this.remoteAddress = conn.remoteAddress;
     this.remotePort = conn.remotePort;
+    this.localPort = conn.localPort;
     this.peerIdentity = conn.peerIdentity;
   }
 

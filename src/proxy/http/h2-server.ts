@@ -93,6 +93,7 @@ class H2Stream implements DownstreamStream {
   readonly protocol: HttpProtocol = 'HTTP/2';
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   readonly peerIdentity: SpiffeId | null;
   bodyHandler: RequestBodyHandler | null = null;
   private readonly stream: http2.ServerHttp2Stream;
@@ -106,6 +107,7 @@ class H2Stream implements DownstreamStream {
     const socket = stream.session?.socket;
     this.remoteAddress = socket?.remoteAddress ?? '';
     this.remotePort = socket?.remotePort ?? 0;
+    this.localPort = socket?.localPort ?? 0;
     this.peerIdentity = (stream.session && PEERS.get(stream.session)) ?? null;
     stream.on('data', (chunk: Buffer) => this.bodyHandler?.onRequestData(chunk));
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });

@@ -27,6 +27,8 @@ export interface DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The local (destination) port of the connection: RBAC destination_port. */
+  readonly localPort: number;
   /** The client's SPIFFE ID when it authenticated with a certificate over TLS (for authorization), else null. */
   readonly peerIdentity: SpiffeId | null;
   /** Set by the router; called by the codec as the request body arrives. */

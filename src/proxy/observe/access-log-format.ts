@@ -33,13 +33,15 @@ export interface AccessLogRecord {
   request_id: string;
   /** Upstream attempts made (1 without retries). */
   attempts: number;
+  /** The RBAC policy that denied the request, or the LOG policy it matched; '' when none. */
+  rbac_policy: string;
 }
 
 export function formatAccessLogLine(r: AccessLogRecord): string {
   return plain(0, r.method) && plain(1, r.path) && plain(2, r.authority) && plain(3, r.protocol) && plain(4, r.response_flags) &&
     plain(5, r.weft_error) && plain(6, r.upstream_host) && plain(7, r.upstream_cluster) && plain(8, r.route_name) &&
     plain(9, r.downstream_remote_address) && plain(10, r.downstream_peer_uri_san) && plain(11, r.x_forwarded_for) &&
-    plain(12, r.user_agent) && plain(13, r.request_id)
+    plain(12, r.user_agent) && plain(13, r.request_id) && plain(14, r.rbac_policy)
     ? plainLine(r)
     : escapedLine(r);
 }
@@ -49,7 +51,7 @@ export function formatAccessLogLine(r: AccessLogRecord): string {
  * flags, upstream host, cluster, route, the client's address on a keep-alive connection), and a
  * string equal to one already found plain is plain — one comparison instead of a scan.
  */
-const lastPlain: string[] = new Array<string>(14).fill('');
+const lastPlain: string[] = new Array<string>(15).fill('');
 
 /**
  * True if JSON needs no escape in `s`: no `"`, `\`, control character or surrogate (a lone one
@@ -77,7 +79,7 @@ function plainLine(r: AccessLogRecord): string {
     `${upstreamRun.text(r.upstream_host, r.upstream_cluster, r.route_name, r.downstream_remote_address)}${r.downstream_peer_uri_san}` +
     `","x_forwarded_for":"${r.x_forwarded_for}"` +
     `,"user_agent":"${r.user_agent}","request_id":"${r.request_id}"` +
-    `,"attempts":${num(r.attempts)}}\n`
+    `,"attempts":${num(r.attempts)},"rbac_policy":"${r.rbac_policy}"}\n`
   );
 }
 
@@ -135,7 +137,7 @@ function escapedLine(r: AccessLogRecord): string {
     `,"upstream_host":${q(r.upstream_host)},"upstream_cluster":${q(r.upstream_cluster)},"route_name":${q(r.route_name)}` +
     `,"downstream_remote_address":${q(r.downstream_remote_address)},"downstream_peer_uri_san":${q(r.downstream_peer_uri_san)}` +
     `,"x_forwarded_for":${q(r.x_forwarded_for)}` +
-    `,"user_agent":${q(r.user_agent)},"request_id":${q(r.request_id)},"attempts":${num(r.attempts)}}\n`
+    `,"user_agent":${q(r.user_agent)},"request_id":${q(r.request_id)},"attempts":${num(r.attempts)},"rbac_policy":${q(r.rbac_policy)}}\n`
   );
 }
 

@@ -31,6 +31,7 @@ function record(overrides: Partial<AccessLogRecord> = {}): AccessLogRecord {
     user_agent: 'curl/8.5\n"quoted" \\ \u2028 \ud800',
     request_id: 'f0e1',
     attempts: 3,
+    rbac_policy: '',
     ...overrides,
   };
 }
@@ -80,7 +81,7 @@ test('any record formats exactly as JSON.stringify would, on the plain and the e
         start_time: time, method: text, path: text, authority: text, protocol: text, response_code: int, response_flags: text,
         weft_error: text, bytes_received: int, bytes_sent: int, duration_ms: fc.double({ min: 0, max: 1e9, noNaN: true }),
         upstream_service_time_ms: int, upstream_host: text, upstream_cluster: text, route_name: text,
-        downstream_remote_address: text, downstream_peer_uri_san: text, x_forwarded_for: text, user_agent: text, request_id: text, attempts: int,
+        downstream_remote_address: text, downstream_peer_uri_san: text, x_forwarded_for: text, user_agent: text, request_id: text, attempts: int, rbac_policy: text,
       }),
       (r) => {
         const expected = JSON.stringify({ ...r, start_time: new Date(r.start_time).toISOString() });

@@ -11,7 +11,7 @@ import { keepReadBuffer } from '../h1/reads.ts';
 /** Runs `filters` from `start`; true when the router should take the request now. */
 export function runFilters(filters: readonly RouteFilter[], start: number, host: FilterHost, head: RequestHead, ds: DownstreamStream): boolean {
   for (let i = start; i < filters.length; i++) {
-    const verdict = filters[i].onRequest(head);
+    const verdict = filters[i].onRequest(head, ds, host);
     if (verdict === null) continue;
     if (verdict.kind === 'reply') {
       sendFilterReply(host, head, verdict);
