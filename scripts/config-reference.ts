@@ -50,6 +50,10 @@ const CHAPTERS: Chapters = [
     ],
   },
   { title: 'HTTP filters', messages: ['HTTPFault', 'FaultDelay', 'FaultAbort', 'LocalRateLimit', 'TokenBucket', 'HttpStatus', 'FilterConfig'] },
+  {
+    title: 'RBAC filter',
+    messages: ['RBAC', 'RBACPerRoute', 'RbacRules', 'Policy', 'Permission', 'PermissionSet', 'PathMatcher', 'Principal', 'PrincipalSet', 'Authenticated', 'CidrRange'],
+  },
   { title: 'Access logs', messages: ['AccessLog', 'StdoutAccessLog', 'FileAccessLog'] },
   { title: 'TCP proxy', messages: ['TcpProxy', 'TcpWeightedCluster', 'TcpClusterWeight'] },
   {

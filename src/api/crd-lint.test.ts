@@ -62,7 +62,7 @@ test('the linter catches what TypeBox emits for Union, Literal and Record', asyn
 
 test('weft.dev kinds get a CustomResourceDefinition whose schema is the linted one', () => {
   const weft = KINDS.filter((k) => k.group === 'weft.dev');
-  assert.deepEqual(weft.map((k) => k.kind), ['Workload', 'TrafficPolicy', 'MeshConfig']);
+  assert.deepEqual(weft.map((k) => k.kind), ['Workload', 'TrafficPolicy', 'MeshConfig', 'AuthorizationPolicy']);
   for (const info of weft) {
     const crd = customResourceDefinition(info) as { metadata: { name: string }; spec: { scope: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: unknown } }[] } };
     assert.equal(crd.metadata.name, `${info.plural}.weft.dev`);

@@ -15,4 +15,5 @@ export type { HTTPRouteSpec, HTTPRouteRule, HTTPRouteMatch, HTTPRouteFilter, HTT
 export type { GRPCRouteSpec, GRPCRouteRule, GRPCRouteMatch, GRPCRouteFilter } from './kinds/grpcroute.ts';
 export { TRAFFIC_POLICY_DEFAULTS, type TrafficPolicySpec } from './kinds/traffic-policy.ts';
 export type { MeshConfigSpec } from './kinds/mesh-config.ts';
+export type { AuthorizationPolicySpec, AuthorizationRule, AuthorizationSource } from './kinds/authorization-policy.ts';
 export type { ParentReference, BackendObjectReference, HeaderMatch, HTTPHeaderFilter, RequestMirrorFilter } from './kinds/gateway-common.ts';

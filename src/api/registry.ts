@@ -9,6 +9,7 @@ import { HTTPRouteSpec, checkHTTPRoute } from './kinds/httproute.ts';
 import { GRPCRouteSpec, checkGRPCRoute } from './kinds/grpcroute.ts';
 import { TrafficPolicySpec, checkTrafficPolicy } from './kinds/traffic-policy.ts';
 import { MeshConfigSpec, checkMeshConfig } from './kinds/mesh-config.ts';
+import { AuthorizationPolicySpec, checkAuthorizationPolicy } from './kinds/authorization-policy.ts';
 
 /** How metadata.name is checked: Services are DNS-1035 labels (as in Kubernetes). */
 export type NameRule = 'dns1123-subdomain' | 'dns1035-label' | 'singleton';
@@ -42,6 +43,7 @@ export const KINDS: readonly KindInfo[] = [
   kind({ kind: 'GRPCRoute', group: GATEWAY, version: 'v1', plural: 'grpcroutes', shortNames: [], namespaced: true, nameRule: 'dns1123-subdomain', spec: GRPCRouteSpec, check: checkGRPCRoute }),
   kind({ kind: 'TrafficPolicy', group: WEFT, version: 'v1alpha1', plural: 'trafficpolicies', shortNames: ['tp'], namespaced: true, nameRule: 'dns1123-subdomain', spec: TrafficPolicySpec, check: checkTrafficPolicy }),
   kind({ kind: 'MeshConfig', group: WEFT, version: 'v1alpha1', plural: 'meshconfigs', shortNames: [], namespaced: false, nameRule: 'singleton', spec: MeshConfigSpec, check: checkMeshConfig }),
+  kind({ kind: 'AuthorizationPolicy', group: WEFT, version: 'v1alpha1', plural: 'authorizationpolicies', shortNames: ['authz', 'ap'], namespaced: true, nameRule: 'dns1123-subdomain', spec: AuthorizationPolicySpec, check: checkAuthorizationPolicy }),
 ];
 
 /** The name MeshConfig must have (one per mesh). */

@@ -112,6 +112,23 @@ test('an idle keep-alive connection outlives the request-headers timeout (only a
   assert.match(data, /"url":"\/second"/);
 });
 
+test('A7 on a reused connection: the timeout runs from the partial head, not from the previous request', async () => {
+  const socket = net.connect(port, '127.0.0.1');
+  let data = '';
+  socket.on('data', (d) => { data += d.toString('latin1'); });
+  socket.write('GET /first HTTP/1.1\r\nhost: t\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 1300)); // longer than the timeout: a stale start would cut at once
+  assert.match(data, /"url":"\/first"/);
+  const started = Date.now();
+  socket.write('GET /second HTTP/1.1\r\nhost: t\r\n');
+  const trickle = setInterval(() => socket.write('x-a: 1\r\n'), 200);
+  await new Promise((r) => socket.on('close', r));
+  clearInterval(trickle);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 900 && elapsed < 2500, `closed after ${elapsed} ms (timeout 1 s)`);
+  assert.match(data, /HTTP\/1\.1 408 /);
+});
+
 test('a valid request after all that still works (the proxy did not fall over)', async () => {
   const { data } = await rawExchange(port, 'GET /still-alive HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n', 2000);
   assert.match(data, /^HTTP\/1\.1 200 /);

@@ -4,8 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
+import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
+import { eventually, startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { deadPort, delay, reset, startScriptedUpstream, status, type ScriptedUpstream } from '../helpers/scripted-upstream.ts';
 import { H2_OPTIONS, simple, staticCluster } from '../helpers/bootstrap.ts';
 import { request } from '../helpers/client.ts';
@@ -228,6 +229,27 @@ test('the body buffer: a body within per_request_buffer_limit_bytes is replayed,
   const chunked = await request(port, '/small-buffer/chunked', { method: 'PUT', body: large, headers: { 'transfer-encoding': 'chunked' } });
   assert.equal(chunked.status, 503);
   assert.equal(a.requests.length, 1);
+});
+
+test('a body that arrived in several reads is replayed intact (the retry buffer keeps its own bytes, not views of a reused read buffer)', async () => {
+  clear();
+  a.script(status(503), status(200));
+  const parts = ['a'.repeat(300), 'b'.repeat(300), 'c'.repeat(300)];
+  const body = parts.join('');
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.write(`PUT /small-buffer/reads HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`);
+  // Each part in its own read; the last one lands after the proxy has read (and reused) its buffer twice.
+  for (const part of parts) {
+    await new Promise((r) => setTimeout(r, 30));
+    socket.write(part);
+  }
+  let answer = '';
+  socket.on('data', (d: Buffer) => { answer += d.toString('latin1'); });
+  await eventually(() => answer.includes('\r\n\r\n'), 5000, 'the response');
+  socket.destroy();
+  assert.match(answer, /^HTTP\/1\.1 200 /);
+  assert.deepEqual(a.requests.map((r) => r.body), [body, body], 'both attempts carried the same bytes');
 });
 
 test('per_try_timeout: a slow host is abandoned and the retry goes to the other one', async () => {

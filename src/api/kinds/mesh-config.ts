@@ -13,7 +13,7 @@ export const MeshConfigSpec = Type.Object({
   mtls: Type.Optional(Type.Object({
     mode: Type.Optional(StringEnum(['STRICT', 'PERMISSIVE'], { default: 'PERMISSIVE', description: 'PERMISSIVE accepts plaintext and mTLS inbound; STRICT only mTLS.' })),
   })),
-  defaultInboundPolicy: Type.Optional(StringEnum(['allow', 'authenticated', 'deny'], { default: 'allow', description: 'Inbound when no AuthorizationPolicy selects the workload.' })),
+  defaultInboundPolicy: Type.Optional(StringEnum(['allow', 'authenticated', 'deny'], { default: 'allow', description: 'Inbound when no ALLOW AuthorizationPolicy applies to the workload.' })),
   tracing: Type.Optional(Type.Object({
     sampling: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 1, description: 'Percentage of requests traced at the edge (0–100).' })),
     otlp: Type.Optional(Type.Object({ endpoint: Type.String({ minLength: 1, maxLength: 2048, description: 'OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces.' }) })),

@@ -1,7 +1,7 @@
 // What `weft get` shows for each kind: NAME, the kind's own columns, AGE; `-o wide` adds more;
 // `-A` puts NAMESPACE first. Cells summarise; `-o yaml` shows everything.
 
-import type { KindInfo, Resource, ServiceSpec, WorkloadSpec, HTTPRouteSpec, GRPCRouteSpec, TrafficPolicySpec, MeshConfigSpec } from '../../api/index.ts';
+import type { KindInfo, Resource, ServiceSpec, WorkloadSpec, HTTPRouteSpec, GRPCRouteSpec, TrafficPolicySpec, MeshConfigSpec, AuthorizationPolicySpec } from '../../api/index.ts';
 import { age } from './age.ts';
 import { renderTable } from './table.ts';
 
@@ -82,8 +82,19 @@ const meshConfig: Columns<MeshConfigSpec> = {
   wideCells: (s) => [s.certificates?.workloadTTL ?? '24h'],
 };
 
+const authorizationPolicy: Columns<AuthorizationPolicySpec> = {
+  header: ['ACTION', 'TARGETS', 'RULES'],
+  wide: [],
+  cells: (s) => [
+    s.action ?? 'ALLOW',
+    s.targetRefs?.map((t) => `service/${t.name}`).join(',') ?? (s.selector ? Object.entries(s.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') : '(namespace)'),
+    String(s.rules?.length ?? 0),
+  ],
+  wideCells: () => [],
+};
+
 const BY_KIND: Readonly<Record<string, Columns<never>>> = {
-  Service: service, Workload: workload, HTTPRoute: httpRoute, GRPCRoute: grpcRoute, TrafficPolicy: trafficPolicy, MeshConfig: meshConfig,
+  Service: service, Workload: workload, HTTPRoute: httpRoute, GRPCRoute: grpcRoute, TrafficPolicy: trafficPolicy, AuthorizationPolicy: authorizationPolicy, MeshConfig: meshConfig,
 };
 
 export interface TableOptions {

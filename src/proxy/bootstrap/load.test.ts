@@ -216,19 +216,19 @@ test('fields the proxy does not act on are refused with their path, not silently
     const hcm = l.filter_chains[0].filters[0];
     return doc({ static_resources: { clusters: [c], listeners: [{ ...l, filter_chains: [{ filters: [{ ...hcm, typed_config: { ...hcm.typed_config, ...extra } }] }] }] } });
   };
-  const e = failure(withHcm({ stream_idle_timeout: '10s', normalize_path: true }));
+  const e = failure(withHcm({ stream_idle_timeout: '10s', path_normalization_options: { forwarding_transformation: {} } }));
   assert.equal(e.code, 'WEFT_CONFIG_UNSUPPORTED');
   assert.deepEqual(e.issues.map((i) => [i.code, formatPath(i.path)]), [
     ['WEFT_CONFIG_UNSUPPORTED', `${hcmPath}.stream_idle_timeout`],
-    ['WEFT_CONFIG_UNSUPPORTED', `${hcmPath}.normalize_path`],
+    ['WEFT_CONFIG_UNSUPPORTED', `${hcmPath}.path_normalization_options`],
   ]);
   assert.match(e.message, /typed_config\.stream_idle_timeout: Weft does not support 'stream_idle_timeout' yet: arrives with the resilience work/);
-  assert.match(e.message, /typed_config\.normalize_path: Weft does not support 'normalize_path' yet: arrives with path normalization/);
+  assert.match(e.message, /typed_config\.path_normalization_options: Weft does not support 'path_normalization_options' yet: use normalize_path, merge_slashes/);
   // A proto3 zero value changes nothing, so it still loads; so does `{}` as "speak HTTP/2 upstream".
   const h2 = { ...cluster('a'), http2_protocol_options: {} };
-  const hcm = loadBootstrap(withHcm({ normalize_path: false, xff_num_trusted_hops: 0 }, h2), 'b.json')
+  const hcm = loadBootstrap(withHcm({ use_remote_address: false, xff_num_trusted_hops: 0 }, h2), 'b.json')
     .static_resources!.listeners![0].filter_chains[0].filters![0].typed_config as HttpConnectionManager;
-  assert.equal('stream_idle_timeout' in hcm || 'drain_timeout' in hcm || 'normalize_path' in hcm, false, 'no defaults for refused fields');
+  assert.equal('stream_idle_timeout' in hcm || 'drain_timeout' in hcm || 'use_remote_address' in hcm, false, 'no defaults for refused fields');
   const h2e = failure(withHcm({}, { ...cluster('a'), http2_protocol_options: { max_concurrent_streams: 100 } }));
   assert.equal(h2e.path, 'static_resources.clusters[0].http2_protocol_options.max_concurrent_streams');
   assert.equal(h2e.code, 'WEFT_CONFIG_UNSUPPORTED');

@@ -6,6 +6,7 @@ import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { toH2Request, sendTrailers, fromH2Headers } from '../http/h2-headers.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
+import { keepReadBuffer } from '../http/h1/reads.ts';
 
 export interface H2PoolOptions {
   connectTimeoutMs: number;
@@ -124,6 +125,7 @@ class H2Exchange implements UpstreamStream {
   }
 
   writeData(chunk: Buffer): boolean {
+    keepReadBuffer(); // the stream queues the chunk, which may be a view of an HTTP/1.1 downstream's read buffer
     return this.stream.write(chunk);
   }
 

@@ -8,6 +8,7 @@ import { outlierConfig } from '../cluster/outlier-detection.ts';
 import { retryLimitOf } from '../cluster/retry-budget.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
 import { buildHttpFilters } from '../http/filters/index.ts';
+import { pathNormalizer } from '../http/path-normalize.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { ChainSpec, FilterChain, ListenerSpec } from '../listen/listener.ts';
 import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
@@ -213,6 +214,11 @@ function httpChain(
     statPrefix: h.stat_prefix,
     routes,
     filters: buildHttpFilters(h, routes, listener, metrics, table),
+    normalizePath: pathNormalizer({
+      normalizePath: h.normalize_path ?? false,
+      mergeSlashes: h.merge_slashes ?? false,
+      escapedSlashes: h.path_with_escaped_slashes_action ?? 'IMPLEMENTATION_SPECIFIC_DEFAULT',
+    }),
     clusters,
     upgrades: new Set((h.upgrade_configs ?? []).filter((u) => u.enabled !== false).map((u) => u.upgrade_type.toLowerCase())),
     generateRequestId: h.generate_request_id ?? true,

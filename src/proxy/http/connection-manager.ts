@@ -2,6 +2,7 @@
 // compiled routes and the settings every request on its connections reads.
 import type { RouteTable } from './route/index.ts';
 import type { HttpFilterChains } from './filters/index.ts';
+import type { NormalizedPath } from './path-normalize.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import type { AccessLog } from '../observe/access-log.ts';
 import type { ProxyMetrics, RequestMetrics } from '../observe/metrics.ts';
@@ -11,6 +12,8 @@ export interface HttpConnectionManager {
   readonly routes: RouteTable;
   /** HTTP filters before the router (fault, local rate limit); null when the router is the only one. */
   readonly filters: HttpFilterChains | null;
+  /** normalize_path / merge_slashes / path_with_escaped_slashes_action; null when none is set. */
+  readonly normalizePath: ((target: string) => NormalizedPath) | null;
   readonly clusters: ReadonlyMap<string, Cluster>;
   /** Upgrade types allowed by `upgrade_configs` (lower-case, e.g. `websocket`). */
   readonly upgrades: ReadonlySet<string>;

@@ -16,6 +16,8 @@ import type { AttemptResult } from '../cluster/outlier-detection.ts';
 import { tunnel } from '../listen/tunnel.ts';
 import { Countdown, deadlineList, type CountdownOwner, type DeadlineList, type Timed } from './deadlines.ts';
 import { grpcTimeoutMs } from './grpc-timeout.ts';
+import type { NormalizedPath } from './path-normalize.ts';
+import { isGrpcRequest } from './filters/reply.ts';
 import { RetryingRequest, type RetryClient } from './retry/retrying-request.ts';
 import type { Socket } from 'node:net';
 
@@ -76,6 +78,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
   /** Flags set by HTTP filters (e.g. DI), logged before the router's own. */
   private filterFlags = '';
   private weftError = '';
+  private rbacPolicy = '';
   private bytesReceived = 0;
   private bytesSent = 0;
   private upstreamStart = 0;
@@ -103,11 +106,29 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
       generateRequestId: this.hcm.generateRequestId,
       skipXffAppend: this.hcm.skipXffAppend,
     });
+    // Normalized once, before routing and filters: what RBAC checks is what is forwarded (A4).
+    const normalize = this.hcm.normalizePath;
+    if (normalize !== null && !this.normalize(normalize(head.path))) return;
     const match = this.hcm.routes.match(head);
     this.route = match === null ? null : match.route;
     // HTTP filters (fault, local rate limit) run before the router; with none configured, one check.
     const filters = this.hcm.filters;
     if (filters === null || filters.run(this, head, this.ds, this.route)) this.forward();
+  }
+
+  /** Applies the HCM's path normalization; false when the request was answered (400 or redirect). */
+  private normalize(n: NormalizedPath): boolean {
+    if (typeof n === 'string') {
+      this.head.path = n;
+      return true;
+    }
+    if (n.kind === 'reject' || isGrpcRequest(this.head.headers)) {
+      // Envoy rejects instead of redirecting gRPC requests, which cannot follow a redirect.
+      this.localReply(LOCAL_REPLIES.invalidPath, n.kind === 'reject' ? n.reason : 'the path holds an escaped slash (%2F or %5C)');
+      return false;
+    }
+    this.respondLocally(307, EMPTY, ['location', n.location], '-', '');
+    return false;
   }
 
   /** The router: answers the matched route, or forwards it upstream. Filters call it after a delay. */
@@ -402,6 +423,10 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
     this.finish();
   }
 
+  noteRbacPolicy(name: string): void {
+    this.rbacPolicy = name;
+  }
+
   addFlag(flag: string): void {
     this.filterFlags = this.filterFlags === '' ? flag : `${this.filterFlags},${flag}`;
   }
@@ -476,6 +501,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
       x_forwarded_for: getHeader(head.headers, 'x-forwarded-for') ?? '',
       user_agent: getHeader(head.headers, 'user-agent') ?? '',
       request_id: this.requestId,
+      rbac_policy: this.rbacPolicy,
       attempts: retries !== null ? retries.attempts : this.upstreamStart > 0 ? 1 : 0,
     };
     for (const log of logs) log.write(record);

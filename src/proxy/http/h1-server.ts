@@ -2,13 +2,17 @@
 // the router as a DownstreamStream, and writes responses in order (pipelining is served one
 // request at a time: the parser pauses until the response in flight has been written).
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks'; // the global is a getter: a module binding is cheaper per call
 import type { SpiffeId } from '../../pki/index.ts';
 import { H1Parser, type H1ParseError, type RequestHead as H1RequestHead } from './h1/parser.ts';
-import { responseHead, chunkPrefix, CHUNK_SUFFIX, lastChunk } from './h1/serialize.ts';
+import { responseHead, responseHeadSize, writeResponseHead, chunkPrefix, lastChunk } from './h1/serialize.ts';
+import { writeBody } from './h1/write-body.ts';
 import type { HeaderList } from './headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
+import { adoptReading, readWithEvents } from './h1/reads.ts';
+import { releaseLater, type Holder } from './h1/write-batch.ts';
 
 export interface H1ServerHooks {
   /** A request was refused by the codec before routing (bad framing, limits…). */
@@ -19,7 +23,7 @@ export function serveH1Connection(socket: Socket, hcm: () => HttpConnectionManag
   return new H1ServerConnection(socket, hcm, hooks, initial, peerIdentity);
 }
 
-export class H1ServerConnection {
+export class H1ServerConnection implements Holder {
   readonly socket: Socket;
   private readonly hcm: () => HttpConnectionManager;
   private readonly hooks: H1ServerHooks;
@@ -28,12 +32,15 @@ export class H1ServerConnection {
   private pendingError: H1ParseError | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   readonly peerIdentity: SpiffeId | null;
   private timer: NodeJS.Timeout;
   private readonly headersTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private idleSince: number;
   private headStartedAt = 0;
+  /** headStartedAt holds the time the partial head now buffered was first seen. */
+  private headTimed = false;
   private waitingForHead = true;
   private closing = false;
   private handedOver = false;
@@ -45,6 +52,7 @@ export class H1ServerConnection {
     this.hooks = hooks;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
     this.parser = H1Parser.requests({
       onHead: (head) => this.onHead(head),
       onData: (chunk) => this.current?.bodyHandler?.onRequestData(chunk),
@@ -62,17 +70,85 @@ export class H1ServerConnection {
     this.idleSince = performance.now();
     this.timer = setTimeout(this.onTimer, this.headersTimeoutMs);
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', () => {});
     socket.on('close', this.onSocketClose);
     if (initial && initial.length > 0) this.feed(initial);
+    if (!adoptReading(socket, this.onData)) socket.on('data', this.onData);
   }
 
   /** Graceful drain: finish the response in flight (with Connection: close), then close. */
   drain(): void {
-    if (this.current === null) this.socket.end();
+    if (this.current === null) this.endSocket();
     else this.closing = true;
+  }
+
+  /** Response bytes held until the end of this event-loop turn (write-batch.ts). */
+  private held: Buffer | null = null;
+  // Or a response head, checked and measured but not yet serialized: the response's first body
+  // chunk may still join it in one buffer (heldFields non-null).
+  private heldStatus = 0;
+  private heldFields: HeaderList | null = null;
+  private heldSize = 0;
+
+  /** Holds a response head (see responseHeadSize) that the first body chunk may join. */
+  holdHead(status: number, headers: HeaderList, size: number): void {
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
+    this.heldStatus = status;
+    this.heldFields = headers;
+    this.heldSize = size;
+    releaseLater(this);
+  }
+
+  /**
+   * Joins `chunk` (with its chunked framing when `chunked`) to the held head in one buffer, still
+   * held; false when no head is held. The chunk is copied, so its memory may be reused.
+   */
+  mergeHeld(chunk: Buffer, chunked: boolean): boolean {
+    const headers = this.heldFields;
+    if (headers === null) return false;
+    this.heldFields = null;
+    const prefix = chunked ? chunkPrefix(chunk.length) : '';
+    const out = Buffer.allocUnsafe(this.heldSize + prefix.length + chunk.length + (chunked ? 2 : 0));
+    let off = writeResponseHead(out, 0, this.heldStatus, headers);
+    if (chunked) off += out.write(prefix, off, 'latin1');
+    off += chunk.copy(out, off);
+    if (chunked) {
+      out[off] = 13;
+      out[off + 1] = 10;
+    }
+    this.held = out;
+    return true;
+  }
+
+  /** What is held is final: no body chunk may join it any more (its response has ended). */
+  sealHeld(): void {
+    const headers = this.heldFields;
+    if (headers === null) return;
+    this.heldFields = null;
+    const out = Buffer.allocUnsafe(this.heldSize);
+    writeResponseHead(out, 0, this.heldStatus, headers);
+    this.held = out; // nothing else is held alongside a head: holdHead() released it
+  }
+
+  releaseHeld(): void {
+    this.sealHeld();
+    const data = this.held;
+    if (data === null) return;
+    this.held = null;
+    if (!this.socket.destroyed) this.socket.write(data);
+  }
+
+  /** Writes after whatever is held. */
+  write(data: Buffer | string): boolean {
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  private endSocket(last?: string): void {
+    if (this.held !== null || this.heldFields !== null) this.releaseHeld();
+    if (last === undefined) this.socket.end();
+    else this.socket.end(last, 'latin1');
   }
 
   // Socket handlers, kept by reference so an upgrade can remove exactly these.
@@ -82,6 +158,7 @@ export class H1ServerConnection {
 
   private onHead(h: H1RequestHead): void {
     this.waitingForHead = false;
+    this.headTimed = false;
     const hcm = this.hcm();
     const protocol: HttpProtocol = h.versionMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
     const stream = new H1Stream(this, protocol, h.keepAlive && !hcm.draining, h.method === 'HEAD', h.framing.kind !== 'none');
@@ -138,7 +215,7 @@ export class H1ServerConnection {
    */
   private closeUnframed(): void {
     this.discarding = true;
-    this.socket.end();
+    this.endSocket();
     this.socket.resume();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -149,7 +226,7 @@ export class H1ServerConnection {
     this.current = null;
     if (this.discarding) return;
     if (!stream.keepAlive || this.closing) {
-      this.socket.end();
+      this.endSocket();
       return;
     }
     if (this.pendingError !== null) return this.rejectNow(this.pendingError);
@@ -165,8 +242,6 @@ export class H1ServerConnection {
 
   private feed(chunk: Buffer | null): void {
     if (this.discarding) return;
-    // First bytes of a new head: the headers timeout starts now.
-    if (chunk !== null && this.waitingForHead && this.parser.idle) this.headStartedAt = performance.now();
     this.inExecute = true;
     try {
       if (chunk !== null) this.parser.execute(chunk);
@@ -180,6 +255,12 @@ export class H1ServerConnection {
       this.socket.destroy();
     }
     this.inExecute = false;
+    // Part of a head is buffered: the headers timeout runs from now. (A head that arrives whole,
+    // the common case, never reads the clock.)
+    if (this.waitingForHead && !this.headTimed && !this.parser.idle) {
+      this.headStartedAt = performance.now();
+      this.headTimed = true;
+    }
   }
 
   private resumeParser(): void {
@@ -188,10 +269,12 @@ export class H1ServerConnection {
   }
 
   takeOver(): { socket: Socket; head: Buffer } {
+    this.releaseHeld();
     this.handedOver = true;
     clearTimeout(this.timer);
     const rest = this.parser.takeRemaining();
     this.socket.off('data', this.onData);
+    readWithEvents(this.socket);
     this.socket.off('drain', this.onDrain);
     this.socket.off('close', this.onSocketClose);
     this.current = null;
@@ -218,7 +301,7 @@ export class H1ServerConnection {
     this.hooks.onRejected(err, this.remoteAddress);
     const body = `${err.message}\n`;
     const headers = ['content-type', 'text/plain', 'x-weft-error', err.reason, 'content-length', String(Buffer.byteLength(body)), 'connection', 'close'];
-    this.socket.end(responseHead(err.status, undefined, headers) + body, 'latin1');
+    this.endSocket(responseHead(err.status, undefined, headers) + body);
     clearTimeout(this.timer);
   }
 
@@ -231,7 +314,7 @@ export class H1ServerConnection {
       // Part of a head arrived but not the rest in time.
       const body = 'request headers not received in time\n';
       const headers = ['content-type', 'text/plain', 'x-weft-error', 'request-header-timeout', 'content-length', String(body.length), 'connection', 'close'];
-      this.socket.end(responseHead(408, undefined, headers) + body, 'latin1');
+      this.endSocket(responseHead(408, undefined, headers) + body);
       setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
@@ -263,6 +346,7 @@ class H1Stream implements DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   readonly peerIdentity: SpiffeId | null;
   bodyHandler: RequestBodyHandler | null = null;
   keepAlive: boolean;
@@ -281,6 +365,7 @@ class H1Stream implements DownstreamStream {
     this.headRequest = headRequest;
     this.remoteAddress = conn.remoteAddress;
     this.remotePort = conn.remotePort;
+    this.localPort = conn.localPort;
     this.peerIdentity = conn.peerIdentity;
   }
 
@@ -293,13 +378,13 @@ class H1Stream implements DownstreamStream {
   }
 
   sendInterim(status: number, headers: HeaderList): void {
-    if (this.protocol === 'HTTP/1.1') this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+    if (this.protocol === 'HTTP/1.1') this.conn.write(responseHead(status, undefined, headers));
   }
 
   sendHead(status: number, headers: HeaderList, endStream: boolean): void {
     if (this.responseEnded) return;
     if (status === 101) {
-      this.conn.socket.write(responseHead(status, undefined, headers), 'latin1');
+      this.conn.write(responseHead(status, undefined, headers));
       return;
     }
     let hasLength = false;
@@ -319,54 +404,31 @@ class H1Stream implements DownstreamStream {
     if (closeAsked) this.keepAlive = false;
     else if (!this.keepAlive) headers.push('connection', 'close');
     else if (this.protocol === 'HTTP/1.0') headers.push('connection', 'keep-alive');
-    const socket = this.conn.socket;
+    const size = responseHeadSize(status, headers);
     if (endStream || this.headRequest) {
-      socket.write(responseHead(status, undefined, headers), 'latin1');
+      this.conn.holdHead(status, headers, size);
+      this.conn.sealHeld();
       this.end();
       return;
     }
     // The head and the first body bytes usually arrive from the upstream in one read: the
-    // head waits (at most until the next tick) to leave in one buffer with them — one write
-    // of one buffer is measurably cheaper than a writev of a string and a buffer.
-    this.pendingHead = responseHead(status, undefined, headers);
-    process.nextTick(flushPendingHead, this);
-  }
-
-  /** Response head not yet written (see sendHead). */
-  pendingHead: string | null = null;
-
-  flushHead(): void {
-    const head = this.pendingHead;
-    if (head === null) return;
-    this.pendingHead = null;
-    this.conn.socket.write(head, 'latin1');
+    // head is held (until the end of this event-loop turn) to leave in one buffer with them —
+    // one write of one buffer is measurably cheaper than a writev of a string and a buffer.
+    this.conn.holdHead(status, headers, size);
   }
 
   sendData(chunk: Buffer): boolean {
     if (this.responseEnded || chunk.length === 0) return true;
-    const socket = this.conn.socket;
-    const head = this.pendingHead;
-    if (head !== null && !this.chunked && chunk.length <= MERGE_LIMIT) {
-      this.pendingHead = null;
-      const out = Buffer.allocUnsafe(head.length + chunk.length);
-      out.write(head, 0, 'latin1');
-      chunk.copy(out, head.length);
-      return socket.write(out);
-    }
-    this.flushHead();
-    if (!this.chunked) return socket.write(chunk);
-    socket.cork();
-    socket.write(chunkPrefix(chunk.length), 'latin1');
-    socket.write(chunk);
-    const ok = socket.write(CHUNK_SUFFIX, 'latin1');
-    socket.uncork();
-    return ok;
+    const conn = this.conn;
+    if (chunk.length <= MERGE_LIMIT && conn.mergeHeld(chunk, this.chunked)) return true;
+    conn.releaseHeld();
+    return writeBody(conn.socket, chunk, this.chunked);
   }
 
   sendEnd(trailers: HeaderList | null): void {
     if (this.responseEnded) return;
-    this.flushHead();
-    if (this.chunked) this.conn.socket.write(lastChunk(trailers ?? undefined), 'latin1');
+    if (this.chunked) this.conn.write(lastChunk(trailers ?? undefined));
+    this.conn.sealHeld();
     this.end();
   }
 
@@ -388,10 +450,6 @@ class H1Stream implements DownstreamStream {
 
 /** Head and first body chunk are merged into one buffer up to this size (a copy beyond it costs more than a writev). */
 const MERGE_LIMIT = 16 * 1024;
-
-function flushPendingHead(stream: H1Stream): void {
-  stream.flushHead();
-}
 
 /** `http://host:port/p?q` → authority `host:port`, path `/p?q` (the parser vouched for the syntax). */
 function splitAbsoluteForm(target: string): { authority: string; path: string } {

@@ -8,6 +8,7 @@ import { fromH2Headers, toH2Response, sendTrailers } from './h2-headers.ts';
 import type { DownstreamStream, HttpProtocol, RequestBodyHandler, RequestHead } from './stream.ts';
 import type { HttpConnectionManager } from './connection-manager.ts';
 import { serveRequest } from './exchange.ts';
+import { keepReadBuffer } from './h1/reads.ts';
 
 export class H2Server {
   private readonly server: http2.Http2Server;
@@ -92,6 +93,7 @@ class H2Stream implements DownstreamStream {
   readonly protocol: HttpProtocol = 'HTTP/2';
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localPort: number;
   readonly peerIdentity: SpiffeId | null;
   bodyHandler: RequestBodyHandler | null = null;
   private readonly stream: http2.ServerHttp2Stream;
@@ -105,6 +107,7 @@ class H2Stream implements DownstreamStream {
     const socket = stream.session?.socket;
     this.remoteAddress = socket?.remoteAddress ?? '';
     this.remotePort = socket?.remotePort ?? 0;
+    this.localPort = socket?.localPort ?? 0;
     this.peerIdentity = (stream.session && PEERS.get(stream.session)) ?? null;
     stream.on('data', (chunk: Buffer) => this.bodyHandler?.onRequestData(chunk));
     stream.on('trailers', (trailers) => { this.requestTrailers = fromH2Headers(trailers).headers; });
@@ -146,6 +149,7 @@ class H2Stream implements DownstreamStream {
 
   sendData(chunk: Buffer): boolean {
     if (this.stream.destroyed) return true;
+    keepReadBuffer(); // the stream queues the chunk, which may be a view of an HTTP/1.1 upstream's read buffer
     return this.stream.write(chunk);
   }
 

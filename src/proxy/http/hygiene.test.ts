@@ -34,3 +34,15 @@ test('a field named by Connection is removed even when it comes first; plain kee
   assert.equal(stripHopByHop(kept, true).teTrailers, false);
   assert.deepEqual(kept, ['content-length', '3', 'server', 'x']);
 });
+
+test('every hop-by-hop field is removed, and only those (names of the same lengths survive)', () => {
+  const hop = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te',
+    'http2-settings', 'proxy-authenticate', 'proxy-authorization', 'trailer', 'host'];
+  const h: string[] = [];
+  for (const name of hop) h.push(name, 'x');
+  const near = ['tx', 'hose', 'upgradx', 'trailex', 'connectiox', 'keep-alivx', 'http2-settingz', 'proxy-connectiox',
+    'transfer-encodinx', 'proxy-authenticatx', 'proxy-authorizatiox', 'accept', 'x-request-id'];
+  for (const name of near) h.push(name, 'y');
+  stripHopByHop(h, false);
+  assert.deepEqual(h, near.filter((n) => !hop.includes(n)).flatMap((n) => [n, 'y']));
+});

@@ -6,12 +6,24 @@ import type { HeaderList } from './headers.ts';
 /**
  * Fields that describe one connection, never forwarded (HTTP/2 forbids them outright), plus
  * `host`: the request's authority travels beside the list and each codec writes it (Host or
- * :authority) after routing has had its chance to rewrite it.
+ * :authority) after routing has had its chance to rewrite it. Tested by length first: most names
+ * have a length no such field has, and the rest are compared with one or two constants (the
+ * parser hands out these very strings, so the comparisons are mostly pointer checks).
  */
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te',
-  'http2-settings', 'proxy-authenticate', 'proxy-authorization', 'trailer', 'host',
-]);
+function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2: return name === 'te';
+    case 4: return name === 'host';
+    case 7: return name === 'upgrade' || name === 'trailer';
+    case 10: return name === 'connection' || name === 'keep-alive';
+    case 14: return name === 'http2-settings';
+    case 16: return name === 'proxy-connection';
+    case 17: return name === 'transfer-encoding';
+    case 18: return name === 'proxy-authenticate';
+    case 19: return name === 'proxy-authorization';
+    default: return false;
+  }
+}
 
 export interface StripResult {
   /** `te: trailers` was present: the client understands trailers (gRPC needs it forwarded). */
@@ -36,7 +48,7 @@ export function stripHopByHop(headers: HeaderList, keepContentLength: boolean): 
   for (let r = 0; r < headers.length; r += 2) {
     const name = headers[r];
     const value = headers[r + 1];
-    if (HOP_BY_HOP.has(name)) {
+    if (isHopByHop(name)) {
       if (name === 'connection') named = connectionNamed(value, named);
       else if (name === 'te') teTrailers ||= value === 'trailers' || hasToken(value, 'trailers');
       continue;

@@ -34,6 +34,7 @@ export const LOCAL_REPLIES = {
   // HTTP filters. A fault abort's status comes from its config; this one is a placeholder.
   faultInjected: reply(503, 'fault-injected', 'FI', 'fault filter abort'),
   localRateLimited: reply(429, 'local-rate-limited', 'RL', 'local_rate_limited'),
+  rbacDenied: reply(403, 'rbac-denied', 'RBAC', 'RBAC: access denied'),
   invalidPath: reply(400, 'invalid-path', 'DPE', 'the request path is not a valid origin-form path'),
   internalError: reply(500, 'internal-error', 'UPE', 'the proxy could not forward this request (a bug: please report it with this message)'),
 } as const;

@@ -27,6 +27,8 @@ export interface DownstreamStream {
   readonly protocol: HttpProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The local (destination) port of the connection: RBAC destination_port. */
+  readonly localPort: number;
   /** The client's SPIFFE ID when it authenticated with a certificate over TLS (for authorization), else null. */
   readonly peerIdentity: SpiffeId | null;
   /** Set by the router; called by the codec as the request body arrives. */
@@ -46,6 +48,11 @@ export interface DownstreamStream {
 }
 
 export interface RequestBodyHandler {
+  /**
+   * `chunk` may be a view of the connection's read buffer, which the next read overwrites: valid
+   * during this call only. Code that keeps it (a retry buffer, a queue) copies it, or calls
+   * keepReadBuffer() (h1/reads.ts) while still inside this call.
+   */
   onRequestData(chunk: Buffer): void;
   onRequestEnd(trailers: HeaderList | null): void;
   /** The downstream went away before the exchange finished. */
@@ -77,6 +84,7 @@ export type UpstreamFailure =
 export interface UpstreamResponseHandler {
   onInterim(status: number, headers: HeaderList): void;
   onHead(status: number, headers: HeaderList, endStream: boolean): void;
+  /** Valid during this call only, as RequestBodyHandler.onRequestData's chunk. */
   onData(chunk: Buffer): void;
   onEnd(trailers: HeaderList | null): void;
   onError(failure: UpstreamFailure, detail: string): void;

@@ -10,7 +10,7 @@ const base: AccessLogRecord = {
   protocol: 'HTTP/1.1', response_code: 200, response_flags: '-', weft_error: '', bytes_received: 0, bytes_sent: 1024,
   duration_ms: 3, upstream_service_time_ms: 2, upstream_host: '10.0.0.7:9080',
   upstream_cluster: 'outbound|9080||reviews.shop.svc.cluster.local', route_name: 'reviews', downstream_remote_address: '10.0.0.3:51234', downstream_peer_uri_san: 'spiffe://cluster.local/ns/shop/sa/web',
-  x_forwarded_for: '', user_agent: 'Mozilla/5.0 (X11; Linux x86_64) curl/8.5.0', request_id: '8f6c2b1e-4f0a-4c57-9b1e-2f1d1c0e7a55', attempts: 1,
+  x_forwarded_for: '', user_agent: 'Mozilla/5.0 (X11; Linux x86_64) curl/8.5.0', request_id: '8f6c2b1e-4f0a-4c57-9b1e-2f1d1c0e7a55', attempts: 1, rbac_policy: '',
 };
 // Distinct objects per call, as the proxy makes them, with a clock that advances.
 const records = Array.from({ length: 4096 }, (_, i) => ({ ...base, start_time: base.start_time + i * 0.3, request_id: `${base.request_id.slice(0, -4)}${i}` }));

@@ -31,6 +31,7 @@ function record(overrides: Partial<AccessLogRecord> = {}): AccessLogRecord {
     user_agent: 'curl/8.5\n"quoted" \\ \u2028 \ud800',
     request_id: 'f0e1',
     attempts: 3,
+    rbac_policy: '',
     ...overrides,
   };
 }
@@ -80,7 +81,7 @@ test('any record formats exactly as JSON.stringify would, on the plain and the e
         start_time: time, method: text, path: text, authority: text, protocol: text, response_code: int, response_flags: text,
         weft_error: text, bytes_received: int, bytes_sent: int, duration_ms: fc.double({ min: 0, max: 1e9, noNaN: true }),
         upstream_service_time_ms: int, upstream_host: text, upstream_cluster: text, route_name: text,
-        downstream_remote_address: text, downstream_peer_uri_san: text, x_forwarded_for: text, user_agent: text, request_id: text, attempts: int,
+        downstream_remote_address: text, downstream_peer_uri_san: text, x_forwarded_for: text, user_agent: text, request_id: text, attempts: int, rbac_policy: text,
       }),
       (r) => {
         const expected = JSON.stringify({ ...r, start_time: new Date(r.start_time).toISOString() });
@@ -91,6 +92,17 @@ test('any record formats exactly as JSON.stringify would, on the plain and the e
   );
   const plain = record({ user_agent: 'curl/8.5', path: '/reviews/1' });
   assert.equal(formatAccessLogLine(plain), `${JSON.stringify({ ...plain, start_time: '2025-01-02T03:04:05.067Z' })}\n`);
+});
+
+test('a field that needs escaping is escaped even right after a plain value of the same field', () => {
+  const fields = ['method', 'path', 'authority', 'protocol', 'response_flags', 'weft_error', 'upstream_host', 'upstream_cluster',
+    'route_name', 'downstream_remote_address', 'x_forwarded_for', 'user_agent', 'request_id'] as const;
+  for (const field of fields) {
+    for (const value of ['plain-value', 'q"uote', 'back\\slash', 'ctl\u0001', 'lone\ud800', 'plain-value', '']) {
+      const r = record({ [field]: value });
+      assert.equal(formatAccessLogLine(r), `${JSON.stringify({ ...r, start_time: '2025-01-02T03:04:05.067Z' })}\n`, `${field}=${JSON.stringify(value)}`);
+    }
+  }
 });
 
 test('numbers with no JSON spelling and impossible times become null, not broken JSON', () => {

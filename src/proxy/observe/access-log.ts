@@ -18,6 +18,11 @@ export interface AccessLogOptions {
   maxBacklogBytes?: number;
 }
 
+/** Buffer's UTF-8 writer (not in Node's type definitions): write(line, offset) without the argument juggling. */
+interface Utf8Writer {
+  utf8Write(s: string, offset: number): number;
+}
+
 export class AccessLog {
   /** Writes to process.stdout (async on pipes, which is what Kubernetes gives a container). */
   static toStdout(): AccessLog {
@@ -79,7 +84,7 @@ export class AccessLog {
         }
       }
     }
-    this.#bytes += this.#buffer.write(line, this.#bytes);
+    this.#bytes += (this.#buffer as unknown as Utf8Writer).utf8Write(line, this.#bytes);
     if (++this.#lines >= this.#maxLines) {
       this.flush();
     } else if (!this.#scheduled) {

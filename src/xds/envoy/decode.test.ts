@@ -142,7 +142,7 @@ test("google.protobuf.Any dispatches on '@type'; Envoy types Weft lacks are unsu
   const cors = filters({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' });
   assert.equal(cors[0].code, 'WEFT_CONFIG_UNSUPPORTED');
   assert.equal(cors[0].path, 'http_filters[0].typed_config["@type"]');
-  assert.match(cors[0].message, /^Weft does not support envoy\.extensions\.filters\.http\.cors\.v3\.Cors here yet \(supported: envoy\.extensions\.filters\.http\.fault\.v3\.HTTPFault, envoy\.extensions\.filters\.http\.local_ratelimit\.v3\.LocalRateLimit, envoy\.extensions\.filters\.http\.router\.v3\.Router\)$/);
+  assert.match(cors[0].message, /^Weft does not support envoy\.extensions\.filters\.http\.cors\.v3\.Cors here yet \(supported: envoy\.extensions\.filters\.http\.fault\.v3\.HTTPFault, envoy\.extensions\.filters\.http\.local_ratelimit\.v3\.LocalRateLimit, envoy\.extensions\.filters\.http\.rbac\.v3\.RBAC, envoy\.extensions\.filters\.http\.router\.v3\.Router\)$/);
   // Envoy's is_optional: a filter of a type Weft does not know is left out instead of refused.
   const optional = run(HttpConnectionManager, {
     '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',

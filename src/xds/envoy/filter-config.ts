@@ -4,13 +4,14 @@
 import type { Static } from 'typebox';
 import { HTTPFault } from './fault.ts';
 import { LocalRateLimit } from './local-ratelimit.ts';
+import { RBACPerRoute } from './rbac.ts';
 import { Any, Bool, Message, Type } from './schema.ts';
 import { TYPE_URLS } from './type-urls.ts';
 
 export const FilterConfig = Message(
   {
     '@type': Type.Literal(TYPE_URLS.filterConfig),
-    config: Type.Optional(Any([HTTPFault, LocalRateLimit])),
+    config: Type.Optional(Any([HTTPFault, LocalRateLimit, RBACPerRoute])),
     /** A config of a type Weft does not know is then ignored instead of refused. */
     is_optional: Type.Optional(Bool()),
     /** The filter does not run for this route or virtual host. */
@@ -19,7 +20,7 @@ export const FilterConfig = Message(
   { optionalAny: { field: 'config', flag: 'is_optional' } },
 );
 
-export const PerFilterConfig = Any([HTTPFault, LocalRateLimit, FilterConfig]);
+export const PerFilterConfig = Any([HTTPFault, LocalRateLimit, RBACPerRoute, FilterConfig]);
 
 /** `typed_per_filter_config`: filter name → config. */
 export const TypedPerFilterConfig = Type.Record(Type.String(), PerFilterConfig);

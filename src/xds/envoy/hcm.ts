@@ -1,10 +1,11 @@
 // extensions.filters.network.http_connection_manager.v3: the HTTP network filter, its HTTP filter list
-// (fault, local rate limit, and the router last) and upgrades.
+// (fault, local rate limit, RBAC, and the router last) and upgrades.
 
 import type { Static } from 'typebox';
 import { AccessLog } from './access-log.ts';
 import { HTTPFault } from './fault.ts';
 import { LocalRateLimit } from './local-ratelimit.ts';
+import { RBAC } from './rbac.ts';
 import { ConfigSource } from './config-source.ts';
 import { HttpProtocolOptions } from './protocol.ts';
 import { RouteConfiguration } from './route.ts';
@@ -32,7 +33,7 @@ export const HttpFilter = Message(
   {
     name: Str({ minLength: 1 }),
     /** Required unless is_optional drops a type Weft does not know. */
-    typed_config: Type.Optional(Any([HTTPFault, LocalRateLimit, Router])),
+    typed_config: Type.Optional(Any([HTTPFault, LocalRateLimit, RBAC, Router])),
     /** A filter of a type Weft does not know is then left out instead of refused. */
     is_optional: Type.Optional(Bool()),
     /** Off unless a route or virtual host enables it through typed_per_filter_config. */
@@ -54,7 +55,7 @@ export const UpgradeConfig = Message(
 
 const RESILIENCE = 'arrives with the resilience work';
 const CONTROL_PLANE = 'arrives with the control-plane work';
-const PATH_NORMALIZATION = 'arrives with path normalization (authorization work)';
+const PATH_NORMALIZATION = 'use normalize_path, merge_slashes and path_with_escaped_slashes_action';
 
 export const HttpConnectionManager = Message(
   {
@@ -71,6 +72,13 @@ export const HttpConnectionManager = Message(
     generate_request_id: Type.Optional(Bool({ default: true })),
     access_log: Type.Optional(Type.Array(AccessLog)),
     upgrade_configs: Type.Optional(Type.Array(UpgradeConfig)),
+    /** RFC 3986 normalization of the path before filters and routing (see docs/authorization.md). */
+    normalize_path: Type.Optional(Bool({ default: false })),
+    merge_slashes: Type.Optional(Bool({ default: false })),
+    path_with_escaped_slashes_action: Type.Optional(Enum(
+      ['IMPLEMENTATION_SPECIFIC_DEFAULT', 'KEEP_UNCHANGED', 'REJECT_REQUEST', 'UNESCAPE_AND_REDIRECT', 'UNESCAPE_AND_FORWARD'],
+      { default: 'IMPLEMENTATION_SPECIFIC_DEFAULT' },
+    )),
   },
   {
     unsupported: {
@@ -79,9 +87,6 @@ export const HttpConnectionManager = Message(
       drain_timeout: 'Weft drains by --drain-time-s',
       use_remote_address: CONTROL_PLANE,
       xff_num_trusted_hops: CONTROL_PLANE,
-      normalize_path: PATH_NORMALIZATION,
-      merge_slashes: PATH_NORMALIZATION,
-      path_with_escaped_slashes_action: PATH_NORMALIZATION,
       server_name: 'Weft does not set the server header',
       http2_protocol_options: 'downstream HTTP/2 settings are fixed for now; codec_type AUTO or HTTP2 selects HTTP/2',
       scoped_routes: 'inline the table as route_config',

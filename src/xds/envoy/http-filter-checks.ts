@@ -18,6 +18,9 @@ const ROUTER_HINT = `{name: envoy.filters.http.router, typed_config: {'@type': $
 
 const shortType = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
 
+/** The message a filter takes in typed_per_filter_config: its own, except RBAC's RBACPerRoute. */
+const perRouteType = (filterType: string): string => (filterType === TYPE_URLS.rbac ? TYPE_URLS.rbacPerRoute : filterType);
+
 function checkFault(f: HTTPFault, path: FieldPath, issues: Issues): void {
   (f.headers ?? []).forEach((h, i) => checkHeaderMatcher(h, [...path, 'headers', i], issues));
 }
@@ -72,8 +75,8 @@ function checkPerFilter(
       }
       continue;
     }
-    if (config['@type'] !== type) {
-      issues.invalid([...configPath, '@type'], `filter '${name}' is of type ${shortType(type)}; its per-route config must be of that type, not ${shortType(config['@type'])}`);
+    if (config['@type'] !== perRouteType(type)) {
+      issues.invalid([...configPath, '@type'], `filter '${name}' is of type ${shortType(type)}; its per-route config must be ${perRouteType(type) === type ? 'of that type' : shortType(perRouteType(type))}, not ${shortType(config['@type'])}`);
       continue;
     }
     checkConfig(config, configPath, issues, true);

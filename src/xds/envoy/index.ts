@@ -38,6 +38,10 @@ export { AccessLog, FileAccessLog, StdoutAccessLog } from './access-log.ts';
 export { HttpConnectionManager, HttpFilter, Rds, Router, UpgradeConfig } from './hcm.ts';
 export { FaultAbort, FaultDelay, HTTPFault } from './fault.ts';
 export { HttpStatus, LocalRateLimit, TokenBucket, DEFAULT_RATE_LIMITED_STATUS } from './local-ratelimit.ts';
+export {
+  Authenticated, CidrRange, PathMatcher, Permission, PermissionSet, Policy, Principal, PrincipalSet, RBAC, RBACPerRoute, RbacRules, RBAC_ACTIONS,
+  type RbacAction,
+} from './rbac.ts';
 export { FilterConfig, PerFilterConfig, TypedPerFilterConfig } from './filter-config.ts';
 export { ApiConfigSource, ConfigSource, DynamicResources, GrpcService, DEFAULT_INITIAL_FETCH_TIMEOUT } from './config-source.ts';
 export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOUT } from './tcp-proxy.ts';

@@ -12,6 +12,8 @@ export const TYPE_URLS = {
   router: `${T}envoy.extensions.filters.http.router.v3.Router`,
   fault: `${T}envoy.extensions.filters.http.fault.v3.HTTPFault`,
   localRateLimit: `${T}envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit`,
+  rbac: `${T}envoy.extensions.filters.http.rbac.v3.RBAC`,
+  rbacPerRoute: `${T}envoy.extensions.filters.http.rbac.v3.RBACPerRoute`,
   filterConfig: `${T}envoy.config.route.v3.FilterConfig`,
   stdoutAccessLog: `${T}envoy.extensions.access_loggers.stream.v3.StdoutAccessLog`,
   fileAccessLog: `${T}envoy.extensions.access_loggers.file.v3.FileAccessLog`,

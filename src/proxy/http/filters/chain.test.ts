@@ -4,7 +4,10 @@ import { decode, HttpConnectionManager, Issues, TYPE_URLS } from '../../../xds/e
 import { ProxyMetrics } from '../../observe/metrics.ts';
 import { compileRouteConfiguration } from '../route/index.ts';
 import { buildHttpFilters } from './chain.ts';
-import type { FilterReply, RequestHead } from './types.ts';
+import type { DownstreamStream, FilterHost, FilterReply, RequestHead } from './types.ts';
+
+/** Fault and rate-limit filters read neither the stream nor the host. */
+const NO_CONTEXT = [null as unknown as DownstreamStream, null as unknown as FilterHost] as const;
 
 const ROUTER = { name: 'router', typed_config: { '@type': TYPE_URLS.router } };
 const ALL = { numerator: 100 };
@@ -34,7 +37,7 @@ function verdicts(b: ReturnType<typeof build>): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const vh of b.routes.virtualHosts) {
     for (const r of vh.routes) {
-      out[r.name] = b.chains!.filtersOf(r).map((f) => (f.onRequest(head()) as FilterReply | null)?.status ?? 0);
+      out[r.name] = b.chains!.filtersOf(r).map((f) => (f.onRequest(head(), ...NO_CONTEXT) as FilterReply | null)?.status ?? 0);
     }
   }
   return out;
@@ -58,7 +61,7 @@ test('the most specific config wins: route, then virtual host, then listener; di
     { name: 'v2', domains: ['*'], routes: [route('listener-level')] },
   ]);
   assert.deepEqual(verdicts(b), { 'vh-level': [501], 'route-level': [502], wrapped: [503], off: [], 'listener-level': [500] });
-  assert.deepEqual(b.chains!.filtersOf(null).map((f) => (f.onRequest(head()) as FilterReply).status), [500], 'no route: the listener config');
+  assert.deepEqual(b.chains!.filtersOf(null).map((f) => (f.onRequest(head(), ...NO_CONTEXT) as FilterReply).status), [500], 'no route: the listener config');
 });
 
 test('the route table\'s typed_per_filter_config sits between the virtual host\'s and the listener\'s', () => {
@@ -67,7 +70,7 @@ test('the route table\'s typed_per_filter_config sits between the virtual host\'
     { name: 'v2', domains: ['*'], routes: [route('table-level'), route('route-level', { typed_per_filter_config: { fault: abort(502) } })] },
   ], { typed_per_filter_config: { fault: abort(505) } });
   assert.deepEqual(verdicts(b), { 'vh-level': [501], 'table-level': [505], 'route-level': [502] });
-  assert.deepEqual(b.chains!.filtersOf(null).map((f) => (f.onRequest(head()) as FilterReply).status), [500]);
+  assert.deepEqual(b.chains!.filtersOf(null).map((f) => (f.onRequest(head(), ...NO_CONTEXT) as FilterReply).status), [500]);
 });
 
 test('a filter disabled by default runs only where a route or virtual host turns it on', () => {
@@ -90,10 +93,10 @@ test('filters run in http_filters order, and each rate-limit config is one bucke
     ] },
   ]);
   const byName = new Map(b.routes.virtualHosts[0].routes.map((r) => [r.name, b.chains!.filtersOf(r)]));
-  const first = (name: string) => (byName.get(name)![0].onRequest(head()) as FilterReply | null)?.status ?? 0;
+  const first = (name: string) => (byName.get(name)![0].onRequest(head(), ...NO_CONTEXT) as FilterReply | null)?.status ?? 0;
   assert.equal(byName.get('own')!.length, 2);
   assert.deepEqual([first('shared-1'), first('shared-2'), first('own'), first('own')], [0, 429, 0, 429]);
   // The rate limit passes first; then the fault answers.
-  assert.equal((byName.get('shared-1')![1].onRequest(head()) as FilterReply).status, 500);
+  assert.equal((byName.get('shared-1')![1].onRequest(head(), ...NO_CONTEXT) as FilterReply).status, 500);
   assert.match(b.metrics.render(), /weft_local_ratelimited_total\{enforced="true",listener="main",route="shared-2"\} 1/);
 });

@@ -4,12 +4,13 @@
 // off), bound to the route with its counters. A request then costs one map lookup, and nothing when no filter is configured.
 import {
   TYPE_URLS, type FilterConfig, type HTTPFault, type HttpConnectionManager, type LocalRateLimit, type PerFilterConfig,
-  type RouteConfiguration, type TypedPerFilterConfig,
+  type RBAC, type RBACPerRoute, type RouteConfiguration, type TypedPerFilterConfig,
 } from '../../../xds/envoy/index.ts';
 import type { ProxyMetrics } from '../../observe/metrics.ts';
 import type { CompiledRoute, RouteTable } from '../route/index.ts';
 import { FaultConfig, type ActiveFaults } from './fault.ts';
 import { LocalRateLimitConfig } from './local-ratelimit.ts';
+import { RbacConfig } from './rbac.ts';
 import { runFilters } from './run.ts';
 import type { DownstreamStream, FilterHost, RequestHead, RouteFilter } from './types.ts';
 
@@ -25,8 +26,11 @@ interface FilterSpec {
   readonly disabledByDefault: boolean;
   readonly listener: Compiled;
   /** Compiles a per-route or per-virtual-host config of this filter's type. */
-  perRoute(config: HTTPFault | LocalRateLimit): Compiled;
+  perRoute(config: PerRouteConfig): Compiled | null;
 }
+
+/** A filter's own per-route message (RBAC's is RBACPerRoute). */
+type PerRouteConfig = HTTPFault | LocalRateLimit | RBACPerRoute;
 
 const NONE: readonly RouteFilter[] = [];
 
@@ -81,11 +85,25 @@ function rateLimitSpec(name: string, disabled: boolean, listenerConfig: LocalRat
   return { name, disabledByDefault: disabled, listener: compile(listenerConfig), perRoute: (c) => compile(c as LocalRateLimit) };
 }
 
+function rbacSpec(name: string, disabled: boolean, listenerConfig: RBAC, listener: string, metrics: ProxyMetrics): FilterSpec {
+  const compile = (r: RBAC): Compiled => new RbacConfig(r, listener, metrics);
+  // RBACPerRoute without `rbac` turns the filter off for the route (Envoy).
+  const perRoute = (c: PerRouteConfig): Compiled | null => {
+    const rbac = (c as RBACPerRoute).rbac;
+    return rbac === undefined ? null : compile(rbac);
+  };
+  return { name, disabledByDefault: disabled, listener: compile(listenerConfig), perRoute };
+}
+
 const FAULT_HELP = 'Faults injected by envoy.filters.http.fault, by kind (abort or delay).';
 const RATE_LIMIT_HELP = 'Requests over a local rate limit (envoy.filters.http.local_ratelimit); enforced ones were answered 429.';
 
 /** What a level's typed_per_filter_config says about one filter: a config, off, on, or nothing. */
 type Override = { readonly kind: 'config'; readonly compiled: Compiled } | { readonly kind: 'disabled' } | { readonly kind: 'enabled' } | null;
+
+function configOverride(compiled: Compiled | null): Override {
+  return compiled === null ? { kind: 'disabled' } : { kind: 'config', compiled };
+}
 
 /** Per-level overrides, compiled once per level so that routes sharing a virtual host's config share its bucket. */
 function overridesOf(map: TypedPerFilterConfig | undefined, specs: readonly FilterSpec[]): ReadonlyMap<FilterSpec, Override> {
@@ -95,12 +113,12 @@ function overridesOf(map: TypedPerFilterConfig | undefined, specs: readonly Filt
     const value: PerFilterConfig | undefined = map[spec.name];
     if (value === undefined) continue;
     if (value['@type'] !== TYPE_URLS.filterConfig) {
-      out.set(spec, { kind: 'config', compiled: spec.perRoute(value as HTTPFault | LocalRateLimit) });
+      out.set(spec, configOverride(spec.perRoute(value as PerRouteConfig)));
       continue;
     }
     const wrapper = value as FilterConfig;
     if (wrapper.disabled === true) out.set(spec, { kind: 'disabled' });
-    else if (wrapper.config !== undefined) out.set(spec, { kind: 'config', compiled: spec.perRoute(wrapper.config) });
+    else if (wrapper.config !== undefined) out.set(spec, configOverride(spec.perRoute(wrapper.config)));
     // An optional config Weft does not know was dropped by the decoder: Envoy ignores the entry.
     else if (wrapper.is_optional !== true) out.set(spec, { kind: 'enabled' });
   }
@@ -135,6 +153,7 @@ export function buildHttpFilters(
     const disabled = f.disabled === true;
     if (cfg['@type'] === TYPE_URLS.fault) specs.push(faultSpec(f.name, disabled, cfg, listener, metrics));
     else if (cfg['@type'] === TYPE_URLS.localRateLimit) specs.push(rateLimitSpec(f.name, disabled, cfg, listener, metrics));
+    else if (cfg['@type'] === TYPE_URLS.rbac) specs.push(rbacSpec(f.name, disabled, cfg, listener, metrics));
   }
   if (specs.length === 0) return null;
   const bindAll = (levels: readonly ReadonlyMap<FilterSpec, Override>[], route: string): readonly RouteFilter[] => {

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode, HTTPFault, Issues, TYPE_URLS } from '../../../xds/envoy/index.ts';
 import { FaultConfig, type ActiveFaults } from './fault.ts';
-import type { FilterDelay, FilterReply, RequestHead } from './types.ts';
+import type { DownstreamStream, FilterDelay, FilterHost, FilterReply, RequestHead } from './types.ts';
+
+/** Fault and rate-limit filters read neither the stream nor the host. */
+const NO_CONTEXT = [null as unknown as DownstreamStream, null as unknown as FilterHost] as const;
 
 function config(body: object, active: ActiveFaults = { count: 0 }): FaultConfig {
   const issues = new Issues();
@@ -76,8 +79,8 @@ test('headers: the fault applies only to matching requests (route header matcher
   const c = config({ abort: { http_status: 503, percentage: ALL }, headers: [{ name: 'x-chaos', exact_match: 'on' }, { name: ':path', prefix_match: '/' }] });
   const counters = { aborts: counter(), delays: counter() };
   const f = c.bind(counters);
-  assert.equal(f.onRequest(head(['x-chaos', 'off'])), null);
-  assert.equal((f.onRequest(head(['x-chaos', 'on'])) as FilterReply).status, 503);
+  assert.equal(f.onRequest(head(['x-chaos', 'off']), ...NO_CONTEXT), null);
+  assert.equal((f.onRequest(head(['x-chaos', 'on']), ...NO_CONTEXT) as FilterReply).status, 503);
   assert.equal(counters.aborts.n, 1);
 });
 
@@ -86,14 +89,14 @@ test('a delay holds an active fault until it ends or is cancelled; max_active_fa
   const c = config({ delay: { fixed_delay: '0.1s', percentage: ALL }, abort: { http_status: 502, percentage: ALL }, max_active_faults: 1 }, active);
   const counters = { aborts: counter(), delays: counter() };
   const f = c.bind(counters);
-  const held = f.onRequest(head()) as FilterDelay;
+  const held = f.onRequest(head(), ...NO_CONTEXT) as FilterDelay;
   assert.deepEqual([held.kind, held.ms, held.flag, active.count], ['delay', 100, 'DI', 1]);
   // At the limit: neither a delay nor an abort for the next request.
-  assert.equal(f.onRequest(head()), null);
+  assert.equal(f.onRequest(head(), ...NO_CONTEXT), null);
   // After the delay Envoy checks the abort: it happens, and the fault is over.
   assert.equal((held.resume(head()) as FilterReply).status, 502);
   assert.equal(active.count, 0);
-  const again = f.onRequest(head()) as FilterDelay;
+  const again = f.onRequest(head(), ...NO_CONTEXT) as FilterDelay;
   again.cancel();
   again.cancel();
   assert.equal(active.count, 0, 'cancel releases once');

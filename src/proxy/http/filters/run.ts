@@ -6,11 +6,12 @@ import type { HeaderList } from '../headers.ts';
 import { delayQueue, type Delayed } from './delay-queue.ts';
 import { sendFilterReply } from './reply.ts';
 import type { DownstreamStream, FilterDelay, FilterHost, RequestHead, RouteFilter } from './types.ts';
+import { keepReadBuffer } from '../h1/reads.ts';
 
 /** Runs `filters` from `start`; true when the router should take the request now. */
 export function runFilters(filters: readonly RouteFilter[], start: number, host: FilterHost, head: RequestHead, ds: DownstreamStream): boolean {
   for (let i = start; i < filters.length; i++) {
-    const verdict = filters[i].onRequest(head);
+    const verdict = filters[i].onRequest(head, ds, host);
     if (verdict === null) continue;
     if (verdict.kind === 'reply') {
       sendFilterReply(host, head, verdict);
@@ -53,6 +54,7 @@ class HeldRequest implements Delayed {
   }
 
   onRequestData(chunk: Buffer): void {
+    keepReadBuffer(); // held through the delay: the chunk may be a view of the downstream read buffer
     (this.chunks ??= []).push(chunk);
     // Envoy buffers up to its limit, then pushes back; pausing at once bounds what is held to
     // what the codec has already read.

@@ -38,7 +38,7 @@ export type Verdict = FilterReply | FilterDelay | null;
 
 /** One filter bound to one route (its config resolved, its counters pre-bound). */
 export interface RouteFilter {
-  onRequest(head: RequestHead): Verdict;
+  onRequest(head: RequestHead, ds: DownstreamStream, host: FilterHost): Verdict;
 }
 
 /** What the exchange (the router) offers the filters that run before it. */
@@ -48,6 +48,8 @@ export interface FilterHost extends RequestBodyHandler {
   respondLocally(status: number, body: Buffer, headers: HeaderList, flag: string, weftError: string): void;
   /** Adds an Envoy response flag (kept beside the router's own flag in the access log). */
   addFlag(flag: string): void;
+  /** The RBAC policy that denied the request or matched a LOG rule (the access log's rbac_policy). */
+  noteRbacPolicy(name: string): void;
   /** An exception escaped: answer 500 (or reset) rather than take the process down. */
   fail(err: unknown): void;
 }

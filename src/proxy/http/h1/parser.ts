@@ -48,7 +48,7 @@ export class H1Parser<Head> {
   readonly #acc = new Accumulator();
   /** The request line of the buffered partial head is complete and its target was checked against maxUriBytes. */
   #uriChecked = false;
-  /** Input received while paused (a reference to the caller's chunk when possible, no copy). */
+  /** Input received while paused, copied: the caller may reuse a chunk's memory once execute() returns. */
   #kept: Buffer | null = null;
   /** The buffer being run and the position of its first unconsumed byte, kept current before each event. */
   #cur: Buffer = EMPTY;
@@ -87,8 +87,10 @@ export class H1Parser<Head> {
   }
 
   /**
-   * Feeds bytes; events fire synchronously. The parser may keep a reference to `chunk` (paused, or body
-   * subarrays handed to onData), so the caller must not reuse its memory.
+   * Feeds bytes; events fire synchronously. The parser keeps no reference to `chunk` once this returns (what it
+   * keeps, it copies), so the caller may read the next bytes into the same memory; body subarrays handed to
+   * onData are views of `chunk`, valid during the call only — a handler that keeps one must copy it or keep the
+   * memory from being reused (see reads.ts).
    */
   execute(chunk: Buffer): void {
     const st = this.#state;
@@ -97,10 +99,10 @@ export class H1Parser<Head> {
     if (this.#running) throw new WeftError('WEFT_INTERNAL', 'H1Parser.execute called from inside a handler');
     if (chunk.length === 0) return;
     if (this.#paused) {
-      this.#kept = this.#kept === null ? chunk : Buffer.concat([this.#kept, chunk]);
+      this.#kept = this.#kept === null ? Buffer.from(chunk) : Buffer.concat([this.#kept, chunk]);
       return;
     }
-    this.#run(chunk);
+    this.#run(chunk, false);
   }
 
   /** Stops after the current event; unconsumed bytes are kept for resume(). */
@@ -116,7 +118,7 @@ export class H1Parser<Head> {
     if (this.#running) return;
     const kept = this.#kept;
     this.#kept = null;
-    this.#run(kept ?? EMPTY);
+    this.#run(kept ?? EMPTY, true);
   }
 
   /** The peer closed: completes a close-delimited body; mid-message it is an 'incomplete-message' error. */
@@ -136,7 +138,7 @@ export class H1Parser<Head> {
   takeRemaining(): Buffer {
     const parts: Buffer[] = [];
     if (this.#acc.len > 0) parts.push(Buffer.from(this.#acc.bytes()));
-    if (this.#running && this.#pos < this.#cur.length) parts.push(this.#cur.subarray(this.#pos));
+    if (this.#running && this.#pos < this.#cur.length) parts.push(Buffer.from(this.#cur.subarray(this.#pos)));
     if (this.#kept !== null) parts.push(this.#kept);
     this.#state = S_STOPPED;
     this.#paused = false;
@@ -145,7 +147,8 @@ export class H1Parser<Head> {
     return parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts);
   }
 
-  #run(buf: Buffer): void {
+  /** `owned`: `buf` is the parser's own copy (kept bytes), so what is left of it can be kept without copying again. */
+  #run(buf: Buffer, owned: boolean): void {
     this.#cur = buf;
     this.#pos = 0;
     this.#running = true;
@@ -160,7 +163,10 @@ export class H1Parser<Head> {
       this.#fail(err);
     } finally {
       this.#running = false;
-      if (this.#paused && this.#state < S_STOPPED && this.#pos < buf.length) this.#kept = buf.subarray(this.#pos);
+      if (this.#paused && this.#state < S_STOPPED && this.#pos < buf.length) {
+        // Copying only the caller's bytes keeps a long pipelined burst linear: kept bytes are not copied again.
+        this.#kept = owned ? buf.subarray(this.#pos) : Buffer.from(buf.subarray(this.#pos));
+      }
       this.#cur = EMPTY;
     }
     if (this.#finishPending && !this.#paused && this.#state < S_STOPPED) {

@@ -51,7 +51,7 @@ export function parseRequestHead(buf: Buffer, start: number, len: number, limits
   facts.headBytes = end - s;
 
   const str = buf.toString('latin1', s, end);
-  const method = str.slice(0, methodEnd - s);
+  const method = knownMethod(buf, s, methodEnd) ?? str.slice(0, methodEnd - s);
   const target = str.slice(targetStart - s, targetEnd - s);
   const headers: HeaderList = [];
   buildFields(buf, str, s, n, headers, facts);
@@ -87,6 +87,26 @@ export function parseRequestHead(buf: Buffer, start: number, len: number, limits
     upgrade: connect ? 'connect' : versionMinor === 1 && facts.connUpgrade ? facts.upgrade : null,
     expectContinue: versionMinor === 1 && facts.expectContinue,
   };
+}
+
+/**
+ * The shared constant for a common method in `buf[s, e)` (methods are case-sensitive), else undefined. A fresh
+ * slice would be hashed again by every Set or Map it meets on the way (idempotency, metrics, routing).
+ */
+function knownMethod(buf: Buffer, s: number, e: number): string | undefined {
+  const c = buf[s];
+  switch (e - s) {
+    case 3:
+      if (c === 0x47 && buf[s + 1] === 0x45 && buf[s + 2] === 0x54) return 'GET';
+      if (c === 0x50 && buf[s + 1] === 0x55 && buf[s + 2] === 0x54) return 'PUT';
+      return undefined;
+    case 4:
+      if (c === 0x50 && buf[s + 1] === 0x4f && buf[s + 2] === 0x53 && buf[s + 3] === 0x54) return 'POST';
+      if (c === 0x48 && buf[s + 1] === 0x45 && buf[s + 2] === 0x41 && buf[s + 3] === 0x44) return 'HEAD';
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** `HTTP/1.0` or `HTTP/1.1` at `i` (8 bytes); another well-formed version is a 505, anything else a 400. */

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytes, errorOf, record } from './recorder.ts';
+import { H1Parser } from './parser.ts';
 
 const H = 'Host: a\r\n';
 
@@ -144,4 +145,13 @@ test('upgrade: lower-cased Upgrade value only when Connection lists upgrade; con
   assert.equal(up(`GET / HTTP/1.1\r\n${H}Upgrade: websocket\r\n\r\n`), null);
   assert.equal(up(`GET / HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n`), null);
   assert.equal(up(`CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n`), 'connect');
+});
+
+test('methods are case-sensitive tokens: common ones come out as shared constants, others exactly as sent', () => {
+  for (const method of ['GET', 'PUT', 'POST', 'HEAD', 'GEt', 'get', 'PUTS', 'POS', 'HEAP', 'DELETE', 'M-SEARCH', 'G']) {
+    const heads: string[] = [];
+    const p = H1Parser.requests({ onHead: (h) => heads.push(h.method), onData() {}, onTrailers() {}, onComplete() {}, onError: (e) => assert.fail(e.message) });
+    p.execute(bytes(`${method} / HTTP/1.1\r\nHost: a\r\n\r\n`));
+    assert.deepEqual(heads, [method]);
+  }
 });

@@ -9,6 +9,7 @@ import { Countdown, deadlineList, type CountdownOwner, type DeadlineList, type T
 import type { HeaderList } from '../headers.ts';
 import type { RequestHead, UpstreamFailure, UpstreamResponseHandler, UpstreamStream } from '../stream.ts';
 import type { RetryPolicy, RetryReason } from './policy.ts';
+import { keepReadBuffer } from '../h1/reads.ts';
 
 /** What the exchange hears from the retry layer beyond an upstream's own events. */
 export interface RetryClient extends UpstreamResponseHandler {
@@ -70,7 +71,10 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
     const body = this.body;
     if (body !== null) {
       this.bodyBytes += chunk.length;
-      if (this.bodyBytes <= this.policy.bufferLimitBytes) body.push(chunk);
+      if (this.bodyBytes <= this.policy.bufferLimitBytes) {
+        keepReadBuffer(); // kept for replay: the chunk may be a view of the downstream read buffer
+        body.push(chunk);
+      }
       else this.outgrowBuffer();
     }
     // Between tries the chunk is only kept: the buffer limit bounds what the client can push.
