@@ -161,6 +161,16 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
   /** The back-off before a retry is over: start the next try. */
   onCountdown(): void {
     if (this.done) return;
+    try {
+      this.startTry();
+    } catch (err) {
+      // Runs from a timer: nothing above it would answer the client.
+      this.current = null;
+      this.fail('reset-before-response', `the retry could not start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private startTry(): void {
     const endpoint = this.pickEndpoint();
     if (endpoint === null) return this.fail('no-healthy-upstream', 'no healthy endpoint is left for the retry');
     this.attempts++;
@@ -172,6 +182,10 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
     if (this.requestEnded) {
       stream.end(this.trailers);
       this.armPerTry();
+    } else {
+      // The failed try may have paused the client (a write it could not take at once); the new
+      // try on a warm connection may never signal 'writable', so resume the client now.
+      this.client.onWritable();
     }
   }
 
