@@ -77,6 +77,7 @@ export class Proxy implements AdminTarget {
 
   /** Binds the listeners; `live: false` stays PRE_INITIALIZING until markLive (waiting for ADS). */
   async start(options: { live: boolean } = { live: true }): Promise<void> {
+    for (const c of this.snapshot.clusters.values()) c.activate();
     await Promise.all([...this.snapshot.clusters.values()].map((c) => c.start()));
     for (const spec of this.snapshot.listeners) {
       const listener = new Listener(spec, this.hooks);
@@ -128,6 +129,7 @@ export class Proxy implements AdminTarget {
       // Nothing was swapped yet: undo the new sockets and clusters, keep serving `prev`.
       for (const l of started) l.destroy();
       for (const c of fresh) c.retire(prev.clusters.get(c.name));
+      for (const [path, log] of next.fileLogs) if (prev.fileLogs.get(path) !== log) void log.close();
       next.secrets.close();
       throw err;
     }
@@ -143,9 +145,11 @@ export class Proxy implements AdminTarget {
     }
     this.listenerObjects = [...kept.keys(), ...started];
     this.snapshot = next;
+    for (const c of fresh) c.activate();
     const nextClusters = new Set(next.clusters.values());
     const gone = [...prev.clusters.values()].filter((c) => !nextClusters.has(c));
-    const oldLogs = prev.accessLogs.filter((log) => !next.accessLogs.includes(log));
+    // The stdout writer is one for the process: a later snapshot may log through it again.
+    const oldLogs = prev.accessLogs.filter((log) => !next.accessLogs.includes(log) && !log.isStdout);
     // In-flight requests on drained listeners and replaced clusters get the drain time to finish.
     this.later(drainTimeMs, () => {
       for (const l of leaving) l.destroy();

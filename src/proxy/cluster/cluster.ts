@@ -43,6 +43,9 @@ export class Cluster {
   private readonly ewma: EwmaOptions;
   readonly retryBudget: RetryBudget;
   private dnsTimer: NodeJS.Timeout | null = null;
+  /** Retired or closed: no DNS refresh is armed again. */
+  private stopped = false;
+  private readonly metrics: ClusterMetrics | null;
   readonly breaker: CircuitBreaker;
   readonly outlier: OutlierDetector | null;
 
@@ -63,10 +66,12 @@ export class Cluster {
       && previous.spec.protocol === spec.protocol && previous.spec.connectTimeoutMs === spec.connectTimeoutMs
       && sameJson(previous.spec.limits, spec.limits) && sameJson(previous.spec.outlier, spec.outlier)
       && sameJson(previous.ewma, this.ewma) && previous.spec.tls === null && spec.tls === null;
+    this.metrics = metrics;
+    // Taken over from `previous`, but followed only once this cluster is activated (its snapshot
+    // committed): a candidate an update abandons must not steer what the live cluster shares.
     if (compatible) {
       this.breaker = previous.breaker;
       this.outlier = previous.outlier;
-      this.outlier?.follow(() => this.endpoints);
       this.endpoints = previous.endpoints;
     } else {
       this.breaker = new CircuitBreaker(spec.limits, overflowCounters(spec.name, metrics));
@@ -75,26 +80,29 @@ export class Cluster {
         log: (line) => process.stderr.write(`weft proxy: cluster ${spec.name}: outlier detection ${line}\n`),
       });
     }
-    if (metrics !== null) {
-      const labels = { cluster: spec.name };
-      metrics.gauge('upstream_connections', 'Open upstream connections, per cluster.', labels, () => this.breaker.connections);
-      metrics.gauge('upstream_pending_requests', 'Requests waiting for an upstream connection, per cluster.', labels, () => this.breaker.pending);
-      metrics.gauge('upstream_active_requests', 'Requests in flight to the cluster (counted against max_requests).', labels, () => this.breaker.requests);
-      const outlier = this.outlier;
-      if (outlier !== null) metrics.gauge('outlier_ejections_active', 'Endpoints ejected by outlier detection now.', labels, () => outlier.activeEjections());
-    }
-    const retryBudget = this.retryBudget = new RetryBudget(spec.retryLimit, this);
-    if (metrics !== null) {
-      retryBudget.bindMetrics(metrics, spec.name);
-      const labels = { cluster: spec.name };
-      metrics.gauge('retries_active', 'Retries in flight (back-off included), counted against the retry budget, per cluster.', labels, () => retryBudget.active);
-      metrics.gauge('retries_allowed', 'Concurrent retries the retry budget (or max_retries) allows now, per cluster.', labels, () => retryBudget.allowed());
-    }
+    this.retryBudget = new RetryBudget(spec.retryLimit, this);
+    if (metrics !== null) this.retryBudget.bindMetrics(metrics, spec.name);
     if (spec.discovery === 'static') this.setEndpoints(spec.endpoints, { closeGone: false, fresh: true });
   }
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** This cluster now serves (its snapshot was committed): the shared detector and the gauges read it from now on. */
+  activate(): void {
+    this.outlier?.follow(this, () => this.endpoints);
+    const metrics = this.metrics;
+    if (metrics === null) return;
+    const labels = { cluster: this.spec.name };
+    metrics.gauge('upstream_connections', 'Open upstream connections, per cluster.', labels, () => this.breaker.connections);
+    metrics.gauge('upstream_pending_requests', 'Requests waiting for an upstream connection, per cluster.', labels, () => this.breaker.pending);
+    metrics.gauge('upstream_active_requests', 'Requests in flight to the cluster (counted against max_requests).', labels, () => this.breaker.requests);
+    const outlier = this.outlier;
+    if (outlier !== null) metrics.gauge('outlier_ejections_active', 'Endpoints ejected by outlier detection now.', labels, () => outlier.activeEjections());
+    const retryBudget = this.retryBudget;
+    metrics.gauge('retries_active', 'Retries in flight (back-off included), counted against the retry budget, per cluster.', labels, () => retryBudget.active);
+    metrics.gauge('retries_allowed', 'Concurrent retries the retry budget (or max_retries) allows now, per cluster.', labels, () => retryBudget.allowed());
   }
 
   /** Resolves DNS names once before serving, then keeps refreshing in the background. */
@@ -107,6 +115,7 @@ export class Cluster {
       process.stderr.write(`weft proxy: cluster ${this.name}: DNS resolution failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.spec.dnsRefreshMs} ms\n`);
     });
     const refresh = (): void => {
+      if (this.stopped) return; // retired while a lookup was in flight
       this.dnsTimer = setTimeout(() => {
         this.resolve().catch(() => {}).finally(refresh);
       }, this.spec.dnsRefreshMs);
@@ -121,6 +130,7 @@ export class Cluster {
   }
 
   close(): void {
+    this.stopped = true;
     if (this.dnsTimer) clearTimeout(this.dnsTimer);
     this.outlier?.stop();
     for (const ep of this.endpoints) ep.close();
@@ -131,9 +141,15 @@ export class Cluster {
    * closing its endpoints except those shared with `other` (its successor or predecessor).
    */
   retire(other: Cluster | undefined): void {
+    this.stopped = true;
     if (this.dnsTimer) clearTimeout(this.dnsTimer);
-    if (this.outlier !== null && this.outlier === other?.outlier) this.outlier.follow(() => other.endpoints);
-    else this.outlier?.stop();
+    const outlier = this.outlier;
+    if (outlier !== null && outlier === other?.outlier) {
+      // Shared: whoever activated last owns it; hand it on only if that is still this cluster.
+      if (outlier.followedBy(this)) outlier.follow(other, () => other.endpoints);
+    } else {
+      outlier?.stop();
+    }
     const kept = new Set(other?.endpoints ?? []);
     for (const ep of this.endpoints) if (!kept.has(ep)) ep.close();
   }
@@ -172,7 +188,7 @@ export class Cluster {
       const addresses = await lookup(s.host, { all: true, family: this.spec.dnsFamily });
       for (const a of addresses) resolved.push({ host: a.address, port: s.port, weight: s.weight, healthy: s.healthy });
     }
-    this.setEndpoints(resolved);
+    if (!this.stopped) this.setEndpoints(resolved);
   }
 }
 

@@ -209,9 +209,18 @@ export class OutlierDetector {
     this.log = options.log ?? (() => {});
   }
 
+  /** Who `hosts` belongs to (the cluster that created or last took over this detector); null: the creator. */
+  private follower: unknown = null;
+
   /** The endpoints to watch now: a cluster that takes this detector over from its predecessor says so. */
-  follow(hosts: () => readonly OutlierHost[]): void {
+  follow(follower: unknown, hosts: () => readonly OutlierHost[]): void {
+    this.follower = follower;
     this.hosts = hosts;
+  }
+
+  /** Whether `follower` is the one whose endpoints this detector watches. */
+  followedBy(follower: unknown): boolean {
+    return this.follower === follower;
   }
 
   /** Gives a (new) endpoint its monitor. */

@@ -77,24 +77,28 @@ interface TlsBuild {
  */
 export function buildSnapshot(resources: ConfigResources, metrics: ProxyMetrics, options: BuildOptions): ProxySnapshot {
   const secrets = new SecretStore();
+  const clusters = new Map<string, Cluster>();
+  const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
   try {
     for (const { secret, path } of resources.secrets) secrets.define(secret, path);
     const tls: TlsBuild = { secrets, contexts: [], metrics };
-    const clusters = new Map<string, Cluster>();
     for (const c of resources.clusters) {
       const spec = clusterSpec(c, `clusters.${c.name}`, resources.endpoints, tls);
       const old = options.previous?.clusters.get(c.name);
       const keep = old !== undefined && spec.tls === null && old.spec.tls === null && sameSpec(old.spec, spec);
       clusters.set(c.name, keep ? old : new Cluster(spec, metrics, old));
     }
-    const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
     const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs, tls));
     return {
       clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump, secrets,
       tlsContexts: () => tls.contexts.map((c) => c.status()),
     };
   } catch (err) {
-    secrets.close(); // no file watch outlives a snapshot that failed to build
+    // Nothing of a snapshot that failed to build may outlive it: file watches, new clusters' pools
+    // and timers, files opened for its access logs.
+    secrets.close();
+    for (const c of clusters.values()) if (c !== options.previous?.clusters.get(c.name)) c.retire(options.previous?.clusters.get(c.name));
+    for (const [path, log] of logs.files) if (options.previous?.fileLogs.get(path) !== log) void log.close();
     throw err;
   }
 }

@@ -62,7 +62,12 @@ export class DeadlineList {
       let entry = this.head;
       while (entry !== null && entry.deadlineAt <= now) {
         this.remove(entry);
-        entry.onDeadline();
+        try {
+          entry.onDeadline();
+        } catch (err) {
+          // A timer has no caller to hand the error to; the other entries still fire.
+          process.stderr.write(`weft proxy: internal error in a deadline (please report it): ${err instanceof Error ? err.stack : String(err)}\n`);
+        }
         entry = this.head;
       }
     } finally {

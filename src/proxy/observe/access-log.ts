@@ -26,8 +26,13 @@ interface Utf8Writer {
 export class AccessLog {
   /** Writes to process.stdout (async on pipes, which is what Kubernetes gives a container). */
   static toStdout(): AccessLog {
-    return new AccessLog({ sink: streamSink(process.stdout) });
+    const log = new AccessLog({ sink: streamSink(process.stdout) });
+    log.isStdout = true;
+    return log;
   }
+
+  /** The process-wide stdout writer: never closed by a config change. */
+  isStdout = false;
 
   /** Appends to a file; throws WeftError WEFT_IO at once if it cannot be opened. */
   static toFile(path: string): AccessLog {

@@ -161,6 +161,16 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
   /** The back-off before a retry is over: start the next try. */
   onCountdown(): void {
     if (this.done) return;
+    try {
+      this.startTry();
+    } catch (err) {
+      // Runs from a timer: nothing above it would answer the client.
+      this.current = null;
+      this.fail('reset-before-response', `the retry could not start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private startTry(): void {
     const endpoint = this.pickEndpoint();
     if (endpoint === null) return this.fail('no-healthy-upstream', 'no healthy endpoint is left for the retry');
     this.attempts++;
@@ -168,13 +178,14 @@ export class RetryingRequest implements UpstreamStream, UpstreamResponseHandler,
     if (!this.client.onTryStart(endpoint)) return this.fail('overflow', "the cluster's max_requests is reached: no room for the retry");
     const stream = endpoint.request(this.head, this);
     this.current = stream;
-    let writable = true;
-    if (this.body !== null) for (const chunk of this.body) writable = stream.writeData(chunk) && writable;
-    // The failed try may have left the client paused, and only its 'drain' would have resumed it.
-    if (writable && !this.requestEnded) this.client.onWritable();
+    if (this.body !== null) for (const chunk of this.body) stream.writeData(chunk);
     if (this.requestEnded) {
       stream.end(this.trailers);
       this.armPerTry();
+    } else {
+      // The failed try may have paused the client (a write it could not take at once); the new
+      // try on a warm connection may never signal 'writable', so resume the client now.
+      this.client.onWritable();
     }
   }
 
