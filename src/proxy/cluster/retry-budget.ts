@@ -15,7 +15,7 @@ export type RetryLimit =
 /**
  * The limit of a cluster's DEFAULT-priority thresholds (Weft routes have no priority). A
  * retry_budget wins over max_retries, as in Envoy. With neither, Weft applies the budget with
- * Envoy's budget defaults (20 %, at least 3) — where Envoy would allow a flat 3 retries: a fixed
+ * the budget defaults (20 %, at least 10; Envoy's floor is 3) — where Envoy would allow a flat 3 retries: a fixed
  * limit lets a busy cluster's retries sit at 3 while a quiet one's can triple its load.
  */
 export function retryLimitOf(cb: CircuitBreakers | undefined): RetryLimit {
