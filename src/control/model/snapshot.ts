@@ -2,7 +2,7 @@
 // namespace. Everything the model derives is a pure function of a MeshSnapshot.
 
 import type {
-  Resource, ServiceSpec, WorkloadSpec, HTTPRouteSpec, GRPCRouteSpec, TrafficPolicySpec, MeshConfigSpec,
+  Resource, ServiceSpec, WorkloadSpec, HTTPRouteSpec, GRPCRouteSpec, TrafficPolicySpec, MeshConfigSpec, AuthorizationPolicySpec,
 } from '../../api/index.ts';
 
 export interface Typed<S> extends Resource {
@@ -14,6 +14,7 @@ export type WorkloadResource = Typed<WorkloadSpec>;
 export type HTTPRouteResource = Typed<HTTPRouteSpec>;
 export type GRPCRouteResource = Typed<GRPCRouteSpec>;
 export type TrafficPolicyResource = Typed<TrafficPolicySpec>;
+export type AuthorizationPolicyResource = Typed<AuthorizationPolicySpec>;
 
 export interface MeshSnapshot {
   /** By `namespace/name`. */
@@ -22,6 +23,7 @@ export interface MeshSnapshot {
   readonly httpRoutes: readonly HTTPRouteResource[];
   readonly grpcRoutes: readonly GRPCRouteResource[];
   readonly trafficPolicies: readonly TrafficPolicyResource[];
+  readonly authorizationPolicies: readonly AuthorizationPolicyResource[];
   readonly mesh: MeshConfigSpec;
 }
 
@@ -34,6 +36,7 @@ export function meshSnapshot(resources: readonly Resource[]): MeshSnapshot {
   const httpRoutes: HTTPRouteResource[] = [];
   const grpcRoutes: GRPCRouteResource[] = [];
   const trafficPolicies: TrafficPolicyResource[] = [];
+  const authorizationPolicies: AuthorizationPolicyResource[] = [];
   let mesh: MeshConfigSpec = {};
   for (const r of resources) {
     switch (r.kind) {
@@ -42,10 +45,11 @@ export function meshSnapshot(resources: readonly Resource[]): MeshSnapshot {
       case 'HTTPRoute': httpRoutes.push(r as HTTPRouteResource); break;
       case 'GRPCRoute': grpcRoutes.push(r as GRPCRouteResource); break;
       case 'TrafficPolicy': trafficPolicies.push(r as TrafficPolicyResource); break;
+      case 'AuthorizationPolicy': authorizationPolicies.push(r as AuthorizationPolicyResource); break;
       case 'MeshConfig': mesh = r.spec as MeshConfigSpec; break;
     }
   }
-  return { services, workloads, httpRoutes, grpcRoutes, trafficPolicies, mesh };
+  return { services, workloads, httpRoutes, grpcRoutes, trafficPolicies, authorizationPolicies, mesh };
 }
 
 /**

@@ -22,7 +22,7 @@ function perRouteOnly(name: string, typeUrl: string, config: Json): Json {
 const FAULT = perRouteOnly(FAULT_FILTER, 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', {});
 const RATE_LIMIT = perRouteOnly(RATE_LIMIT_FILTER, 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', { stat_prefix: 'inbound_rate_limit' });
 
-function httpListener(name: string, address: string, port: number, routeConfig: string, filters: readonly Json[], statPrefix: string): Json {
+function httpListener(name: string, address: string, port: number, routeConfig: string, filters: readonly object[], statPrefix: string, hcmExtra: Json = {}): Json {
   return {
     name,
     address: { socket_address: { address, port_value: port } },
@@ -35,6 +35,7 @@ function httpListener(name: string, address: string, port: number, routeConfig: 
           codec_type: 'AUTO',
           rds: { route_config_name: routeConfig, config_source: ADS },
           http_filters: [...filters, ROUTER],
+          ...hcmExtra,
         },
       }],
     }],
@@ -45,8 +46,18 @@ export function outboundListener(port: number, routeConfig: string): Json {
   return httpListener(OUTBOUND_LISTENER, '127.0.0.1', port, routeConfig, [FAULT], 'outbound');
 }
 
-export function inboundListener(address: string, port: number, routeConfig: string): Json {
-  return httpListener(INBOUND_LISTENER, address, port, routeConfig, [RATE_LIMIT], 'inbound');
+/**
+ * Path normalization on the inbound side, where RBAC matches paths: Istio's strictest setting, so
+ * `/a/../admin`, `//admin` and `%2Fadmin` are all `/admin` for the policies and the app (docs/authorization.md).
+ */
+const INBOUND_PATHS = { normalize_path: true, merge_slashes: true, path_with_escaped_slashes_action: 'UNESCAPE_AND_FORWARD' };
+
+/**
+ * `rbac`: the workload's AuthorizationPolicy filters (translate/rbac.ts). They run before the rate
+ * limit, so denied requests spend no tokens.
+ */
+export function inboundListener(address: string, port: number, routeConfig: string, rbac: readonly object[]): Json {
+  return httpListener(INBOUND_LISTENER, address, port, routeConfig, [...rbac, RATE_LIMIT], 'inbound', INBOUND_PATHS);
 }
 
 /** gRFC A27/A31: gRPC reads the route table from `rds` and the default deadline from max_stream_duration. */

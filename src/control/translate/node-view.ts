@@ -15,6 +15,7 @@ import { outboundCluster, inboundStaticCluster } from './clusters.ts';
 import { clusterLoadAssignment } from './endpoints.ts';
 import { outboundListener, inboundListener, grpcClientListener } from './listeners.ts';
 import { serviceDomains } from './domains.ts';
+import { inboundRbacFilters } from './rbac.ts';
 import type { Json } from './route-match.ts';
 
 
@@ -74,7 +75,16 @@ export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: 
     const ports = inboundPorts(snapshot, workload, views);
     const inboundRoutes = `inbound|${node.inboundPort}`;
     const address = isIP(workload.spec.address) !== 0 ? workload.spec.address : '0.0.0.0';
-    listeners.push(inboundListener(address, node.inboundPort, inboundRoutes));
+    listeners.push(inboundListener(address, node.inboundPort, inboundRoutes, inboundRbacFilters({
+      workload: {
+        namespace: workload.metadata.namespace ?? '',
+        labels: workload.metadata.labels ?? {},
+        services: [...snapshot.services.values()].filter((s) => selects(s, workload)).map((s) => s.metadata.name),
+      },
+      policies: snapshot.authorizationPolicies,
+      trustDomain: snapshot.mesh.trustDomain ?? 'cluster.local',
+      defaultInboundPolicy: snapshot.mesh.defaultInboundPolicy ?? 'allow',
+    })));
     routes.push(inboundRouteConfiguration(ports, node.namespace, inboundRoutes));
     const seen = new Set<string>();
     for (const p of ports) {

@@ -4,6 +4,7 @@
 // over the Envoy routes (not the proxy's router: control and proxy do not import each other).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { decodeDiscovered, Issues, TYPE_URLS, DISCOVERED_TYPES } from '../../xds/envoy/index.ts';
 import { exampleSnapshot, snapshotOf } from '../model/testkit.ts';
 import { classifyNode, translateNode, type NodeResources } from './index.ts';
@@ -176,4 +177,32 @@ test('filters, redirects, rewrites, mirrors, policy: translated and accepted by 
   assert.equal(web.lb_policy, 'RING_HASH');
   assert.equal(web.outlier_detection, undefined);
   assert.deepEqual(vhostFor(inbound, 'web:80').typed_per_filter_config['envoy.filters.http.local_ratelimit'].token_bucket, { max_tokens: 5, tokens_per_fill: 5, fill_interval: '1s' });
+});
+
+test('AuthorizationPolicies become RBAC filters before the router of the inbound listener only, which normalizes paths', () => {
+  const base = new URL('../../../examples/mesh/', import.meta.url).pathname;
+  const mesh = ['services.yaml', 'workloads.yaml'].map((f) => readFileSync(base + f, 'utf8')).join('\n---\n');
+  const policies = `
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: no-admin, namespace: shop}
+spec: {selector: {matchLabels: {app: frontend}}, action: DENY, rules: [{to: [{operation: {paths: [/admin/*]}}]}]}
+---
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: backend-only, namespace: shop}
+spec: {selector: {matchLabels: {app: backend}}, action: ALLOW, rules: [{to: [{operation: {methods: [GET]}}]}]}
+`;
+  const r = translateNode(snapshotOf(`${mesh}\n---\n${policies}`), sidecar, new Map());
+  assertDecodes(r);
+  const hcm = (name: string) => (r[TYPE_URLS.listener] as J[]).find((l) => l.name === name)!.filter_chains[0].filters[0].typed_config;
+  const inbound = hcm('inbound');
+  assert.deepEqual(inbound.http_filters.map((f: J) => f.name), ['weft.authz.deny', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.router']);
+  assert.deepEqual(inbound.http_filters[0].typed_config.rules, {
+    action: 'DENY', policies: { 'shop/no-admin[0]': { permissions: [{ url_path: { path: { prefix: '/admin/' } } }], principals: [{ any: true }] } },
+  });
+  assert.deepEqual([inbound.normalize_path, inbound.merge_slashes, inbound.path_with_escaped_slashes_action], [true, true, 'UNESCAPE_AND_FORWARD']);
+  const outbound = hcm('outbound');
+  assert.ok(!outbound.http_filters.some((f: J) => f.name.startsWith('weft.authz.')), 'the caller\'s side enforces nothing');
+  assert.equal(outbound.normalize_path, undefined);
 });

@@ -19,6 +19,11 @@ interface Session {
   active: number;
   usable: boolean;
   connected: boolean;
+  /**
+   * Exchanges opened while the session connects, told once it has. One list per session rather
+   * than a 'connect' listener per request (which trips MaxListenersExceededWarning past ten).
+   */
+  waiting: H2Exchange[];
 }
 
 export class H2Pool {
@@ -67,18 +72,20 @@ export class H2Pool {
       peerMaxConcurrentStreams: 1000,
       ...(transport ? { createConnection: transport } : {}),
     });
-    const entry: Session = { session, active: 0, usable: true, connected: false };
+    const entry: Session = { session, active: 0, usable: true, connected: false, waiting: [] };
     this.sessions.push(entry);
     this.breaker.connections++;
     const timer = setTimeout(() => session.destroy(new Error('connect-timeout')), this.options.connectTimeoutMs);
     session.once('connect', () => {
       clearTimeout(timer);
       entry.connected = true;
+      for (const x of entry.waiting.splice(0)) x.requestBytesSent = true;
     });
     session.on('error', () => {}); // streams report their own failures; 'close' cleans up
     session.on('goaway', () => { entry.usable = false; });
     session.once('close', () => {
       clearTimeout(timer);
+      entry.waiting.length = 0;
       this.breaker.connections--;
       entry.usable = false;
       const i = this.sessions.indexOf(entry);
@@ -108,7 +115,7 @@ class H2Exchange implements UpstreamStream {
     const stream = entry.session.request(toH2Request(head), { endStream, waitForTrailers: !endStream });
     this.stream = stream;
     if (entry.connected) this.requestBytesSent = true;
-    else entry.session.once('connect', () => { this.requestBytesSent = true; });
+    else entry.waiting.push(this);
     stream.on('response', (headers, flags) => this.guard(() => this.onResponse(headers, flags)));
     stream.on('data', (chunk: Buffer) => {
       // node:http2 emits 'response' on the next tick but DATA read in the same batch at once: a

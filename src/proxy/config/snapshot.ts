@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
 import { retryLimitOf } from '../cluster/retry-budget.ts';
 import type { HttpConnectionManager } from '../http/connection-manager.ts';
-import { buildHttpFilters } from '../http/filters/index.ts';
+import { buildHttpFilters, type HttpFilterChains } from '../http/filters/index.ts';
 import { pathNormalizer } from '../http/path-normalize.ts';
 import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { ChainSpec, FilterChain, ListenerSpec } from '../listen/listener.ts';
@@ -88,7 +88,7 @@ export function buildSnapshot(resources: ConfigResources, metrics: ProxyMetrics,
       const keep = old !== undefined && spec.tls === null && old.spec.tls === null && sameSpec(old.spec, spec);
       clusters.set(c.name, keep ? old : new Cluster(spec, metrics, old));
     }
-    const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs, tls));
+    const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs, tls, options.previous?.listeners.find((p) => p.name === listener.name)));
     return {
       clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump, secrets,
       tlsContexts: () => tls.contexts.map((c) => c.status()),
@@ -166,7 +166,7 @@ function circuitLimits(c: EnvoyCluster): ClusterSpec['limits'] {
 
 function listenerSpec(
   l: EnvoyListener, path: string, clusters: ReadonlyMap<string, Cluster>, routes: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: LogSet, build: TlsBuild,
+  metrics: ProxyMetrics, logs: LogSet, build: TlsBuild, previous?: ListenerSpec,
 ): ListenerSpec {
   const address = l.address?.socket_address;
   if (!address) throw new WeftError('WEFT_CONFIG_INVALID', 'a listener needs address.socket_address', { path: `${path}.address` });
@@ -194,7 +194,8 @@ function listenerSpec(
     const filterPath = `${chainPath}.filters[0].typed_config`;
     let serve: FilterChain;
     if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
-      serve = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs, tls !== null);
+      const old = previous?.chains[c]?.serve; // the same chain before this update: its filters' state carries over
+      serve = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs, tls !== null, old?.kind === 'http' ? old.hcm.filters : null);
     } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
       serve = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs, tls !== null) };
     } else {
@@ -208,7 +209,7 @@ function listenerSpec(
 
 function httpChain(
   h: HttpConnectionManagerConfig, listener: string, clusters: ReadonlyMap<string, Cluster>, routeTables: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: LogSet, tls: boolean,
+  metrics: ProxyMetrics, logs: LogSet, tls: boolean, previousFilters: HttpFilterChains | null = null,
 ): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
   // A table named by `rds` that has not arrived yet routes nothing (404), as an empty table would.
@@ -217,7 +218,7 @@ function httpChain(
   const hcm: HttpConnectionManager = {
     statPrefix: h.stat_prefix,
     routes,
-    filters: buildHttpFilters(h, routes, listener, metrics, table),
+    filters: buildHttpFilters(h, routes, listener, metrics, table, previousFilters),
     normalizePath: pathNormalizer({
       normalizePath: h.normalize_path ?? false,
       mergeSlashes: h.merge_slashes ?? false,

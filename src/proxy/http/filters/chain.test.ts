@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decode, HttpConnectionManager, Issues, TYPE_URLS } from '../../../xds/envoy/index.ts';
 import { ProxyMetrics } from '../../observe/metrics.ts';
 import { compileRouteConfiguration } from '../route/index.ts';
-import { buildHttpFilters } from './chain.ts';
+import { buildHttpFilters, type HttpFilterChains } from './chain.ts';
 import type { DownstreamStream, FilterHost, FilterReply, RequestHead } from './types.ts';
 
 /** Fault and rate-limit filters read neither the stream nor the host. */
@@ -18,7 +18,7 @@ const rl = (max: number) => ({
   filter_enabled: { default_value: ALL }, filter_enforced: { default_value: ALL },
 });
 
-function build(filters: object[], hosts: object[], table: object = {}) {
+function build(filters: object[], hosts: object[], table: object = {}, previous: HttpFilterChains | null = null) {
   const issues = new Issues();
   const h = decode(HttpConnectionManager, {
     '@type': TYPE_URLS.httpConnectionManager, stat_prefix: 's', http_filters: filters, route_config: { virtual_hosts: hosts, ...table },
@@ -26,7 +26,7 @@ function build(filters: object[], hosts: object[], table: object = {}) {
   assert.deepEqual(issues.list, []);
   const routes = compileRouteConfiguration(h.route_config!);
   const metrics = new ProxyMetrics({ workload: 'w', namespace: 'n' }, { runtimeMetrics: false });
-  return { chains: buildHttpFilters(h, routes, 'main', metrics), routes, metrics };
+  return { chains: buildHttpFilters(h, routes, 'main', metrics, h.route_config, previous), routes, metrics };
 }
 
 const head = (): RequestHead => ({ method: 'GET', path: '/', authority: 'a', scheme: 'http', headers: [], contentLength: 0, upgrade: null, expectContinue: false });
@@ -99,4 +99,30 @@ test('filters run in http_filters order, and each rate-limit config is one bucke
   // The rate limit passes first; then the fault answers.
   assert.equal((byName.get('shared-1')![1].onRequest(head(), ...NO_CONTEXT) as FilterReply).status, 500);
   assert.match(b.metrics.render(), /weft_local_ratelimited_total\{enforced="true",listener="main",route="shared-2"\} 1/);
+});
+
+test('a rebuild keeps the buckets and active-fault count of unchanged configs; a changed config starts afresh', () => {
+  const hosts = (routeMax: number) => [
+    { name: 'v', domains: ['*'], typed_per_filter_config: { rl: rl(1) }, routes: [
+      route('vh'), route('own', { typed_per_filter_config: { rl: rl(routeMax) } }),
+    ] },
+    { name: 'w', domains: ['w'], routes: [route('listener')] },
+  ];
+  const filters = [{ name: 'rl', typed_config: rl(1) }, { name: 'fault', typed_config: abort(500) }, ROUTER];
+  const statuses = (b: ReturnType<typeof build>) => Object.fromEntries(b.routes.virtualHosts.flatMap((vh) => vh.routes).map((r) => [
+    r.name, (b.chains!.filtersOf(r)[0].onRequest(head(), ...NO_CONTEXT) as FilterReply | null)?.status ?? 0,
+  ]));
+  const first = build(filters, hosts(1));
+  assert.deepEqual(statuses(first), { vh: 0, own: 0, listener: 0 });
+  // Same configs (an EDS update, say): every bucket is still empty.
+  const second = build(filters, hosts(1), {}, first.chains);
+  assert.deepEqual(statuses(second), { vh: 429, own: 429, listener: 429 });
+  const activeOf = (b: ReturnType<typeof build>) => [...b.chains!.carried].find(([k]) => k.startsWith('main|fault|active|'))?.[1];
+  assert.ok(activeOf(first) !== undefined);
+  assert.equal(activeOf(second), activeOf(first), 'the count of faults in progress is the same object');
+  // The route's own config changed: only its bucket is new.
+  const third = build(filters, hosts(2), {}, second.chains);
+  assert.deepEqual(statuses(third), { vh: 429, own: 0, listener: 429 });
+  // Without a previous build everything starts full.
+  assert.deepEqual(statuses(build(filters, hosts(1))), { vh: 0, own: 0, listener: 0 });
 });

@@ -25,8 +25,30 @@ interface FilterSpec {
   /** `disabled: true` on the HttpFilter: off unless a route or virtual host turns it on. */
   readonly disabledByDefault: boolean;
   readonly listener: Compiled;
-  /** Compiles a per-route or per-virtual-host config of this filter's type. */
-  perRoute(config: PerRouteConfig): Compiled | null;
+  /** Compiles a per-route or per-virtual-host config of this filter's type; `level` names where it sits. */
+  perRoute(config: PerRouteConfig, level: string): Compiled | null;
+}
+
+/**
+ * State that outlives a snapshot (a rate limit's bucket, a fault filter's count of active faults),
+ * by `listener|filter|level|config JSON`: an xDS update that leaves a filter config alone (an EDS
+ * push, say) must not refill its buckets or forget the faults in progress.
+ */
+class CarriedState {
+  private readonly previous: ReadonlyMap<string, object>;
+  readonly now = new Map<string, object>();
+
+  constructor(previous: ReadonlyMap<string, object> | undefined) {
+    this.previous = previous ?? new Map();
+  }
+
+  /** The previous snapshot's object under `key`, else a new one; a key seen twice in one build (duplicate route names) gets its own. */
+  keep<T extends object>(key: string, make: () => T): T {
+    if (this.now.has(key)) return make();
+    const value = (this.previous.get(key) as T | undefined) ?? make();
+    this.now.set(key, value);
+    return value;
+  }
 }
 
 /** A filter's own per-route message (RBAC's is RBACPerRoute). */
@@ -38,10 +60,13 @@ export class HttpFilterChains {
   private readonly byRoute: ReadonlyMap<CompiledRoute, readonly RouteFilter[]>;
   /** For requests no route matched: the listener's configs (Envoy runs filters before the 404). */
   private readonly noRoute: readonly RouteFilter[];
+  /** What the next snapshot's filters carry over (see CarriedState). */
+  readonly carried: ReadonlyMap<string, object>;
 
-  constructor(byRoute: ReadonlyMap<CompiledRoute, readonly RouteFilter[]>, noRoute: readonly RouteFilter[]) {
+  constructor(byRoute: ReadonlyMap<CompiledRoute, readonly RouteFilter[]>, noRoute: readonly RouteFilter[], carried: ReadonlyMap<string, object> = new Map()) {
     this.byRoute = byRoute;
     this.noRoute = noRoute;
+    this.carried = carried;
   }
 
   /** The filters `route` runs, in order (for tests and /config_dump-like views). */
@@ -57,9 +82,9 @@ export class HttpFilterChains {
   }
 }
 
-function faultSpec(name: string, disabled: boolean, listenerConfig: HTTPFault, listener: string, metrics: ProxyMetrics): FilterSpec {
+function faultSpec(name: string, disabled: boolean, listenerConfig: HTTPFault, listener: string, metrics: ProxyMetrics, carried: CarriedState): FilterSpec {
   // One count of faults in progress per listener filter; its per-route configs share it.
-  const active: ActiveFaults = { count: 0 };
+  const active: ActiveFaults = carried.keep(`${listener}|${name}|active|${JSON.stringify(listenerConfig)}`, () => ({ count: 0 }));
   const compile = (f: HTTPFault): Compiled => {
     const config = new FaultConfig(f, active);
     return {
@@ -72,9 +97,10 @@ function faultSpec(name: string, disabled: boolean, listenerConfig: HTTPFault, l
   return { name, disabledByDefault: disabled, listener: compile(listenerConfig), perRoute: (c) => compile(c as HTTPFault) };
 }
 
-function rateLimitSpec(name: string, disabled: boolean, listenerConfig: LocalRateLimit, listener: string, metrics: ProxyMetrics): FilterSpec {
-  const compile = (l: LocalRateLimit): Compiled => {
-    const config = new LocalRateLimitConfig(l, performance.now());
+function rateLimitSpec(name: string, disabled: boolean, listenerConfig: LocalRateLimit, listener: string, metrics: ProxyMetrics, carried: CarriedState): FilterSpec {
+  const compile = (l: LocalRateLimit, level: string): Compiled => {
+    // The compiled config holds the bucket and nothing per snapshot (counters come with bind).
+    const config = carried.keep(`${listener}|${name}|${level}|${JSON.stringify(l)}`, () => new LocalRateLimitConfig(l, performance.now()));
     return {
       bind: (route) => config.bind({
         enforced: metrics.decision('local_ratelimited', RATE_LIMIT_HELP, { listener, route, enforced: 'true' }),
@@ -82,7 +108,7 @@ function rateLimitSpec(name: string, disabled: boolean, listenerConfig: LocalRat
       }),
     };
   };
-  return { name, disabledByDefault: disabled, listener: compile(listenerConfig), perRoute: (c) => compile(c as LocalRateLimit) };
+  return { name, disabledByDefault: disabled, listener: compile(listenerConfig, 'listener'), perRoute: (c, level) => compile(c as LocalRateLimit, level) };
 }
 
 function rbacSpec(name: string, disabled: boolean, listenerConfig: RBAC, listener: string, metrics: ProxyMetrics): FilterSpec {
@@ -106,19 +132,19 @@ function configOverride(compiled: Compiled | null): Override {
 }
 
 /** Per-level overrides, compiled once per level so that routes sharing a virtual host's config share its bucket. */
-function overridesOf(map: TypedPerFilterConfig | undefined, specs: readonly FilterSpec[]): ReadonlyMap<FilterSpec, Override> {
+function overridesOf(map: TypedPerFilterConfig | undefined, specs: readonly FilterSpec[], level: string): ReadonlyMap<FilterSpec, Override> {
   const out = new Map<FilterSpec, Override>();
   if (map === undefined) return out;
   for (const spec of specs) {
     const value: PerFilterConfig | undefined = map[spec.name];
     if (value === undefined) continue;
     if (value['@type'] !== TYPE_URLS.filterConfig) {
-      out.set(spec, configOverride(spec.perRoute(value as PerRouteConfig)));
+      out.set(spec, configOverride(spec.perRoute(value as PerRouteConfig, level)));
       continue;
     }
     const wrapper = value as FilterConfig;
     if (wrapper.disabled === true) out.set(spec, { kind: 'disabled' });
-    else if (wrapper.config !== undefined) out.set(spec, configOverride(spec.perRoute(wrapper.config)));
+    else if (wrapper.config !== undefined) out.set(spec, configOverride(spec.perRoute(wrapper.config, level)));
     // An optional config Weft does not know was dropped by the decoder: Envoy ignores the entry.
     else if (wrapper.is_optional !== true) out.set(spec, { kind: 'enabled' });
   }
@@ -145,14 +171,17 @@ export function buildHttpFilters(
   h: HttpConnectionManager, routes: RouteTable, listener: string, metrics: ProxyMetrics,
   /** The table `routes` was compiled from: inline, or the one `rds` names (its per-filter configs count too). */
   table: RouteConfiguration | undefined = h.route_config,
+  /** The same listener's filters in the snapshot being replaced: unchanged configs keep their state. */
+  previous: HttpFilterChains | null = null,
 ): HttpFilterChains | null {
+  const carried = new CarriedState(previous?.carried);
   const specs: FilterSpec[] = [];
   for (const f of h.http_filters ?? []) {
     const cfg = f.typed_config;
     if (cfg === undefined) continue; // is_optional with a type Weft does not know
     const disabled = f.disabled === true;
-    if (cfg['@type'] === TYPE_URLS.fault) specs.push(faultSpec(f.name, disabled, cfg, listener, metrics));
-    else if (cfg['@type'] === TYPE_URLS.localRateLimit) specs.push(rateLimitSpec(f.name, disabled, cfg, listener, metrics));
+    if (cfg['@type'] === TYPE_URLS.fault) specs.push(faultSpec(f.name, disabled, cfg, listener, metrics, carried));
+    else if (cfg['@type'] === TYPE_URLS.localRateLimit) specs.push(rateLimitSpec(f.name, disabled, cfg, listener, metrics, carried));
     else if (cfg['@type'] === TYPE_URLS.rbac) specs.push(rbacSpec(f.name, disabled, cfg, listener, metrics));
   }
   if (specs.length === 0) return null;
@@ -165,14 +194,17 @@ export function buildHttpFilters(
     return list.length === 0 ? NONE : list;
   };
   const byRoute = new Map<CompiledRoute, readonly RouteFilter[]>();
-  const tableLevel = overridesOf(table?.typed_per_filter_config, specs);
+  const tableLevel = overridesOf(table?.typed_per_filter_config, specs, 'table');
   const hosts = table?.virtual_hosts ?? [];
   routes.virtualHosts.forEach((vh, v) => {
-    const vhost = overridesOf(hosts[v]?.typed_per_filter_config, specs);
+    // Identities that survive unrelated edits: names, an index only for an unnamed route.
+    const vhName = `vh:${hosts[v]?.name ?? `#${v}`}`;
+    const vhost = overridesOf(hosts[v]?.typed_per_filter_config, specs, vhName);
     const configs = hosts[v]?.routes ?? [];
     vh.routes.forEach((route, r) => {
-      byRoute.set(route, bindAll([overridesOf(configs[r]?.typed_per_filter_config, specs), vhost, tableLevel], route.name));
+      const level = `${vhName}/route:${configs[r]?.name || `#${r}`}`;
+      byRoute.set(route, bindAll([overridesOf(configs[r]?.typed_per_filter_config, specs, level), vhost, tableLevel], route.name));
     });
   });
-  return new HttpFilterChains(byRoute, bindAll([], ''));
+  return new HttpFilterChains(byRoute, bindAll([], ''), carried.now);
 }
