@@ -3,11 +3,10 @@
 // must hide upstreams that crash and come back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { startProxy, type RunningProxy } from '../helpers/proxy.ts';
 import { ok, startScriptedUpstream, status, type ScriptedUpstream } from '../helpers/scripted-upstream.ts';
 import { simple, staticCluster } from '../helpers/bootstrap.ts';
-import { withCrashes } from '../helpers/chaos.ts';
+import { getLoad, quantile, retryCounts, withCrashes } from '../helpers/chaos.ts';
 
 let ups: ScriptedUpstream[];
 let proxy: RunningProxy;
@@ -45,51 +44,9 @@ after(async () => {
   await Promise.all(ups.map((u) => u.close()));
 });
 
-interface LoadResult {
-  readonly statuses: Map<number, number>;
-  readonly latencies: number[];
-  readonly errors: string[];
-  readonly total: number;
-}
-
-/** `concurrency` clients on keep-alive connections, each sending GETs back to back for `ms`. */
-async function load(path: string, concurrency: number, ms: number): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const statuses = new Map<number, number>();
-  const latencies: number[] = [];
-  const errors: string[] = [];
-  const end = performance.now() + ms;
-  const one = (): Promise<void> => new Promise((resolve) => {
-    const started = performance.now();
-    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        latencies.push(performance.now() - started);
-        statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-        resolve();
-      });
-    });
-    req.on('error', (e) => { errors.push(e.message); resolve(); });
-  });
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) await one();
-  }));
-  agent.destroy();
-  return { statuses, latencies, errors, total: latencies.length + errors.length };
-}
-
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
+const load = (path: string, concurrency: number, ms: number) => getLoad(port, path, concurrency, ms);
 const upstreamRequests = (): number => ups.reduce((n, u) => n + u.requests.length, 0);
-async function retryCount(cluster: string): Promise<{ retries: number; overflows: number }> {
-  const text = await (await proxy.admin('/stats/prometheus')).text();
-  let retries = 0;
-  for (const m of text.matchAll(new RegExp(`^weft_retries_total\\{cluster="${cluster}",[^}]*\\} (\\d+)$`, 'gm'))) retries += Number(m[1]);
-  const overflows = Number(new RegExp(`^weft_retry_overflow_total\\{cluster="${cluster}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { retries, overflows };
-}
+const retryCount = (cluster: string) => retryCounts(proxy, cluster);
 
 test('C6: every upstream answers 503 for 3 s under steady load: upstream requests ≤ 1.2 × client requests + 10, failures fast, recovery at once', async () => {
   for (const u of ups) {
