@@ -12,6 +12,9 @@ import { meshSnapshot, re2Checker, type MeshSnapshot } from './model/index.ts';
 import { classifyNode, translateNode, META, type NodeKind } from './translate/index.ts';
 import { SnapshotCache, startAdsServer, type AdsServer } from './xds/index.ts';
 import type { XdsServerStarter } from './control-plane.ts';
+import type * as grpc from '@grpc/grpc-js';
+import { identityDataPaths, mountIdentityService, openIdentityDataDir, type MountedIdentity } from './identity/index.ts';
+import { parseTrustDomain, type CaFiles } from '../pki/index.ts';
 
 /** Annotation on a Workload a sidecar registered: the node id; such a Workload goes away with it. */
 export const REGISTERED_BY = 'weft.dev/registered-by';
@@ -25,6 +28,19 @@ export interface MeshXdsOptions {
    * reconnect with backoff when the control plane restarts) before it is deleted as stale.
    */
   readonly startupGraceMs?: number;
+  /** Serve the identity service on the xDS port (and its TLS port); absent = no identity service. */
+  readonly identity?: IdentityMountOptions;
+}
+
+export interface IdentityMountOptions {
+  /** Holds `ca/` (unless `caFiles`) and `identity/` (token key, token store, issuance log). */
+  readonly dataDir: string;
+  /** Given explicitly (`--trust-domain`): wins over a stored MeshConfig's `trustDomain`. */
+  readonly trustDomain?: string;
+  /** A brought CA (`--ca-cert/--ca-key/--ca-roots`) instead of the generated one in `<data>/ca`. */
+  readonly caFiles?: CaFiles;
+  /** The TLS port (15012 by default at the CLI; 0 picks a free one; null = off). */
+  readonly tlsPort: number | null;
 }
 
 interface NodeEntry {
@@ -141,10 +157,23 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     }, options.startupGraceMs ?? 30_000);
     timers.add(sweep);
     let server: AdsServer;
+    let identity: MountedIdentity | undefined;
+    const idOptions = options.identity;
+    const configure = idOptions === undefined ? undefined : async (grpcServer: grpc.Server) => {
+      // The flag wins (it is what the operator typed for this start); else the stored MeshConfig's; else cluster.local.
+      const source = idOptions.trustDomain !== undefined ? '--trust-domain' : model.mesh.trustDomain !== undefined ? 'MeshConfig' : 'default';
+      const trustDomain = parseTrustDomain(idOptions.trustDomain ?? model.mesh.trustDomain ?? 'cluster.local');
+      const opened = await openIdentityDataDir(idOptions.dataDir, trustDomain, idOptions.caFiles);
+      identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, log });
+      log(`identity: trust domain ${trustDomain} (${source}), CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
+        `plaintext on the xDS port, ${identity.tlsPort === undefined ? 'TLS port off' : `TLS ${address}:${identity.tlsPort} as ${identity.identity.id}`}`);
+    };
     try {
-      server = await startAdsServer({ cache, host: address, port, log: (line) => log(`xds: ${line}`), onNode });
+      server = await startAdsServer({ cache, host: address, port, log: (line) => log(`xds: ${line}`), onNode, configure });
     } catch (err) {
+      identity?.close();
       feed.close();
+      for (const t of timers) clearTimeout(t);
       throw err;
     }
     return {
@@ -158,6 +187,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
         if (rebuildTimer !== undefined) clearTimeout(rebuildTimer);
         for (const t of timers) clearTimeout(t);
         await server.close();
+        identity?.close();
       },
     };
   };

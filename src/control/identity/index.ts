@@ -5,7 +5,7 @@ export { IdentitySigner, type SignRequest, type SignResponse, type SignerOptions
 export { IssuanceLog, readIssuanceLog, type IssuedRecord } from './issuance-log.ts';
 export { RenewalAuthenticator, type RevocationCheck } from './renewal.ts';
 export {
-  addIdentityService, controlPlaneIdentity, controlPlaneTls, createIdentityServer, DEFAULT_IDENTITY_PLAINTEXT_PORT, DEFAULT_IDENTITY_TLS_PORT,
+  addIdentityService, controlPlaneIdentity, controlPlaneTls, createIdentityServer, mountIdentityService, type MountedIdentity, DEFAULT_IDENTITY_PLAINTEXT_PORT, DEFAULT_IDENTITY_TLS_PORT,
   type ControlPlaneTls, type IdentityServerOptions, type IdentityServiceOptions, type RunningIdentityServer,
 } from './service.ts';
 export { identityDataPaths, openIdentityDataDir, openTokens, type IdentityDataPaths, type OpenedIdentity } from './data-dir.ts';

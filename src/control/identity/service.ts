@@ -259,3 +259,26 @@ export async function createIdentityServer(options: IdentityServerOptions): Prom
     throw err;
   }
 }
+
+export interface MountedIdentity {
+  /** The bound TLS port; undefined when it is off. */
+  readonly tlsPort: number | undefined;
+  readonly identity: WorkloadIdentity;
+  close(): void;
+}
+
+/**
+ * Adds IdentityService to a server that another part binds in plaintext (the ADS server, 15010)
+ * and binds the TLS port (15012, `null` = off) with the control plane's own renewing certificate.
+ */
+export async function mountIdentityService(server: grpc.Server, options: IdentityServiceOptions & { readonly address: string; readonly tlsPort: number | null }): Promise<MountedIdentity> {
+  addIdentityService(server, options);
+  const tls = await controlPlaneTls(options.ca, { log: options.log });
+  try {
+    const tlsPort = options.tlsPort === null ? undefined : await bind(server, options.address, options.tlsPort, tls.credentials);
+    return { tlsPort, identity: tls.identity, close: () => tls.close() };
+  } catch (err) {
+    tls.close();
+    throw err;
+  }
+}

@@ -25,6 +25,12 @@ export interface AdsServerOptions {
   readonly onNode?: (event: 'connected' | 'disconnected', nodeId: string, node: Readonly<Record<string, unknown>>) => void;
   /** Extra grpc-js server options (merged over Weft's keepalive defaults). */
   readonly grpcOptions?: grpc.ServerOptions;
+  /**
+   * Called with the server after the ADS service is added and before the xDS port binds: to add
+   * other services on the same port (the identity service) and bind more ports (15012). A
+   * rejection stops the start.
+   */
+  readonly configure?: (server: grpc.Server) => Promise<void> | void;
 }
 
 export interface ConnectedProxy {
@@ -141,6 +147,14 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
     },
   });
 
+  try {
+    await options.configure?.(server);
+  } catch (err) {
+    unwatch();
+    server.forceShutdown();
+    throw err;
+  }
+
   const host = options.host ?? '127.0.0.1';
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const port = await new Promise<number>((resolve, reject) => {
@@ -148,6 +162,11 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
       if (err) reject(new WeftError('WEFT_IO', `cannot listen for xDS on ${address}:${options.port ?? DEFAULT_XDS_PORT}: ${err.message}`, { cause: err }));
       else resolve(bound);
     });
+  }).catch((err: unknown) => {
+    // Ports the configure hook bound must not outlive a failed start.
+    unwatch();
+    server.forceShutdown();
+    throw err;
   });
 
   return {
