@@ -14,7 +14,9 @@ import { SnapshotCache, startAdsServer, type AdsServer } from './xds/index.ts';
 import type { XdsServerStarter } from './control-plane.ts';
 import type * as grpc from '@grpc/grpc-js';
 import { identityDataPaths, mountIdentityService, openIdentityDataDir, type MountedIdentity } from './identity/index.ts';
-import { parseTrustDomain, type CaFiles } from '../pki/index.ts';
+import { MAX_LEAF_TTL_MS, parseTrustDomain, type CaFiles } from '../pki/index.ts';
+import { durationMs } from '../api/index.ts';
+import { WeftError } from '../core/errors.ts';
 
 /** Annotation on a Workload a sidecar registered: the node id; such a Workload goes away with it. */
 export const REGISTERED_BY = 'weft.dev/registered-by';
@@ -163,9 +165,15 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       // The flag wins (it is what the operator typed for this start); else the stored MeshConfig's; else cluster.local.
       const source = idOptions.trustDomain !== undefined ? '--trust-domain' : model.mesh.trustDomain !== undefined ? 'MeshConfig' : 'default';
       const trustDomain = parseTrustDomain(idOptions.trustDomain ?? model.mesh.trustDomain ?? 'cluster.local');
+      // Like the trust domain, the lifetime is read at start: a MeshConfig change applies at the next start.
+      const ttl = model.mesh.certificates?.workloadTTL;
+      const leafTtlMs = ttl === undefined ? undefined : durationMs(ttl);
+      if (leafTtlMs !== undefined && leafTtlMs > MAX_LEAF_TTL_MS) {
+        throw new WeftError('WEFT_CONFIG_INVALID', `MeshConfig certificates.workloadTTL is ${ttl}, but a workload certificate lives at most 30 days (720h); lower it with weft apply and start again`);
+      }
       const opened = await openIdentityDataDir(idOptions.dataDir, trustDomain, idOptions.caFiles);
-      identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, log });
-      log(`identity: trust domain ${trustDomain} (${source}), CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
+      identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, leafTtlMs, log });
+      log(`identity: trust domain ${trustDomain} (${source}), workload certificates ${ttl ?? '24h'}, CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
         `plaintext on the xDS port, ${identity.tlsPort === undefined ? 'TLS port off' : `TLS ${address}:${identity.tlsPort} as ${identity.identity.id}`}`);
     };
     try {

@@ -6,7 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createCsr, identityServiceClient, parseTrustBundle, parseTrustDomain, PrivateKey, spiffeServerIdentity, verifyPeer, workloadId, type CreateCertificateResponse } from '../../src/pki/index.ts';
-import { startControlPlane, tempDir } from '../helpers/control-plane.ts';
+import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
 import { spawnSync } from 'node:child_process';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -81,6 +81,33 @@ test('weft control-plane serves identity on the xDS port and renewals on the TLS
   assert.equal(new X509Certificate(readFileSync(join(dataDir, 'ca', 'root-cert.pem'))).fingerprint256, root.fingerprint256);
   assert.equal(await again.stop(), 0);
   assert.doesNotMatch(cp.output() + again.output(), /PRIVATE KEY/);
+});
+
+test('weft control-plane: a stored MeshConfig sets the trust domain and certificate lifetime at start; --trust-domain wins over it', async (t) => {
+  const dataDir = tempDir('weft-cp-id-');
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const first = await startControlPlane(dataDir);
+  t.after(() => first.stop());
+  const applied = await weft(first.url, ['apply', '-f', '-'], 'apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: default}\nspec: {trustDomain: example.org, certificates: {workloadTTL: 2h}}\n');
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(await first.stop(), 0);
+
+  const cp = await startControlPlane(dataDir);
+  t.after(() => cp.stop());
+  assert.match(cp.output(), /identity: trust domain example\.org \(MeshConfig\), workload certificates 2h/);
+  const created = weftCli(['token', 'create', '-n', 'shop', '-s', 'cart', '--trust-domain', 'example.org', '--data-dir', dataDir]);
+  assert.equal(created.status, 0, created.stderr);
+  const id = workloadId(parseTrustDomain('example.org'), 'shop', 'cart');
+  const before = Date.now();
+  const res = await call(`127.0.0.1:${cp.xdsPort}`, grpc.credentials.createInsecure(), (await createCsr(id)).csrPem, created.stdout.trim());
+  assert.equal(res.spiffe_id, id.id);
+  assert.ok(Math.abs(res.not_after * 1000 - (before + 2 * 3600_000)) < 60_000, `not_after ${res.not_after}`);
+  assert.equal(await cp.stop(), 0);
+
+  const flagged = await startControlPlane(dataDir, ['--trust-domain', 'cluster.local']);
+  t.after(() => flagged.stop());
+  assert.match(flagged.output(), /identity: trust domain cluster\.local \(--trust-domain\)/);
+  assert.equal(await flagged.stop(), 0);
 });
 
 test('weft control-plane: a brought CA that does not check out stops the start, naming the file; identity flags are refused with --in-memory', async (t) => {
