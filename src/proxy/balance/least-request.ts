@@ -4,16 +4,16 @@
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { smoothWeighted } from './round-robin.ts';
 import { randomEligible } from './sample.ts';
-import type { Balancer, LbPolicy, PickContext } from './types.ts';
+import { IndexBalancer, type LbPolicy } from './types.ts';
 
-export class LeastRequest implements Balancer {
+export class LeastRequest extends IndexBalancer {
   readonly policy: LbPolicy & { kind: 'least_request' };
-  private eps: readonly Endpoint[] = [];
   private weighted = false;
   private current = new Float64Array(0);
   private readonly loadWeight: (ep: Endpoint) => number;
 
   constructor(policy: LbPolicy & { kind: 'least_request' }) {
+    super();
     this.policy = policy;
     const bias = policy.activeRequestBias;
     // Envoy special-cases the common biases to avoid pow().
@@ -26,14 +26,7 @@ export class LeastRequest implements Balancer {
     this.weighted = endpoints.some((ep) => ep.weight !== endpoints[0].weight);
   }
 
-  pick(ctx?: PickContext): Endpoint | null {
-    const exclude = ctx?.exclude;
-    const i = this.choose(exclude);
-    if (i >= 0) return this.eps[i];
-    return exclude !== undefined && exclude.size > 0 ? this.pick() : null;
-  }
-
-  private choose(exclude: ReadonlySet<Endpoint> | undefined): number {
+  protected choose(exclude: ReadonlySet<Endpoint> | undefined): number {
     const eps = this.eps;
     if (this.weighted) return smoothWeighted(eps, this.current, exclude, this.loadWeight);
     // Envoy draws the candidates with replacement and keeps the first of equals.

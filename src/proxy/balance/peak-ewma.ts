@@ -4,7 +4,7 @@
 // (requests in flight count before their answers do).
 import type { Endpoint } from '../cluster/endpoint.ts';
 import { randomEligible } from './sample.ts';
-import type { Balancer, LbPolicy, PickContext } from './types.ts';
+import { IndexBalancer, type LbPolicy } from './types.ts';
 
 const TIE = 1e-3;
 
@@ -13,11 +13,11 @@ export function peakEwmaCost(ep: Endpoint, now: number): number {
   return (ep.latency.valueAt(now) * (ep.activeRequests + 1)) / ep.weight;
 }
 
-export class PeakEwma implements Balancer {
+export class PeakEwma extends IndexBalancer {
   readonly policy: LbPolicy & { kind: 'peak_ewma' };
-  private eps: readonly Endpoint[] = [];
 
   constructor(policy: LbPolicy & { kind: 'peak_ewma' }) {
+    super();
     this.policy = policy;
   }
 
@@ -25,14 +25,7 @@ export class PeakEwma implements Balancer {
     this.eps = endpoints;
   }
 
-  pick(ctx?: PickContext): Endpoint | null {
-    const exclude = ctx?.exclude;
-    const i = this.choose(exclude);
-    if (i >= 0) return this.eps[i];
-    return exclude !== undefined && exclude.size > 0 ? this.pick() : null;
-  }
-
-  private choose(exclude: ReadonlySet<Endpoint> | undefined): number {
+  protected choose(exclude: ReadonlySet<Endpoint> | undefined): number {
     const eps = this.eps;
     const a = randomEligible(eps, exclude, -1);
     if (a < 0) return -1;

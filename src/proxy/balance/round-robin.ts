@@ -1,7 +1,7 @@
 // ROUND_ROBIN: plain rotation when all weights are equal; smooth weighted round robin (nginx's) when
 // they differ, which spreads a heavy endpoint's turns evenly instead of in bursts.
 import type { Endpoint } from '../cluster/endpoint.ts';
-import { eligible, type Balancer, type LbPolicy, type PickContext } from './types.ts';
+import { eligible, IndexBalancer, type LbPolicy } from './types.ts';
 import { randomInt } from './rng.ts';
 
 /**
@@ -27,9 +27,8 @@ export function smoothWeighted(
 
 const STATIC_WEIGHT = (ep: Endpoint): number => ep.weight;
 
-export class RoundRobin implements Balancer {
+export class RoundRobin extends IndexBalancer {
   readonly policy: LbPolicy = { kind: 'round_robin' };
-  private eps: readonly Endpoint[] = [];
   private next = 0;
   private weighted = false;
   private current = new Float64Array(0);
@@ -42,14 +41,7 @@ export class RoundRobin implements Balancer {
     this.next = randomInt(Math.max(1, endpoints.length));
   }
 
-  pick(ctx?: PickContext): Endpoint | null {
-    const exclude = ctx?.exclude;
-    const i = this.choose(exclude);
-    if (i >= 0) return this.eps[i];
-    return exclude !== undefined && exclude.size > 0 ? this.pick() : null;
-  }
-
-  private choose(exclude: ReadonlySet<Endpoint> | undefined): number {
+  protected choose(exclude: ReadonlySet<Endpoint> | undefined): number {
     const eps = this.eps;
     if (this.weighted) return smoothWeighted(eps, this.current, exclude, STATIC_WEIGHT);
     const n = eps.length;

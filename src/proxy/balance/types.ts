@@ -44,3 +44,24 @@ export function usable(ep: Endpoint): boolean {
 export function eligible(ep: Endpoint, exclude: ReadonlySet<Endpoint> | undefined): boolean {
   return ep.healthy && !ep.ejected && (exclude === undefined || !exclude.has(ep));
 }
+
+/**
+ * A balancer that chooses an index into its endpoint list. `exclude` is a preference (PickContext):
+ * when every usable endpoint is excluded, the choice is made again without it.
+ */
+export abstract class IndexBalancer implements Balancer {
+  abstract readonly policy: LbPolicy;
+  protected eps: readonly Endpoint[] = [];
+
+  abstract update(endpoints: readonly Endpoint[]): void;
+
+  /** The index of the endpoint for this request, or -1 when none is eligible. */
+  protected abstract choose(exclude: ReadonlySet<Endpoint> | undefined): number;
+
+  pick(ctx?: PickContext): Endpoint | null {
+    const exclude = ctx?.exclude;
+    const i = this.choose(exclude);
+    if (i >= 0) return this.eps[i];
+    return exclude !== undefined && exclude.size > 0 ? this.pick() : null;
+  }
+}
