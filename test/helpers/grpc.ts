@@ -42,3 +42,21 @@ export async function startGrpcServer(name: string): Promise<{ port: number; clo
   // tryShutdown waits for every call and connection to end; teardown must not hang on a peer.
   return { port, close: async () => server.forceShutdown() };
 }
+
+/** One unary Echo call; resolves with the name of the server that answered (the reply's first field). */
+export function servedBy(client: grpc.Client, metadata = new grpc.Metadata()): Promise<string> {
+  return new Promise((resolve, reject) => {
+    (client as unknown as { unary(m: string, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: Error | null, r?: string) => void): void })
+      .unary('hi', metadata, { deadline: Date.now() + 5000 }, (err, reply) => (err ? reject(err) : resolve(reply!.split(':')[0])));
+  });
+}
+
+/** `n` unary calls in a row, counted by the server that answered each. */
+export async function servedByCounts(client: grpc.Client, n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const who = await servedBy(client);
+    out[who] = (out[who] ?? 0) + 1;
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { register } from '@grpc/grpc-js-xds';
-import { EchoClient, startGrpcServer } from '../helpers/grpc.ts';
+import { EchoClient, servedBy as call, servedByCounts as counts, startGrpcServer } from '../helpers/grpc.ts';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
 
 const TARGET = 'echo.default.svc.cluster.local:7070';
@@ -41,21 +41,6 @@ spec:
     - backendRefs: [{name: echo-v1, port: 7070, weight: ${w1}}, {name: echo-v2, port: 7070, weight: ${w2}}]
 `;
 
-function call(client: grpc.Client, metadata = new grpc.Metadata()): Promise<string> {
-  return new Promise((resolve, reject) => {
-    (client as unknown as { unary(m: string, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: Error | null, r?: string) => void): void })
-      .unary('hi', metadata, { deadline: Date.now() + 5000 }, (err, reply) => (err ? reject(err) : resolve(reply!.split(':')[0])));
-  });
-}
-
-async function counts(client: grpc.Client, n: number): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const who = await call(client);
-    out[who] = (out[who] ?? 0) + 1;
-  }
-  return out;
-}
 
 test('@grpc/grpc-js-xds follows `weft control-plane`: GRPCRoute 80/20, a header match, a route change without restart', { timeout: 60_000 }, async () => {
   const v1 = await startGrpcServer('v1');

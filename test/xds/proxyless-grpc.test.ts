@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { register } from '@grpc/grpc-js-xds';
 import { ANY_NODE, SnapshotCache, startAdsServer } from '../../src/control/xds/index.ts';
 import { TYPE_URLS } from '../../src/xds/envoy/index.ts';
-import { EchoClient, startGrpcServer } from '../helpers/grpc.ts';
+import { EchoClient, servedBy as call, servedByCounts as counts, startGrpcServer } from '../helpers/grpc.ts';
 
 const TARGET = 'echo.default.svc.cluster.local:7070';
 const ROUTER = { name: 'envoy.filters.http.router', typed_config: { '@type': TYPE_URLS.router } };
@@ -42,21 +42,6 @@ after(async () => {
   for (const c of closers.reverse()) await c();
 });
 
-function call(client: grpc.Client, metadata = new grpc.Metadata()): Promise<string> {
-  return new Promise((resolve, reject) => {
-    (client as unknown as { unary(m: string, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: Error | null, r?: string) => void): void })
-      .unary('hi', metadata, { deadline: Date.now() + 5000 }, (err, reply) => (err ? reject(err) : resolve(reply!.split(':')[0])));
-  });
-}
-
-async function counts(client: grpc.Client, n: number): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const who = await call(client);
-    out[who] = (out[who] ?? 0) + 1;
-  }
-  return out;
-}
 
 test('@grpc/grpc-js-xds follows Weft’s ADS server: 80/20 split, header match, a route change without restart', async () => {
   const v1 = await startGrpcServer('v1');
