@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { startControlPlane, weft, tempDir } from '../helpers/control-plane.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const EXAMPLES = new URL('../../examples/mesh/', import.meta.url).pathname;
 
@@ -134,14 +134,6 @@ test('weft control-plane: apply, get, watch, refuse invalid input, delete, survi
   }
 });
 
-/** A loopback port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 test('the CLI says what to do when the control plane is unreachable or the input is wrong', async () => {
   const closed = await freePort();

@@ -4,29 +4,19 @@
 // No proxy restart. Rules by path only: sidecars do not speak mTLS to each other yet.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
 import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { request } from '../helpers/client.ts';
+import { freePorts } from '../helpers/ports.ts';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-/** `n` distinct free ports (all held open together, so none is handed out twice). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 const SERVICES = `
 apiVersion: v1

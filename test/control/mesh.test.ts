@@ -4,28 +4,19 @@
 // applied with `weft apply` — no proxy restarts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
 import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { request } from '../helpers/client.ts';
+import { freePorts } from '../helpers/ports.ts';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const SERVICES = `
 apiVersion: v1
@@ -71,7 +62,7 @@ spec:
 async function sidecar(dir: string, name: string, labels: string, appPort: number, cpXds: number): Promise<{ proxy: RunningProxy; outbound: number }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, labels: {${labels}}}\nspec: {address: 127.0.0.1, ports: [{name: http, port: ${appPort}}]}\n`);
-  const [admin, inbound, outbound] = [await freePort(), await freePort(), await freePort()];
+  const [admin, inbound, outbound] = await freePorts(3);
   const proxy = await startProxy({}, {
     workload: file,
     args: ['--control-plane', `127.0.0.1:${cpXds}`, '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
@@ -87,7 +78,7 @@ async function who(port: number, path = '/', headers: Record<string, string> = {
 
 test('sidecars follow the control plane: a calls b, weights, a header match, a rewrite with retries, a timeout, TrafficPolicy changes, a control-plane restart', { timeout: 60_000 }, async () => {
   const dir = tempDir('weft-mesh-');
-  const xdsPort = await freePort();
+  const [xdsPort] = await freePorts(1);
   const cp = await startControlPlane(join(dir, 'data'), ['--xds-port', String(xdsPort)]);
   closers.push(() => cp.stop());
   assert.ok(cp.xdsPort > 0, cp.output());
