@@ -7,6 +7,7 @@ import type { ProxyMetrics } from './observe/metrics.ts';
 import type { AccessLog } from './observe/access-log.ts';
 import type { AdminTarget, ClusterStatus } from './admin/index.ts';
 import type { SecretStore } from './tls/secrets.ts';
+import { closeLastingExcept, type LastingTlsContext } from './config/snapshot.ts';
 import { certificatesJson, type TlsContextStatus } from './tls/status.ts';
 
 export interface ProxySnapshot {
@@ -17,8 +18,10 @@ export interface ProxySnapshot {
   readonly accessLogs: readonly AccessLog[];
   /** File access-log writers by path, handed on to the next snapshot. */
   readonly fileLogs: ReadonlyMap<string, AccessLog>;
-  /** Named TLS secrets; `update` is how SDS (later) rotates them. */
+  /** Named TLS secrets (static, inline, and the identity agent's). */
   readonly secrets: SecretStore;
+  /** TLS contexts on the identity agent's secrets: handed on to the next snapshot, closed when none uses them. */
+  readonly lastingTls: ReadonlyMap<string, LastingTlsContext>;
   /** The certificates of every TLS context now, for /certs. */
   tlsContexts(): readonly TlsContextStatus[];
 }
@@ -131,6 +134,7 @@ export class Proxy implements AdminTarget {
       for (const c of fresh) c.retire(prev.clusters.get(c.name));
       for (const [path, log] of next.fileLogs) if (prev.fileLogs.get(path) !== log) void log.close();
       next.secrets.close();
+      closeLastingExcept(next.lastingTls, prev.lastingTls);
       throw err;
     }
     for (const [listener, spec] of kept) listener.update(spec);
@@ -156,6 +160,7 @@ export class Proxy implements AdminTarget {
       for (const c of gone) c.retire(next.clusters.get(c.name));
       for (const log of oldLogs) void log.close();
       prev.secrets.close(); // its TLS contexts stop following file rotations; the new snapshot's follow them
+      closeLastingExcept(prev.lastingTls, this.snapshot.lastingTls);
     });
   }
 
@@ -195,6 +200,7 @@ export class Proxy implements AdminTarget {
     for (const l of this.listenerObjects) l.destroy();
     for (const c of this.snapshot.clusters.values()) c.close();
     this.snapshot.secrets.close();
+    closeLastingExcept(this.snapshot.lastingTls, new Map());
   }
 
   /** Ports actually bound, by listener name (port 0 in the config picks a free one). */

@@ -247,8 +247,17 @@ test('bad TLS config is refused at start with the field path', async () => {
     filter_chains: [{ ...listener.filter_chains[0], transport_socket: { name: 'tls', typed_config: { ...ctx, common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'x', sds_config: { ads: {} } }] } } } }],
   };
   const sdsRun = await startProxy(bootstrap([sds], [staticCluster(app, [1])]), { expectFailure: true });
-  assert.match(sdsRun.stderr(), /WEFT_CONFIG_UNSUPPORTED|does not support 'sds_config'/);
+  // SDS from the control plane is refused with the way to the identity agent.
+  assert.match(sdsRun.stderr(), /sds_config\.ads: Weft does not support 'ads' yet: .*cluster_name: sds-grpc/);
   await sdsRun.stop();
+  const agentRef = { name: 'default', sds_config: { api_config_source: { api_type: 'GRPC', grpc_services: [{ envoy_grpc: { cluster_name: 'sds-grpc' } }] } } };
+  const agent = {
+    ...listener,
+    filter_chains: [{ ...listener.filter_chains[0], transport_socket: { name: 'tls', typed_config: { ...ctx, common_tls_context: { tls_certificate_sds_secret_configs: [agentRef], validation_context_sds_secret_config: { ...agentRef, name: 'ROOTCA' } } } } }],
+  };
+  const agentRun = await startProxy(bootstrap([agent], [staticCluster(app, [1])]), { expectFailure: true });
+  assert.match(agentRun.stderr(), /secret 'default' comes from the workload identity agent .* this proxy runs without an identity: start it with `weft proxy --workload FILE --token-file FILE`/);
+  await agentRun.stop();
 });
 
 test('named static secrets with inline PEM; a client certificate requested but not required; /config_dump redacts keys', async (t) => {

@@ -7,12 +7,23 @@ import { OutlierDetector, type EjectionReason, type OutlierConfig, type OutlierE
 import type { ProxyMetrics } from '../observe/metrics.ts';
 import { RetryBudget, type RetryLimit } from './retry-budget.ts';
 import type { UpstreamTls } from '../tls/upstream.ts';
+import type { SpiffeId } from '../../pki/index.ts';
 
 export interface EndpointSpec {
   readonly host: string;
   readonly port: number;
   readonly weight: number;
   readonly healthy: boolean;
+  /** Index into ClusterSpec.matchedTransports (the transport_socket_matches entry it matched); absent: the cluster's own. */
+  readonly transport?: number;
+  /** The SPIFFE IDs the control plane announced for this endpoint (EDS metadata `weft.dev` → `identity`). */
+  readonly identity?: readonly SpiffeId[];
+}
+
+/** How an endpoint is reached: plaintext or a TLS context, and the HTTP version spoken over it. */
+export interface Transport {
+  readonly tls: UpstreamTls | null;
+  readonly protocol: UpstreamProtocol;
 }
 
 export interface ClusterSpec {
@@ -29,7 +40,19 @@ export interface ClusterSpec {
   readonly retryLimit: RetryLimit;
   /** TLS origination (transport_socket), or null for plaintext. */
   readonly tls: UpstreamTls | null;
+  /** transport_socket_matches, in order: endpoints whose metadata matched one use it instead of `protocol` and `tls`. */
+  readonly matchedTransports: readonly Transport[];
 }
+
+/**
+ * Whether two specs reach endpoints the same way: same protocols and the same TLS context objects
+ * (contexts on the identity agent's secrets are carried across snapshots, so they compare equal).
+ */
+export function sameTransports(a: ClusterSpec, b: ClusterSpec): boolean {
+  return a.protocol === b.protocol && a.tls === b.tls && a.matchedTransports.length === b.matchedTransports.length
+    && a.matchedTransports.every((t, i) => t.tls === b.matchedTransports[i].tls && t.protocol === b.matchedTransports[i].protocol);
+}
+
 
 /** The registry calls a cluster makes, at config time only. */
 export type ClusterMetrics = Pick<ProxyMetrics, 'counter' | 'gauge' | 'decision'>;
@@ -63,9 +86,9 @@ export class Cluster {
     // Every endpoint keeps a latency estimate (/clusters shows it); peak-EWMA clusters tune it.
     this.ewma = spec.lb.kind === 'peak_ewma' ? spec.lb : DEFAULT_EWMA;
     const compatible = previous !== undefined && previous.spec.discovery === 'static' && spec.discovery === 'static'
-      && previous.spec.protocol === spec.protocol && previous.spec.connectTimeoutMs === spec.connectTimeoutMs
+      && sameTransports(previous.spec, spec) && previous.spec.connectTimeoutMs === spec.connectTimeoutMs
       && sameJson(previous.spec.limits, spec.limits) && sameJson(previous.spec.outlier, spec.outlier)
-      && sameJson(previous.ewma, this.ewma) && previous.spec.tls === null && spec.tls === null;
+      && sameJson(previous.ewma, this.ewma);
     this.metrics = metrics;
     // Taken over from `previous`, but followed only once this cluster is activated (its snapshot
     // committed): a candidate an update abandons must not steer what the live cluster shares.
@@ -159,17 +182,18 @@ export class Cluster {
    * retired; `fresh` feeds a new balancer even when the set is unchanged.
    */
   private setEndpoints(specs: readonly EndpointSpec[], options: { closeGone: boolean; fresh: boolean } = { closeGone: true, fresh: false }): void {
-    const old = new Map(this.endpoints.map((ep) => [`${ep.address}/${ep.weight}/${ep.healthy}`, ep]));
+    const old = new Map(this.endpoints.map((ep) => [ep.key, ep]));
     const next: Endpoint[] = [];
     for (const s of specs) {
-      const key = `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}/${s.weight}/${s.healthy}`;
+      const key = endpointKey(s);
       const kept = old.get(key);
       if (kept) {
         old.delete(key);
         next.push(kept);
       } else {
-        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, this.spec.protocol, this.spec.connectTimeoutMs, {
-          breaker: this.breaker, ewma: this.ewma, tls: this.spec.tls,
+        const transport = s.transport === undefined ? this.spec : this.spec.matchedTransports[s.transport];
+        const ep = new Endpoint(s.host, s.port, s.weight, s.healthy, transport.protocol, this.spec.connectTimeoutMs, {
+          breaker: this.breaker, ewma: this.ewma, tls: transport.tls, identity: s.identity ?? null, key,
         });
         this.outlier?.attach(ep);
         next.push(ep);
@@ -186,10 +210,15 @@ export class Cluster {
     const resolved: EndpointSpec[] = [];
     for (const s of this.spec.endpoints) {
       const addresses = await lookup(s.host, { all: true, family: this.spec.dnsFamily });
-      for (const a of addresses) resolved.push({ host: a.address, port: s.port, weight: s.weight, healthy: s.healthy });
+      for (const a of addresses) resolved.push({ ...s, host: a.address });
     }
     if (!this.stopped) this.setEndpoints(resolved);
   }
+}
+
+/** What makes an endpoint the same across updates: address, weight, health, transport and announced identity. */
+export function endpointKey(s: EndpointSpec): string {
+  return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}/${s.weight}/${s.healthy}/${s.transport ?? ''}/${s.identity?.join(',') ?? ''}`;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

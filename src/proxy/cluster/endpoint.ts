@@ -19,6 +19,10 @@ export interface EndpointOptions {
   readonly ewma?: EwmaOptions;
   /** The cluster's TLS origination, or null for plaintext. */
   readonly tls?: UpstreamTls | null;
+  /** The identities announced for the endpoint (see Endpoint.identity). */
+  readonly identity?: readonly SpiffeId[] | null;
+  /** The cluster's key for this endpoint (cluster.ts endpointKey): how an update finds it again. */
+  readonly key?: string;
 }
 
 export class Endpoint {
@@ -34,10 +38,11 @@ export class Endpoint {
   /** Peak-EWMA of the time to the response head (ms): the peak-EWMA balancer's input, shown in /clusters. */
   readonly latency: RttEstimate;
   /**
-   * The identities the control plane announced for this endpoint (EDS metadata, later): the
-   * server's SPIFFE ID must be one of them on top of the cluster's SAN matchers. Null: none announced.
+   * The identities the control plane announced for this endpoint (EDS metadata): the server's
+   * SPIFFE ID must be one of them on top of the cluster's SAN matchers. Null: none announced.
    */
-  identity: readonly SpiffeId[] | null = null;
+  readonly identity: readonly SpiffeId[] | null;
+  readonly key: string;
   /** TLS origination of the cluster, or null. */
   readonly tls: UpstreamTls | null;
   activeRequests = 0;
@@ -59,6 +64,8 @@ export class Endpoint {
     this.breaker = breaker;
     this.latency = new RttEstimate(options.ewma ?? DEFAULT_EWMA);
     this.tls = options.tls ?? null;
+    this.identity = options.identity ?? null;
+    this.key = options.key ?? this.address;
     const transport = this.transport();
     this.pool = protocol === 'http2'
       ? new H2Pool(host, port, { connectTimeoutMs, transport }, breaker)

@@ -2,7 +2,8 @@
 // received over ADS) → the proxy's run-time objects. Static and dynamic config take this same path.
 import { WeftError } from '../../core/errors.ts';
 import { lbPolicyOf } from '../balance/index.ts';
-import { Cluster, type ClusterSpec, type EndpointSpec } from '../cluster/cluster.ts';
+import { Cluster, sameTransports, type ClusterSpec, type EndpointSpec, type Transport } from '../cluster/cluster.ts';
+import type { UpstreamProtocol } from '../cluster/endpoint.ts';
 import { DEFAULT_LIMITS } from '../cluster/circuit-breaker.ts';
 import { outlierConfig } from '../cluster/outlier-detection.ts';
 import { retryLimitOf } from '../cluster/retry-budget.ts';
@@ -16,6 +17,8 @@ import { AccessLog } from '../observe/access-log.ts';
 import type { ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
 import type { ProxySnapshot } from '../proxy.ts';
 import { DownstreamTls } from '../tls/downstream.ts';
+import type { SpiffeId } from '../../pki/index.ts';
+import type { AgentSecrets } from '../tls/agent-secrets.ts';
 import { SecretStore } from '../tls/secrets.ts';
 import { downstreamTlsSpec, upstreamTlsSpec } from '../tls/context-specs.ts';
 import { UpstreamTls } from '../tls/upstream.ts';
@@ -23,7 +26,7 @@ import type { TlsContextStatus } from '../tls/status.ts';
 import {
   durationMs, edsServiceName, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
   type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type ClusterLoadAssignment, type Listener as EnvoyListener,
-  type RouteConfiguration, type Secret,
+  type RouteConfiguration, type Secret, type Metadata, type UpstreamTlsContext, type DownstreamTlsContext,
   type HttpConnectionManager as HttpConnectionManagerConfig, type TcpProxy as TcpProxyFilterConfig,
 } from '../../xds/envoy/index.ts';
 
@@ -61,78 +64,136 @@ export interface BuildOptions {
   readonly configDump: object;
   /** The snapshot being replaced: clusters whose settings are unchanged are kept (warm pools, DNS state). */
   readonly previous?: ProxySnapshot;
+  /** The workload identity agent's secrets (SDS `sds-grpc`); default: the previous snapshot's; none without an identity. */
+  readonly agent?: AgentSecrets | null;
 }
+
+/** A TLS context built on the identity agent's secrets only: it outlives snapshots until `close`. */
+export type LastingTlsContext = UpstreamTls | DownstreamTls;
 
 /** What building a snapshot shares: the secrets and the TLS contexts made from them (for /certs). */
 interface TlsBuild {
   readonly secrets: SecretStore;
   readonly contexts: { status(): TlsContextStatus }[];
   readonly metrics: ProxyMetrics;
+  /** This snapshot's lasting contexts by spec, and the previous snapshot's, which are reused when the spec is the same. */
+  readonly lasting: Map<string, LastingTlsContext>;
+  readonly reusable: ReadonlyMap<string, LastingTlsContext>;
 }
 
 /**
- * Each snapshot has its own SecretStore (its file watches end when the snapshot is retired), so a
- * cluster with TLS origination is never carried over from the previous snapshot: its contexts
- * belong to the previous store.
+ * Each snapshot has its own SecretStore (its file watches end when the snapshot is retired). TLS
+ * contexts on file or inline secrets belong to it, so a cluster using them is rebuilt on every
+ * update; contexts on the identity agent's secrets (the mesh's mTLS) are carried over, and so are
+ * the clusters using them.
  */
 export function buildSnapshot(resources: ConfigResources, metrics: ProxyMetrics, options: BuildOptions): ProxySnapshot {
-  const secrets = new SecretStore();
+  const secrets = new SecretStore(undefined, options.agent !== undefined ? options.agent : options.previous?.secrets.agent ?? null);
   const clusters = new Map<string, Cluster>();
   const logs: LogSet = { all: [], files: new Map(), previous: options.previous?.fileLogs ?? new Map() };
+  const reusable = options.previous?.lastingTls ?? new Map<string, LastingTlsContext>();
+  const tls: TlsBuild = { secrets, contexts: [], metrics, lasting: new Map(), reusable };
   try {
     for (const { secret, path } of resources.secrets) secrets.define(secret, path);
-    const tls: TlsBuild = { secrets, contexts: [], metrics };
     for (const c of resources.clusters) {
       const spec = clusterSpec(c, `clusters.${c.name}`, resources.endpoints, tls);
       const old = options.previous?.clusters.get(c.name);
-      const keep = old !== undefined && spec.tls === null && old.spec.tls === null && sameSpec(old.spec, spec);
+      const keep = old !== undefined && sameSpec(old.spec, spec);
       clusters.set(c.name, keep ? old : new Cluster(spec, metrics, old));
     }
     const listeners = resources.listeners.map(({ listener, path }) => listenerSpec(listener, path, clusters, resources.routes, metrics, logs, tls, options.previous?.listeners.find((p) => p.name === listener.name)));
     return {
-      clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump, secrets,
+      clusters, listeners, accessLogs: logs.all, fileLogs: logs.files, configDump: options.configDump, secrets, lastingTls: tls.lasting,
       tlsContexts: () => tls.contexts.map((c) => c.status()),
     };
   } catch (err) {
     // Nothing of a snapshot that failed to build may outlive it: file watches, new clusters' pools
-    // and timers, files opened for its access logs.
+    // and timers, files opened for its access logs, lasting TLS contexts it made.
     secrets.close();
+    closeLastingExcept(tls.lasting, reusable);
     for (const c of clusters.values()) if (c !== options.previous?.clusters.get(c.name)) c.retire(options.previous?.clusters.get(c.name));
     for (const [path, log] of logs.files) if (options.previous?.fileLogs.get(path) !== log) void log.close();
     throw err;
   }
 }
 
+/** Closes the lasting TLS contexts of `contexts` that `kept` does not hold (they stop following the agent's rotations). */
+export function closeLastingExcept(contexts: ReadonlyMap<string, LastingTlsContext>, kept: ReadonlyMap<string, LastingTlsContext>): void {
+  const keep = new Set(kept.values());
+  for (const c of contexts.values()) if (!keep.has(c)) c.close();
+}
+
+/** Same settings; TLS contexts compare by identity (they hold secret stores, not JSON). */
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  const plain = (s: ClusterSpec) => JSON.stringify({ ...s, tls: null, matchedTransports: null });
+  return sameTransports(a, b) && plain(a) === plain(b);
+}
+
+const TRANSPORT_MATCH_METADATA = 'envoy.transport_socket_match';
+/** Weft's endpoint metadata namespace: `identity` is the SPIFFE ID the endpoint's server must present. */
+const WEFT_METADATA = 'weft.dev';
+
+/** The first transport_socket_matches entry whose `match` the endpoint's metadata satisfies; undefined: the cluster's own. */
+function matchedTransport(c: EnvoyCluster, metadata: Metadata | undefined): number | undefined {
+  const values = metadata?.filter_metadata?.[TRANSPORT_MATCH_METADATA] ?? {};
+  const i = (c.transport_socket_matches ?? []).findIndex((m) => Object.entries(m.match ?? {}).every(([k, v]) => values[k] === v));
+  return i < 0 ? undefined : i;
+}
+
+function announcedIdentity(metadata: Metadata | undefined, path: string): SpiffeId[] | undefined {
+  const v = metadata?.filter_metadata?.[WEFT_METADATA]?.identity;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !v.startsWith('spiffe://')) {
+    throw new WeftError('WEFT_CONFIG_INVALID', `metadata.filter_metadata["${WEFT_METADATA}"].identity must be a SPIFFE ID (spiffe://trust-domain/path), got ${JSON.stringify(v)}`, { path });
+  }
+  return [v as SpiffeId];
+}
+
+/**
+ * The HTTP version to an endpoint: auto_config speaks HTTP/2 over TLS (ALPN h2) and HTTP/1.1 in
+ * plaintext; explicit_http_config (or the legacy http2_protocol_options) names one for all.
+ */
+function protocolOf(c: EnvoyCluster, tls: boolean): UpstreamProtocol {
+  const options = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY];
+  if (options?.auto_config !== undefined) return tls ? 'http2' : 'http1';
+  return options?.explicit_http_config?.http2_protocol_options !== undefined || c.http2_protocol_options !== undefined ? 'http2' : 'http1';
 }
 
 function clusterSpec(c: EnvoyCluster, path: string, assignments: ReadonlyMap<string, ClusterLoadAssignment>, tls: TlsBuild): ClusterSpec {
   const endpoints: EndpointSpec[] = [];
   // An EDS cluster whose assignment has not arrived yet has no endpoints (503 until it does).
   const assignment = c.type === 'EDS' ? assignments.get(edsServiceName(c)) : c.load_assignment;
-  for (const locality of assignment?.endpoints ?? []) {
-    for (const lb of locality.lb_endpoints ?? []) {
+  for (const [l, locality] of (assignment?.endpoints ?? []).entries()) {
+    for (const [e, lb] of (locality.lb_endpoints ?? []).entries()) {
       const address = lb.endpoint?.address?.socket_address;
       if (!address) continue;
       const health = lb.health_status ?? 'UNKNOWN';
+      const transport = matchedTransport(c, lb.metadata);
+      const identity = announcedIdentity(lb.metadata, `${path} endpoints[${l}].lb_endpoints[${e}]`);
       endpoints.push({
         host: address.address,
         port: address.port_value ?? 0,
         weight: lb.load_balancing_weight ?? 1,
         // Envoy routes to HEALTHY, UNKNOWN and DEGRADED hosts; the rest are excluded.
         healthy: health === 'HEALTHY' || health === 'UNKNOWN' || health === 'DEGRADED',
+        ...(transport !== undefined ? { transport } : {}),
+        ...(identity !== undefined ? { identity } : {}),
       });
     }
   }
-  const protocolOptions = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY];
-  const http2 = protocolOptions?.explicit_http_config?.http2_protocol_options !== undefined || c.http2_protocol_options !== undefined;
   const family = c.dns_lookup_family === 'V4_ONLY' ? 4 : c.dns_lookup_family === 'V6_ONLY' ? 6 : 0;
+  const own = c.transport_socket?.typed_config;
+  const protocol = protocolOf(c, own !== undefined);
+  const matchedTransports: Transport[] = (c.transport_socket_matches ?? []).map((m, i) => {
+    const context = m.transport_socket.typed_config;
+    const p = protocolOf(c, true);
+    return { protocol: p, tls: upstreamTls(context, `${path}.transport_socket_matches[${i}].transport_socket.typed_config`, p, tls) };
+  });
   return {
     name: c.name,
     // EDS endpoints are IPs like STATIC ones; they arrive in a new snapshot rather than by DNS.
     discovery: c.type === 'STRICT_DNS' ? 'strict_dns' : 'static',
-    protocol: http2 ? 'http2' : 'http1',
+    protocol,
     connectTimeoutMs: ms(c.connect_timeout, 5000),
     dnsRefreshMs: ms(c.dns_refresh_rate, 5000),
     dnsFamily: family,
@@ -141,17 +202,34 @@ function clusterSpec(c: EnvoyCluster, path: string, assignments: ReadonlyMap<str
     limits: circuitLimits(c),
     outlier: c.outlier_detection === undefined ? null : outlierConfig(c.outlier_detection),
     retryLimit: retryLimitOf(c.circuit_breakers),
-    tls: upstreamTls(c, path, http2 ? 'http2' : 'http1', tls),
+    tls: own === undefined ? null : upstreamTls(own, `${path}.transport_socket.typed_config`, protocol, tls),
+    matchedTransports,
   };
 }
 
-function upstreamTls(c: EnvoyCluster, path: string, protocol: 'http1' | 'http2', build: TlsBuild): UpstreamTls | null {
-  const context = c.transport_socket?.typed_config;
-  if (context === undefined) return null;
-  const at = `${path}.transport_socket.typed_config`;
-  const upstream = new UpstreamTls(upstreamTlsSpec(context, at, protocol, build.secrets), build.secrets);
-  build.contexts.push(upstream);
-  return upstream;
+/**
+ * A TLS context for this snapshot; one on the identity agent's secrets only is the previous
+ * snapshot's when its spec is unchanged, so rotations keep reaching it and its clusters stay warm.
+ */
+function lastingOr<T extends LastingTlsContext>(spec: { readonly certificate: string | null; readonly validation: string | null }, key: string, build: TlsBuild, make: () => T): T {
+  const names = [spec.certificate, spec.validation].filter((n) => n !== null);
+  if (names.length === 0 || !names.every((n) => build.secrets.lasting(n))) {
+    const context = make();
+    build.contexts.push(context);
+    return context;
+  }
+  let context = build.lasting.get(key) ?? build.reusable.get(key);
+  if (context === undefined) context = make();
+  if (!build.lasting.has(key)) {
+    build.lasting.set(key, context);
+    build.contexts.push(context);
+  }
+  return context as T;
+}
+
+function upstreamTls(context: UpstreamTlsContext, at: string, protocol: UpstreamProtocol, build: TlsBuild): UpstreamTls {
+  const spec = upstreamTlsSpec(context, at, protocol, build.secrets);
+  return lastingOr(spec, `upstream ${JSON.stringify(spec)}`, build, () => new UpstreamTls(spec, build.secrets));
 }
 
 /** The DEFAULT-priority thresholds (HIGH is refused by the schema); Envoy's 1024 for what is unset. */
@@ -177,19 +255,7 @@ function listenerSpec(
       throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `a filter chain holds exactly one network filter in Weft (found ${filters.length})`, { path: `${chainPath}.filters` });
     }
     const context = fc.transport_socket?.typed_config;
-    let tls: DownstreamTls | null = null;
-    if (context !== undefined) {
-      const refused = metrics.counter('downstream_tls_refused', 'Downstream TLS connections refused: failed handshakes and peer certificates that are not acceptable SVIDs, per listener and reason.', { listener: l.name, reason: 'handshake' });
-      const byReason = new Map<string, { inc(): void }>([['handshake', refused]]);
-      tls = new DownstreamTls(downstreamTlsSpec(context, `${chainPath}.transport_socket.typed_config`, `${l.name} filter_chains[${c}]`, build.secrets), build.secrets, {
-        refused: (reason) => {
-          let counter = byReason.get(reason);
-          if (counter === undefined) byReason.set(reason, (counter = metrics.counter('downstream_tls_refused', '', { listener: l.name, reason })));
-          counter.inc();
-        },
-      });
-      build.contexts.push(tls);
-    }
+    const tls = context === undefined ? null : downstreamTls(context, `${chainPath}.transport_socket.typed_config`, `${l.name} filter_chains[${c}]`, l.name, build);
     const config = filters[0].typed_config;
     const filterPath = `${chainPath}.filters[0].typed_config`;
     let serve: FilterChain;
@@ -205,6 +271,22 @@ function listenerSpec(
     return { match: tp === 'tls' || tp === 'raw_buffer' ? tp : 'any', tls, serve };
   });
   return { name: l.name, host: address.address, port: address.port_value ?? 0, inspector: (l.listener_filters ?? []).length > 0, chains };
+}
+
+function downstreamTls(context: DownstreamTlsContext, at: string, name: string, listener: string, build: TlsBuild): DownstreamTls {
+  const spec = downstreamTlsSpec(context, at, name, build.secrets);
+  return lastingOr(spec, `downstream ${JSON.stringify(spec)}`, build, () => {
+    const metrics = build.metrics;
+    const refused = metrics.counter('downstream_tls_refused', 'Downstream TLS connections refused: failed handshakes, peer certificates that are not acceptable SVIDs, and connections while this proxy has no certificate, per listener and reason.', { listener, reason: 'handshake' });
+    const byReason = new Map<string, { inc(): void }>([['handshake', refused]]);
+    return new DownstreamTls(spec, build.secrets, {
+      refused: (reason) => {
+        let counter = byReason.get(reason);
+        if (counter === undefined) byReason.set(reason, (counter = metrics.counter('downstream_tls_refused', '', { listener, reason })));
+        counter.inc();
+      },
+    });
+  });
 }
 
 function httpChain(

@@ -1,18 +1,22 @@
 // Envoy TLS contexts → the specs DownstreamTls / UpstreamTls run with. Inline certificates and
 // validation contexts become secrets under a synthetic name, so files named inline rotate exactly
-// like static_resources.secrets (and, later, SDS secrets).
-import type { CommonTlsContext, DownstreamTlsContext, UpstreamTlsContext } from '../../xds/envoy/index.ts';
+// like static_resources.secrets; SDS references (sds_config) name the identity agent's secrets.
+import type { CommonTlsContext, DownstreamTlsContext, SdsSecretConfig, UpstreamTlsContext } from '../../xds/envoy/index.ts';
 import type { DownstreamTlsSpec } from './downstream.ts';
-import { tlsVersion } from './material.ts';
-import type { SecretStore } from './secrets.ts';
+import { sanMatchersOf, tlsVersion, type SanMatcher } from './material.ts';
+import { agentSecretName, type SecretStore } from './secrets.ts';
 import type { UpstreamTlsSpec } from './upstream.ts';
 
 /** A TLS handshake must finish within this (Node's default is 120 s; a slow handshake holds a socket like a slow head). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+function referenced(s: SdsSecretConfig): string {
+  return s.sds_config === undefined ? s.name : agentSecretName(s.name);
+}
+
 function certificateName(c: CommonTlsContext, path: string, secrets: SecretStore): string | null {
   const named = c.tls_certificate_sds_secret_configs?.[0];
-  if (named !== undefined) return named.name;
+  if (named !== undefined) return referenced(named);
   const inline = c.tls_certificates?.[0];
   if (inline === undefined) return null;
   const name = `${path}.tls_certificates[0]`;
@@ -21,11 +25,17 @@ function certificateName(c: CommonTlsContext, path: string, secrets: SecretStore
 }
 
 function validationName(c: CommonTlsContext, path: string, secrets: SecretStore): string | null {
-  if (c.validation_context_sds_secret_config !== undefined) return c.validation_context_sds_secret_config.name;
+  if (c.validation_context_sds_secret_config !== undefined) return referenced(c.validation_context_sds_secret_config);
+  if (c.combined_validation_context !== undefined) return referenced(c.combined_validation_context.validation_context_sds_secret_config);
   if (c.validation_context === undefined) return null;
   const name = `${path}.validation_context`;
   secrets.define({ name, validation_context: c.validation_context }, name);
   return name;
+}
+
+/** SAN matchers of a combined validation context's default part, checked on top of the secret's own. */
+function extraSanMatchers(c: CommonTlsContext): readonly SanMatcher[] {
+  return c.combined_validation_context === undefined ? [] : sanMatchersOf(c.combined_validation_context.default_validation_context);
 }
 
 export function downstreamTlsSpec(context: DownstreamTlsContext, path: string, name: string, secrets: SecretStore): DownstreamTlsSpec {
@@ -36,6 +46,7 @@ export function downstreamTlsSpec(context: DownstreamTlsContext, path: string, n
     // The schema checks guarantee a certificate on a server context.
     certificate: certificateName(c, at, secrets)!,
     validation: validationName(c, at, secrets),
+    sanMatchers: extraSanMatchers(c),
     requireClientCertificate: context.require_client_certificate ?? false,
     alpn: c.alpn_protocols ?? [],
     minVersion: tlsVersion(c.tls_params?.tls_minimum_protocol_version, 'TLSv1.2'),
@@ -52,6 +63,7 @@ export function upstreamTlsSpec(context: UpstreamTlsContext, path: string, proto
     name: path,
     certificate: certificateName(c, at, secrets),
     validation: validationName(c, at, secrets),
+    sanMatchers: extraSanMatchers(c),
     sni: context.sni ?? '',
     alpn: alpn.length > 0 ? alpn : protocol === 'http2' ? ['h2'] : protocol === 'http1' ? ['http/1.1'] : [],
     minVersion: tlsVersion(c.tls_params?.tls_minimum_protocol_version, 'TLSv1.2'),

@@ -1,10 +1,11 @@
 // TLS termination for one listener filter chain (DownstreamTlsContext): a tls.Server that never
 // listens — the listener hands it accepted sockets — whose SecureContext is swapped when a secret
-// rotates, so new handshakes see the new certificate and open connections are left alone.
+// rotates, so new handshakes see the new certificate and open connections are left alone. Without
+// a certificate (the identity agent's expired) every connection is refused before its handshake.
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { SpiffeId } from '../../pki/index.ts';
-import type { CertificateMaterial, ValidationMaterial } from './material.ts';
+import { withSanMatchers, type CertificateMaterial, type SanMatcher, type ValidationMaterial } from './material.ts';
 import { checkClient } from './peer-validator.ts';
 import type { SecretStore } from './secrets.ts';
 import type { TlsContextStatus } from './status.ts';
@@ -14,6 +15,8 @@ export interface DownstreamTlsSpec {
   readonly name: string;
   readonly certificate: string;
   readonly validation: string | null;
+  /** Checked on top of the validation secret's own (combined_validation_context). */
+  readonly sanMatchers: readonly SanMatcher[];
   readonly requireClientCertificate: boolean;
   readonly alpn: readonly string[];
   readonly minVersion: tls.SecureVersion;
@@ -35,19 +38,23 @@ export class DownstreamTls {
   readonly spec: DownstreamTlsSpec;
   private readonly server: tls.Server;
   private readonly secrets: SecretStore;
-  private validation: ValidationMaterial | null;
-  private certificate: CertificateMaterial;
+  private validation: ValidationMaterial | null = null;
+  private certificate: CertificateMaterial | null = null;
+  /** Why connections are refused unread: a secret is absent. Null while the context is usable. */
+  private missing: string | null = null;
+  private readonly events: DownstreamTlsEvents;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(spec: DownstreamTlsSpec, secrets: SecretStore, events: DownstreamTlsEvents) {
     this.spec = spec;
     this.secrets = secrets;
-    this.certificate = secrets.certificate(spec.certificate);
-    this.validation = spec.validation === null ? null : secrets.validation(spec.validation);
+    this.events = events;
+    this.read();
     this.server = tls.createServer({
       ...this.contextOptions(),
       // Ask for a client certificate whenever there is something to check it against (Envoy:
       // a presented certificate is validated even when not required); require it only if told.
-      requestCert: this.validation !== null,
+      requestCert: spec.validation !== null,
       rejectUnauthorized: spec.requireClientCertificate,
       ALPNProtocols: [...spec.alpn],
       handshakeTimeout: spec.handshakeTimeoutMs,
@@ -58,18 +65,29 @@ export class DownstreamTls {
     });
     this.server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecure(socket, events));
     const rotate = (): void => this.rotate();
-    secrets.subscribe(spec.certificate, rotate);
-    if (spec.validation !== null) secrets.subscribe(spec.validation, rotate);
+    this.unsubscribe.push(secrets.subscribe(spec.certificate, rotate));
+    if (spec.validation !== null) this.unsubscribe.push(secrets.subscribe(spec.validation, rotate));
+  }
+
+  /** Stops following secret rotations (a context of lasting secrets outlives snapshots; this ends it). */
+  close(): void {
+    for (const stop of this.unsubscribe.splice(0)) stop();
   }
 
   /** Runs the handshake on an accepted socket; `serve` gets the decrypted socket once the peer is accepted. */
   accept(socket: Socket, serve: (socket: tls.TLSSocket, peer: DownstreamPeer) => void): void {
+    if (this.missing !== null) {
+      // Fail closed: nothing to present (or to check peers against); no byte is read.
+      this.events.refused(this.missing);
+      socket.destroy();
+      return;
+    }
     HANDOFF.set(socket, serve);
     this.server.emit('connection', socket);
   }
 
   status(): TlsContextStatus {
-    return { name: this.spec.name, chain: this.certificate.chain, chainFiles: this.certificate.files, roots: this.validation?.bundle.roots ?? [], rootFiles: this.validation?.files ?? [] };
+    return { name: this.spec.name, chain: this.certificate?.chain ?? [], chainFiles: this.certificate?.files ?? [], roots: this.validation?.bundle.roots ?? [], rootFiles: this.validation?.files ?? [] };
   }
 
   private onSecure(socket: tls.TLSSocket, events: DownstreamTlsEvents): void {
@@ -101,18 +119,23 @@ export class DownstreamTls {
 
   private contextOptions(): tls.SecureContextOptions {
     return {
-      cert: this.certificate.certPem,
-      key: this.certificate.keyPem,
+      ...(this.certificate ? { cert: this.certificate.certPem, key: this.certificate.keyPem } : {}),
       ...(this.validation ? { ca: this.validation.caPem } : {}),
       minVersion: this.spec.minVersion,
       maxVersion: this.spec.maxVersion,
     };
   }
 
-  private rotate(): void {
+  private read(): void {
     this.certificate = this.secrets.certificate(this.spec.certificate);
-    this.validation = this.spec.validation === null ? null : this.secrets.validation(this.spec.validation);
-    this.server.setSecureContext(this.contextOptions());
+    const validation = this.spec.validation === null ? null : this.secrets.validation(this.spec.validation);
+    this.validation = validation === null ? null : withSanMatchers(validation, this.spec.sanMatchers);
+    this.missing = this.certificate === null ? 'no-certificate' : this.spec.validation !== null && validation === null ? 'no-trust-bundle' : null;
+  }
+
+  private rotate(): void {
+    this.read();
+    if (this.missing === null) this.server.setSecureContext(this.contextOptions());
   }
 }
 

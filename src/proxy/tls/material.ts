@@ -28,6 +28,8 @@ export interface ValidationMaterial {
   readonly pinnedTrustDomain: boolean;
   readonly caPem: string;
   readonly sanMatchers: readonly SanMatcher[];
+  /** A combined validation context's own matchers (the secret's and these must both accept the peer). */
+  readonly extraSanMatchers?: readonly SanMatcher[];
   readonly files: readonly string[];
 }
 
@@ -64,10 +66,18 @@ export function readCertificate(tc: TlsCertificate, path: string): CertificateMa
   return { kind: 'certificate', certPem, keyPem, chain, files };
 }
 
+export function sanMatchersOf(v: CertificateValidationContext): SanMatcher[] {
+  return (v.match_typed_subject_alt_names ?? []).map((m) => (m.matcher.exact !== undefined ? { exact: m.matcher.exact } : { prefix: m.matcher.prefix! }));
+}
+
+/** A validation context with more SAN matchers: a peer must satisfy one matcher of each list. */
+export function withSanMatchers(v: ValidationMaterial, extra: readonly SanMatcher[]): ValidationMaterial {
+  return extra.length === 0 ? v : { ...v, extraSanMatchers: extra };
+}
+
 export function readValidationContext(v: CertificateValidationContext, path: string, now = new Date()): ValidationMaterial {
   const files: string[] = [];
-  const sanMatchers: SanMatcher[] = (v.match_typed_subject_alt_names ?? []).map((m) =>
-    m.matcher.exact !== undefined ? { exact: m.matcher.exact } : { prefix: m.matcher.prefix! });
+  const sanMatchers = sanMatchersOf(v);
   const spiffe = v.custom_validator_config?.typed_config;
   let bundle: TrustBundle;
   if (spiffe !== undefined) {

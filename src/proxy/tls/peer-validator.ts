@@ -33,7 +33,7 @@ function matches(id: string, matchers: readonly SanMatcher[]): boolean {
 function afterChain(result: PeerVerification, material: ValidationMaterial, expected: readonly SpiffeId[] | null): PeerCheck {
   if (!result.ok) return result;
   const id = result.identity.id;
-  if (!matches(id, material.sanMatchers)) {
+  if (!matches(id, material.sanMatchers) || !matches(id, material.extraSanMatchers ?? [])) {
     return { ok: false, reason: 'unexpected-identity', message: `the peer is ${id}, which no match_typed_subject_alt_names matcher accepts` };
   }
   if (expected !== null && !expected.includes(id)) {

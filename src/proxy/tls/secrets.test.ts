@@ -30,15 +30,15 @@ test('a file-backed certificate rotates when its files are replaced; subscribers
   write('key.pem', first.key);
   write('cert.pem', first.cert);
   store.define({ name: 'own', tls_certificate: { certificate_chain: { filename: join(dir, 'cert.pem') }, private_key: { filename: join(dir, 'key.pem') } } }, 'secrets[0]');
-  assert.equal(store.certificate('own').chain[0].serialNumber, first.serial);
+  assert.equal(store.certificate('own')!.chain[0].serialNumber, first.serial);
   let calls = 0;
   store.subscribe('own', () => calls++);
   const next = await svid();
   write('key.pem', next.key);
   write('cert.pem', next.cert);
   const deadline = Date.now() + 3000;
-  while (store.certificate('own').chain[0].serialNumber !== next.serial && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(store.certificate('own').chain[0].serialNumber, next.serial);
+  while (store.certificate('own')!.chain[0].serialNumber !== next.serial && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(store.certificate('own')!.chain[0].serialNumber, next.serial);
   assert.equal(calls, 1);
   assert.equal(store.rotations('own'), 1);
 });
@@ -50,14 +50,14 @@ test('update (the SDS seam) swaps the content; a bad update keeps the previous c
   store.define({ name: 'own', tls_certificate: { certificate_chain: { inline_string: a.cert }, private_key: { inline_string: a.key } } }, 'secrets[0]');
   store.define({ name: 'trust', validation_context: { trusted_ca: { inline_string: bundlePem(ca.bundle) } } }, 'secrets[1]');
   store.update({ name: 'own', tls_certificate: { certificate_chain: { inline_string: b.cert }, private_key: { inline_string: b.key } } });
-  assert.equal(store.certificate('own').chain[0].serialNumber, b.serial);
+  assert.equal(store.certificate('own')!.chain[0].serialNumber, b.serial);
   // A key of another certificate: refused, and the key never appears in the message.
   assert.throws(() => store.update({ name: 'own', tls_certificate: { certificate_chain: { inline_string: a.cert }, private_key: { inline_string: b.key } } }), (err: Error) => {
     assert.match(err.message, /do not belong together/);
     assert.doesNotMatch(err.message, /PRIVATE KEY/);
     return true;
   });
-  assert.equal(store.certificate('own').chain[0].serialNumber, b.serial);
+  assert.equal(store.certificate('own')!.chain[0].serialNumber, b.serial);
   assert.throws(() => store.update({ name: 'trust', tls_certificate: { certificate_chain: { inline_string: a.cert }, private_key: { inline_string: a.key } } }), /cannot change its kind/);
   assert.throws(() => store.update({ name: 'nope', validation_context: { trusted_ca: { inline_string: bundlePem(ca.bundle) } } }), /no secret named 'nope'/);
   assert.throws(() => store.validation('own'), /is a tls_certificate, not a validation_context/);

@@ -1,10 +1,13 @@
 // Named TLS secrets (Envoy's SDS Secret: a certificate with its key, or a validation context) and
-// their rotation: file-backed secrets are re-read when their files change, and `update` is the call
-// the SDS client will make. Subscribers (TLS contexts) swap their SecureContext; connections stay up.
+// their rotation: file-backed secrets are re-read when their files change, `update` replaces one,
+// and names under `sds-grpc/` are the identity agent's (agent-secrets.ts), which outlive this
+// store. Subscribers (TLS contexts) swap their SecureContext; connections stay up.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { WeftError, isWeftError } from '../../core/errors.ts';
 import type { Secret } from '../../xds/envoy/index.ts';
+import { IDENTITY_AGENT_CLUSTER } from '../../xds/envoy/index.ts';
+import { AGENT_CERTIFICATE, type AgentSecrets } from './agent-secrets.ts';
 import { readCertificate, readValidationContext, sameMaterial, type CertificateMaterial, type TlsMaterial, type ValidationMaterial } from './material.ts';
 
 type Listener = () => void;
@@ -22,13 +25,28 @@ interface Entry {
 /** How long after the last file event the secret is re-read: a cert and key written one after the other land as one rotation. */
 const SETTLE_MS = 50;
 
+const AGENT_PREFIX = `${IDENTITY_AGENT_CLUSTER}/`;
+
+/** The store name of an SDS reference to the identity agent's secret `name`. */
+export function agentSecretName(name: string): string {
+  return AGENT_PREFIX + name;
+}
+
 export class SecretStore {
   private readonly entries = new Map<string, Entry>();
   private readonly log: (line: string) => void;
   private closed = false;
+  /** The identity agent's secrets, or null when this proxy runs without an identity. */
+  readonly agent: AgentSecrets | null;
 
-  constructor(log: (line: string) => void = (line) => process.stderr.write(`weft proxy: ${line}\n`)) {
+  constructor(log: (line: string) => void = (line) => process.stderr.write(`weft proxy: ${line}\n`), agent: AgentSecrets | null = null) {
     this.log = log;
+    this.agent = agent;
+  }
+
+  /** Whether the secret outlives this store (the agent's): a context built on such secrets only may be kept across snapshots. */
+  lasting(name: string): boolean {
+    return name.startsWith(AGENT_PREFIX);
   }
 
   /** Adds a Secret (static_resources.secrets, or an inline tls_certificates / validation_context under a synthetic name). Reads it now. */
@@ -58,24 +76,30 @@ export class SecretStore {
     this.apply(entry, material);
   }
 
-  certificate(name: string): CertificateMaterial {
-    const m = this.get(name).material;
-    if (m.kind !== 'certificate') throw new WeftError('WEFT_CONFIG_INVALID', `secret '${name}' is a validation_context, not a tls_certificate`);
+  /** The certificate now; null when it is the agent's and absent (not issued yet, or expired). */
+  certificate(name: string): CertificateMaterial | null {
+    const m = this.material(name, 'certificate');
+    if (m !== null && m.kind !== 'certificate') throw new WeftError('WEFT_CONFIG_INVALID', `secret '${name}' is a validation_context, not a tls_certificate`);
     return m;
   }
 
-  validation(name: string): ValidationMaterial {
-    const m = this.get(name).material;
-    if (m.kind !== 'validation') throw new WeftError('WEFT_CONFIG_INVALID', `secret '${name}' is a tls_certificate, not a validation_context`);
+  /** The trust anchors now; null when they are the agent's and absent (before the first certificate). */
+  validation(name: string): ValidationMaterial | null {
+    const m = this.material(name, 'validation');
+    if (m !== null && m.kind !== 'validation') throw new WeftError('WEFT_CONFIG_INVALID', `secret '${name}' is a tls_certificate, not a validation_context`);
     return m;
   }
 
-  /** Calls `fn` after each change of the secret's content. */
-  subscribe(name: string, fn: Listener): void {
-    this.get(name).listeners.add(fn);
+  /** Calls `fn` after each change of the secret's content; returns how to stop (an agent secret outlives the store). */
+  subscribe(name: string, fn: Listener): () => void {
+    if (this.lasting(name)) return this.requireAgent(name).subscribe(name.slice(AGENT_PREFIX.length), fn);
+    const listeners = this.get(name).listeners;
+    listeners.add(fn);
+    return () => listeners.delete(fn);
   }
 
   rotations(name: string): number {
+    if (this.lasting(name)) return this.requireAgent(name).rotations(name.slice(AGENT_PREFIX.length));
     return this.get(name).rotations;
   }
 
@@ -85,6 +109,28 @@ export class SecretStore {
       for (const w of e.watchers) w.close();
       if (e.timer) clearTimeout(e.timer);
     }
+  }
+
+  private material(name: string, kind: TlsMaterial['kind']): TlsMaterial | null {
+    if (!this.lasting(name)) return this.get(name).material;
+    const own = name.slice(AGENT_PREFIX.length);
+    const agent = this.requireAgent(name);
+    const wanted = own === AGENT_CERTIFICATE ? 'certificate' : 'validation';
+    if (wanted !== kind) {
+      throw new WeftError('WEFT_CONFIG_INVALID', `the identity agent's secret '${own}' is a ${wanted === 'certificate' ? 'tls_certificate' : 'validation_context'}; it cannot be used as a ${kind === 'certificate' ? 'tls_certificate' : 'validation_context'}`);
+    }
+    return agent.get(own);
+  }
+
+  private requireAgent(name: string): AgentSecrets {
+    const own = name.slice(AGENT_PREFIX.length);
+    if (this.agent === null) {
+      throw new WeftError('WEFT_CONFIG_UNSUPPORTED', `secret '${own}' comes from the workload identity agent (sds_config cluster ${IDENTITY_AGENT_CLUSTER}), and this proxy runs without an identity: start it with \`weft proxy --workload FILE --token-file FILE\` (weft proxy --help)`);
+    }
+    if (!this.agent.provides(own)) {
+      throw new WeftError('WEFT_CONFIG_INVALID', `the workload identity agent provides the secrets 'default' (the workload certificate) and 'ROOTCA' (the trust bundle), not '${own}'`);
+    }
+    return this.agent;
   }
 
   private get(name: string): Entry {

@@ -46,7 +46,7 @@ function upstreamWith(sanPrefix: string): UpstreamTls {
   secrets.define({ name: 'own', tls_certificate: { certificate_chain: { inline_string: client.cert }, private_key: { inline_string: client.key } } }, 'own');
   // A plain trusted_ca: the trust domain is pinned by the SAN prefix, as Istio's configs do.
   secrets.define({ name: 'trust', validation_context: { trusted_ca: { inline_string: bundlePem(ca.bundle) }, match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { prefix: sanPrefix } }] } }, 'trust');
-  return new UpstreamTls({ name: 'c', certificate: 'own', validation: 'trust', sni: '', alpn: [], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, secrets);
+  return new UpstreamTls({ name: 'c', certificate: 'own', validation: 'trust', sanMatchers: [], sni: '', alpn: [], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, secrets);
 }
 
 test('a trusted_ca context with a SAN prefix accepts a server of that prefix and presents the client SVID', async (t) => {

@@ -12,6 +12,13 @@ export function checkCluster(c: Cluster, path: FieldPath, issues: Issues, tls: T
   if (upstreamTls?.common_tls_context !== undefined) {
     checkTlsContext(upstreamTls.common_tls_context, [...path, 'transport_socket', 'typed_config', 'common_tls_context'], issues, { ...tls, server: false });
   }
+  (c.transport_socket_matches ?? []).forEach((m, i) => {
+    const context = m.transport_socket.typed_config.common_tls_context;
+    if (context !== undefined) checkTlsContext(context, [...path, 'transport_socket_matches', i, 'transport_socket', 'typed_config', 'common_tls_context'], issues, { ...tls, server: false });
+    for (const [k, v] of Object.entries(m.match ?? {})) {
+      if (typeof v !== 'string') issues.unsupported([...path, 'transport_socket_matches', i, 'match', k], 'Weft matches endpoint metadata against string values only');
+    }
+  });
   if (c.type === 'EDS') {
     if (c.eds_cluster_config === undefined) issues.invalid([...path, 'eds_cluster_config'], 'an EDS cluster needs eds_cluster_config: {eds_config: {ads: {}}}');
     if (c.load_assignment !== undefined) issues.invalid([...path, 'load_assignment'], 'an EDS cluster gets its endpoints from EDS; remove load_assignment');

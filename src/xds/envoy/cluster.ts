@@ -27,13 +27,22 @@ export const UpstreamHttpProtocolOptions = Message(
         { unsupported: HTTP3, oneofs: [{ fields: ['http_protocol_options', 'http2_protocol_options', 'http3_protocol_options'], required: true }] },
       ),
     ),
+    /**
+     * HTTP/2 to endpoints reached over TLS (ALPN h2), HTTP/1.1 to plaintext ones: how a mesh carries
+     * an app's HTTP/1.1 as HTTP/2 between proxies while endpoints without a sidecar get HTTP/1.1.
+     */
+    auto_config: Type.Optional(
+      Message(
+        { http_protocol_options: Type.Optional(Http1ProtocolOptions), http2_protocol_options: Type.Optional(Http2ProtocolOptions) },
+        { unsupported: { ...HTTP3, alternate_protocols_cache_options: '' } },
+      ),
+    ),
   },
   {
     unsupported: {
       common_http_protocol_options: UPSTREAM_COMMON,
       use_downstream_protocol_config: 'name the upstream protocol with explicit_http_config',
       upstream_http_protocol_options: '',
-      auto_config: 'use explicit_http_config',
       http_filters: '',
       header_validation_config: '',
     },
@@ -131,6 +140,19 @@ export const OutlierDetection = Message(
 /** Where an EDS cluster's endpoints come from: a ClusterLoadAssignment named `service_name` (default: the cluster's name). */
 export const EdsClusterConfig = Message({ eds_config: Type.Optional(ConfigSource), service_name: Type.Optional(Str()) });
 
+/**
+ * A transport socket for the endpoints whose metadata under `envoy.transport_socket_match` holds
+ * every key/value of `match` (first match wins; the rest use `transport_socket`). Istio's
+ * auto-mTLS shape: TLS to endpoints with a sidecar, plaintext to the others.
+ */
+export const TransportSocketMatch = Message(
+  {
+    name: Str({ minLength: 1 }),
+    match: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    transport_socket: UpstreamTransportSocket,
+  },
+);
+
 export const Cluster = Message(
   {
     name: Str({ minLength: 1 }),
@@ -165,12 +187,12 @@ export const Cluster = Message(
     circuit_breakers: Type.Optional(CircuitBreakers),
     outlier_detection: Type.Optional(OutlierDetection),
     transport_socket: Type.Optional(UpstreamTransportSocket),
+    transport_socket_matches: Type.Optional(Type.Array(TransportSocketMatch)),
   },
   {
     unsupported: {
       cluster_type: '',
       per_connection_buffer_limit_bytes: 'arrives with the resilience work',
-      transport_socket_matches: '',
       alt_stat_name: '',
       health_checks: 'active health checking is not supported',
       max_requests_per_connection: '',
@@ -214,6 +236,7 @@ export const Cluster = Message(
 );
 
 export type UpstreamHttpProtocolOptions = Static<typeof UpstreamHttpProtocolOptions>;
+export type TransportSocketMatch = Static<typeof TransportSocketMatch>;
 export type RetryBudget = Static<typeof RetryBudget>;
 export type Thresholds = Static<typeof Thresholds>;
 export type CircuitBreakers = Static<typeof CircuitBreakers>;

@@ -9,13 +9,23 @@ export const Endpoint = Message(
   { unsupported: { health_check_config: 'active health checking is not supported', hostname: '', additional_addresses: '' } },
 );
 
+/**
+ * config.core.v3.Metadata. Read: `envoy.transport_socket_match` (the cluster's
+ * transport_socket_matches) and `weft.dev` → `identity`, the SPIFFE ID the endpoint's server must present.
+ */
+export const Metadata = Message(
+  { filter_metadata: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))) },
+  { unsupported: { typed_filter_metadata: 'use filter_metadata' } },
+);
+
 export const LbEndpoint = Message(
   {
     endpoint: Endpoint,
+    metadata: Type.Optional(Metadata),
     health_status: Type.Optional(Enum(['UNKNOWN', 'HEALTHY', 'UNHEALTHY', 'DRAINING', 'TIMEOUT', 'DEGRADED'])),
     load_balancing_weight: Type.Optional(UInt32({ minimum: 1 })),
   },
-  { unsupported: { endpoint_name: 'inline the endpoint', metadata: 'subset load balancing is not supported' } },
+  { unsupported: { endpoint_name: 'inline the endpoint' } },
 );
 
 export const LocalityLbEndpoints = Message(
@@ -43,6 +53,7 @@ export const ClusterLoadAssignment = Message(
 );
 
 export type Endpoint = Static<typeof Endpoint>;
+export type Metadata = Static<typeof Metadata>;
 export type LbEndpoint = Static<typeof LbEndpoint>;
 export type LocalityLbEndpoints = Static<typeof LocalityLbEndpoints>;
 export type ClusterLoadAssignment = Static<typeof ClusterLoadAssignment>;

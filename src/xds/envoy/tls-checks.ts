@@ -2,10 +2,10 @@
 // matchers Weft implements, secret references that resolve. Shared by the bootstrap loader and, later, LDS/CDS/SDS.
 
 import type { FieldPath, Issues } from './issues.ts';
-import type { CertificateValidationContext, CommonTlsContext, Secret } from './tls.ts';
+import { IDENTITY_AGENT_CLUSTER, type CertificateValidationContext, type CommonTlsContext, type SdsSecretConfig, type Secret } from './tls.ts';
 
 export interface TlsCheckOptions {
-  /** Names of static_resources.secrets by kind; with SDS (later) unknown names may arrive afterwards. */
+  /** Names of static_resources.secrets by kind (references without sds_config must name one); null: not checked. */
   readonly secrets: { readonly tlsCertificates: ReadonlySet<string>; readonly validationContexts: ReadonlySet<string> } | null;
 }
 
@@ -22,6 +22,10 @@ export function checkValidationContext(v: CertificateValidationContext, path: Fi
   if (spiffe !== undefined && spiffe.typed_config.trust_domains.length > 1) {
     issues.unsupported([...path, 'custom_validator_config', 'typed_config', 'trust_domains'], 'Weft does not support federation (several trust domains) yet: list one trust domain');
   }
+  checkSanMatchers(v, path, issues);
+}
+
+function checkSanMatchers(v: CertificateValidationContext, path: FieldPath, issues: Issues): void {
   (v.match_typed_subject_alt_names ?? []).forEach((m, i) => {
     const at = [...path, 'match_typed_subject_alt_names', i, 'matcher'];
     if (m.matcher.exact === undefined && m.matcher.prefix === undefined) {
@@ -29,6 +33,25 @@ export function checkValidationContext(v: CertificateValidationContext, path: Fi
     }
     if (m.matcher.ignore_case) issues.unsupported([...at, 'ignore_case'], 'SPIFFE IDs are matched case-sensitively');
   });
+}
+
+/**
+ * A secret reference: with sds_config it must name the identity agent (the only SDS source Weft's
+ * proxy has); without, a static secret of the right kind.
+ */
+function checkSecretReference(s: SdsSecretConfig, kind: 'tlsCertificates' | 'validationContexts', path: FieldPath, issues: Issues, options: TlsCheckOptions): void {
+  if (s.sds_config !== undefined) {
+    const cluster = s.sds_config.api_config_source.grpc_services[0].envoy_grpc?.cluster_name;
+    if (cluster !== IDENTITY_AGENT_CLUSTER) {
+      issues.unsupported([...path, 'sds_config', 'api_config_source', 'grpc_services', 0, 'envoy_grpc', 'cluster_name'],
+        `Weft's proxy gets SDS secrets from its workload identity agent only: name cluster '${IDENTITY_AGENT_CLUSTER}' (found '${cluster ?? ''}')`);
+    }
+    return;
+  }
+  if (options.secrets !== null && !options.secrets[kind].has(s.name)) {
+    const what = kind === 'tlsCertificates' ? 'tls_certificate' : 'validation_context';
+    issues.invalid([...path, 'name'], `no secret '${s.name}' with a ${what} under static_resources.secrets (or give sds_config to take it from the identity agent)`);
+  }
 }
 
 /** `server`: a DownstreamTlsContext's common context, which must carry a certificate. */
@@ -41,18 +64,22 @@ export function checkTlsContext(c: CommonTlsContext, path: FieldPath, issues: Is
   if (options.server && inline.length + named.length === 0) {
     issues.invalid(path, 'a server TLS context needs a certificate: tls_certificates or tls_certificate_sds_secret_configs');
   }
-  named.forEach((s, i) => {
-    if (options.secrets !== null && !options.secrets.tlsCertificates.has(s.name)) {
-      issues.invalid([...path, 'tls_certificate_sds_secret_configs', i, 'name'], `no secret '${s.name}' with a tls_certificate under static_resources.secrets`);
-    }
-  });
+  named.forEach((s, i) => checkSecretReference(s, 'tlsCertificates', [...path, 'tls_certificate_sds_secret_configs', i], issues, options));
   const vsds = c.validation_context_sds_secret_config;
-  if (vsds !== undefined && options.secrets !== null && !options.secrets.validationContexts.has(vsds.name)) {
-    issues.invalid([...path, 'validation_context_sds_secret_config', 'name'], `no secret '${vsds.name}' with a validation_context under static_resources.secrets`);
-  }
+  if (vsds !== undefined) checkSecretReference(vsds, 'validationContexts', [...path, 'validation_context_sds_secret_config'], issues, options);
   if (c.validation_context !== undefined) checkValidationContext(c.validation_context, [...path, 'validation_context'], issues);
-  if (options.requireClientCertificate && c.validation_context === undefined && vsds === undefined) {
-    issues.invalid(path, 'require_client_certificate needs a validation context (validation_context or validation_context_sds_secret_config) to check client certificates against');
+  const combined = c.combined_validation_context;
+  if (combined !== undefined) {
+    const at = [...path, 'combined_validation_context'];
+    checkSecretReference(combined.validation_context_sds_secret_config, 'validationContexts', [...at, 'validation_context_sds_secret_config'], issues, options);
+    const d = combined.default_validation_context;
+    if (d.trusted_ca !== undefined || d.custom_validator_config !== undefined) {
+      issues.unsupported([...at, 'default_validation_context'], 'the trust anchors of a combined validation context come from its SDS secret; give SAN matchers only here');
+    }
+    checkSanMatchers(d, [...at, 'default_validation_context'], issues);
+  }
+  if (options.requireClientCertificate && c.validation_context === undefined && vsds === undefined && combined === undefined) {
+    issues.invalid(path, 'require_client_certificate needs a validation context (validation_context, validation_context_sds_secret_config or combined_validation_context) to check client certificates against');
   }
   const p = c.tls_params;
   const min = VERSION_ORDER.indexOf(p?.tls_minimum_protocol_version ?? '');

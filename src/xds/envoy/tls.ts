@@ -4,7 +4,8 @@
 
 import type { Static } from 'typebox';
 import { StringMatcher } from './core.ts';
-import { Any, Bool, Bytes, Enum, Message, Refused, Str, Type } from './schema.ts';
+import { ApiConfigSource } from './config-source.ts';
+import { Any, Bool, Bytes, Duration, Enum, Message, Str, Type } from './schema.ts';
 import { TYPE_URLS } from './type-urls.ts';
 
 /**
@@ -59,15 +60,32 @@ export const TlsCertificate = Message(
   },
 );
 
-const SDS_LATER = 'SDS over ADS arrives with the control plane; define the secret under static_resources.secrets and name it here';
+/**
+ * The cluster name by which SDS references the workload identity agent, as Istio's sidecars do.
+ * Weft's agent runs inside the proxy (`weft proxy --workload` with a token), so this cluster is
+ * not defined anywhere: the name resolves in-process. An Envoy sidecar defines it (a Unix socket to its agent).
+ */
+export const IDENTITY_AGENT_CLUSTER = 'sds-grpc';
 
-/** A reference to a Secret by name; for now resolved against static_resources.secrets. */
+const SDS_AGENT_ONLY = `Weft's proxy gets SDS secrets from its workload identity agent: write api_config_source {api_type: GRPC, grpc_services: [{envoy_grpc: {cluster_name: ${IDENTITY_AGENT_CLUSTER}}}]}, or define the secret under static_resources.secrets and name it without sds_config`;
+
+/** Where an SDS secret comes from: the identity agent (the private key never leaves the proxy), not the control plane. */
+export const SdsConfigSource = Message(
+  {
+    api_config_source: ApiConfigSource,
+    resource_api_version: Type.Optional(Enum(['AUTO', 'V2', 'V3'], { unsupported: ['V2'] })),
+    initial_fetch_timeout: Type.Optional(Duration()),
+  },
+  { unsupported: { ads: SDS_AGENT_ONLY, path: SDS_AGENT_ONLY, path_config_source: SDS_AGENT_ONLY, self: SDS_AGENT_ONLY, authorities: '' } },
+);
+
+/** A reference to a Secret by name: static_resources.secrets without sds_config, the identity agent with it. */
 export const SdsSecretConfig = Message(
   {
     name: Str({ minLength: 1 }),
-    sds_config: Type.Optional(Refused(Type.Record(Type.String(), Type.Unknown()), SDS_LATER)),
+    sds_config: Type.Optional(SdsConfigSource),
   },
-  { unsupported: { sds_resource_locator: SDS_LATER } },
+  { unsupported: { sds_resource_locator: 'name the secret with name' } },
 );
 
 /** Only URI SANs with exact or prefix matchers are implemented (SPIFFE IDs); the checks refuse the rest. */
@@ -122,6 +140,15 @@ export const CertificateValidationContext = Message(
   },
 );
 
+/**
+ * Trust anchors from an SDS secret plus checks of this context (Istio's shape: ROOTCA from the
+ * agent, the SAN matchers of a cluster's service accounts here). The SAN matchers of both apply.
+ */
+export const CombinedValidationContext = Message({
+  default_validation_context: CertificateValidationContext,
+  validation_context_sds_secret_config: SdsSecretConfig,
+}, { unsupported: { validation_context_certificate_provider: '', validation_context_certificate_provider_instance: '' } });
+
 export const CommonTlsContext = Message(
   {
     tls_params: Type.Optional(TlsParameters),
@@ -129,6 +156,7 @@ export const CommonTlsContext = Message(
     tls_certificate_sds_secret_configs: Type.Optional(Type.Array(SdsSecretConfig)),
     validation_context: Type.Optional(CertificateValidationContext),
     validation_context_sds_secret_config: Type.Optional(SdsSecretConfig),
+    combined_validation_context: Type.Optional(CombinedValidationContext),
     alpn_protocols: Type.Optional(Type.Array(Str({ minLength: 1, maxLength: 255 }))),
   },
   {
@@ -137,7 +165,6 @@ export const CommonTlsContext = Message(
       custom_tls_certificate_selector: '',
       tls_certificate_certificate_provider: '',
       tls_certificate_certificate_provider_instance: '',
-      combined_validation_context: 'use validation_context or validation_context_sds_secret_config',
       validation_context_certificate_provider: '',
       validation_context_certificate_provider_instance: '',
       custom_handshaker: '',
@@ -252,6 +279,7 @@ export type TlsDataSource = Static<typeof TlsDataSource>;
 export type TlsParameters = Static<typeof TlsParameters>;
 export type TlsCertificate = Static<typeof TlsCertificate>;
 export type SdsSecretConfig = Static<typeof SdsSecretConfig>;
+export type CombinedValidationContext = Static<typeof CombinedValidationContext>;
 export type SubjectAltNameMatcher = Static<typeof SubjectAltNameMatcher>;
 export type SpiffeCertValidatorConfig = Static<typeof SpiffeCertValidatorConfig>;
 export type CertificateValidationContext = Static<typeof CertificateValidationContext>;

@@ -38,7 +38,7 @@ after(() => {
 function cluster(limit: RetryLimit = { kind: 'budget', percent: 20, minConcurrency: 3 }): Cluster {
   return new Cluster({
     name: 'c', discovery: 'static', protocol: 'http1', connectTimeoutMs: 1000, dnsRefreshMs: 5000, dnsFamily: 0, retryLimit: limit,
-    limits: DEFAULT_LIMITS, outlier: null, lb: { kind: 'round_robin' }, tls: null,
+    limits: DEFAULT_LIMITS, outlier: null, lb: { kind: 'round_robin' }, tls: null, matchedTransports: [],
     endpoints: [{ host: '127.0.0.1', port, weight: 1, healthy: true }],
   });
 }
