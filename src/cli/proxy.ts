@@ -6,13 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProxy } from '../proxy/index.ts';
 import { loadWorkload, universalBootstrap } from './universal-bootstrap.ts';
+import { readTokenFile, tokenIdentity } from './workload-token.ts';
 
 const HELP = `Usage: weft proxy --bootstrap FILE [options]
-       weft proxy --workload FILE [--control-plane HOST:PORT] [options]
+       weft proxy --workload FILE --token-file FILE [--control-plane HOST:PORT] [options]
 
 Runs the sidecar proxy described by an Envoy bootstrap v3 document (YAML or JSON), or, in
 universal mode, for the Workload in FILE: it builds its own bootstrap, follows the control
-plane over ADS and registers the Workload there (removed when the proxy goes away).
+plane over ADS and registers the Workload there (removed when the proxy goes away). With a
+workload token it first gets its certificate (SPIFFE ID spiffe://<trust domain>/ns/<namespace>/
+sa/<service account>) from the control plane's identity service, keeps it renewed, and talks
+mTLS to the other sidecars; without one it joins the mesh in plaintext.
 
 Options:
   -c, --bootstrap FILE          the bootstrap (Envoy's -c / --config-path also work)
@@ -22,6 +26,9 @@ Options:
       --inbound-port N          universal mode: inbound listener port (default 15006)
       --outbound-port N         universal mode: outbound listener port on 127.0.0.1 (default 15001)
       --node-id ID              universal mode: xDS node id (default NAME.NAMESPACE)
+      --token-file FILE         universal mode: the workload token (\`weft token create\`); default
+                                $WEFT_TOKEN_FILE. Re-read at each certificate request
+      --identity-address H:P    universal mode: the identity service (default: --control-plane)
       --admin-address-path FILE write the admin API's bound address here once it listens
       --drain-time-s N          on SIGTERM, how long in-flight requests may finish (default 15)
   -h, --help                    this text
@@ -44,6 +51,8 @@ export const command = {
         'inbound-port': { type: 'string' },
         'outbound-port': { type: 'string' },
         'node-id': { type: 'string' },
+        'token-file': { type: 'string' },
+        'identity-address': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -54,6 +63,7 @@ export const command = {
     }
     let bootstrap = values.bootstrap ?? values['config-path'];
     let generatedDir: string | undefined;
+    let identity: Parameters<typeof runProxy>[0]['identity'];
     if (bootstrap !== undefined && values.workload !== undefined) throw new WeftError('WEFT_USAGE', 'use --bootstrap FILE or --workload FILE, not both');
     if (values.workload !== undefined) {
       const port = (flag: string, v: string | undefined, dflt: number) => {
@@ -61,9 +71,19 @@ export const command = {
         if (!Number.isInteger(n) || n < 0 || n > 65535) throw new WeftError('WEFT_USAGE', `${flag} takes a port number, got "${v}"`);
         return n;
       };
-      const doc = universalBootstrap(loadWorkload(values.workload), {
+      const workload = loadWorkload(values.workload);
+      const controlPlane = values['control-plane'] ?? '127.0.0.1:15010';
+      const tokenFile = values['token-file'] ?? process.env.WEFT_TOKEN_FILE;
+      if (tokenFile !== undefined) {
+        const id = tokenIdentity(readTokenFile(tokenFile), workload, tokenFile);
+        identity = { identity: id, token: () => readTokenFile(tokenFile), plaintextAddress: values['identity-address'] ?? controlPlane };
+      } else if (values['identity-address'] !== undefined) {
+        throw new WeftError('WEFT_USAGE', '--identity-address needs --token-file: the token proves the identity the certificate is for');
+      }
+      const doc = universalBootstrap(workload, {
         workloadFile: values.workload,
-        controlPlane: values['control-plane'] ?? '127.0.0.1:15010',
+        controlPlane,
+        ...(identity ? { identity: identity.identity.id } : {}),
         adminPort: port('--admin-port', values['admin-port'], 15000),
         inboundPort: port('--inbound-port', values['inbound-port'], 15006),
         outboundPort: port('--outbound-port', values['outbound-port'], 15001),
@@ -78,7 +98,10 @@ export const command = {
     if (!Number.isFinite(drainTime) || drainTime < 0) {
       throw new WeftError('WEFT_USAGE', `--drain-time-s takes a number of seconds, got "${values['drain-time-s']}"`);
     }
-    const code = await runProxy({ bootstrapPath: bootstrap, adminAddressPath: values['admin-address-path'], drainTimeMs: drainTime * 1000 });
+    if (bootstrap !== undefined && values.workload === undefined && values['token-file'] !== undefined) {
+      throw new WeftError('WEFT_USAGE', '--token-file goes with --workload (universal mode); with --bootstrap, name the certificates in the bootstrap');
+    }
+    const code = await runProxy({ bootstrapPath: bootstrap, adminAddressPath: values['admin-address-path'], drainTimeMs: drainTime * 1000, ...(identity ? { identity } : {}) });
     if (generatedDir !== undefined) rmSync(generatedDir, { recursive: true, force: true });
     // Everything was drained, closed and flushed; a handle still open (a peer that never
     // closes) must not keep a sidecar alive past its drain time.

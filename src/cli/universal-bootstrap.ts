@@ -15,6 +15,8 @@ export interface UniversalOptions {
   readonly inboundPort: number;
   readonly outboundPort: number;
   readonly nodeId?: string;
+  /** The SPIFFE ID the sidecar's identity agent holds; absent: no mTLS (the control plane sends plaintext config). */
+  readonly identity?: string;
 }
 
 export function loadWorkload(file: string): Resource {
@@ -54,6 +56,7 @@ export function universalBootstrap(workload: Resource, o: UniversalOptions): Rec
         'weft.dev/workload': { metadata: { name: workload.metadata.name, namespace: ns, labels: workload.metadata.labels ?? {} }, spec: workload.spec },
         'weft.dev/inbound-port': String(o.inboundPort),
         'weft.dev/outbound-port': String(o.outboundPort),
+        ...(o.identity !== undefined ? { 'weft.dev/identity': o.identity } : {}),
       },
     },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: o.adminPort } } },

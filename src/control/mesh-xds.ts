@@ -9,7 +9,7 @@ import { isWeftError } from '../core/errors.ts';
 import type { Store } from './sources/store/index.ts';
 import { followStore } from './sources/index.ts';
 import { meshSnapshot, re2Checker, type MeshSnapshot } from './model/index.ts';
-import { classifyNode, translateNode, META, type NodeKind } from './translate/index.ts';
+import { classifyNode, translateNode, META, type NodeKind, type Sidecar } from './translate/index.ts';
 import { SnapshotCache, startAdsServer, type AdsServer } from './xds/index.ts';
 import type { XdsServerStarter } from './control-plane.ts';
 import type * as grpc from '@grpc/grpc-js';
@@ -58,14 +58,14 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     let model: MeshSnapshot = meshSnapshot([]);
     let rebuildTimer: NodeJS.Timeout | undefined;
 
-    /** Workload `namespace/name` → inbound port, for every connected sidecar that fronts one. */
-    const sidecars = (): Map<string, number> => {
-      const out = new Map<string, number>();
-      for (const n of nodes.values()) if (n.kind.kind === 'sidecar' && n.kind.workload) out.set(n.kind.workload, n.kind.inboundPort);
+    /** Workload `namespace/name` → its connected sidecar (inbound port, mTLS or not). */
+    const sidecars = (): Map<string, Sidecar> => {
+      const out = new Map<string, Sidecar>();
+      for (const n of nodes.values()) if (n.kind.kind === 'sidecar' && n.kind.workload) out.set(n.kind.workload, { inboundPort: n.kind.inboundPort, mtls: n.kind.mtls });
       return out;
     };
 
-    const translate = (nodeId: string, kind: NodeKind, ports: ReadonlyMap<string, number>) => {
+    const translate = (nodeId: string, kind: NodeKind, ports: ReadonlyMap<string, Sidecar>) => {
       try {
         cache.setSnapshot(nodeId, translateNode(model, kind, ports));
       } catch (err) {

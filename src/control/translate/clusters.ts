@@ -4,6 +4,8 @@
 // `inbound|<targetPort>||<host>` clusters to its app on 127.0.0.1.
 
 import type { EffectivePolicy, ResolvedServicePort } from '../model/index.ts';
+import { outboundMtls, workloadSpiffeId } from './mtls.ts';
+import type { Sidecar } from './node.ts';
 import type { Json } from './route-match.ts';
 
 const TYPED_STRUCT = 'type.googleapis.com/xds.type.v3.TypedStruct';
@@ -73,9 +75,17 @@ function retryBudget(policy: EffectivePolicy): Json {
   return { budget_percent: { value: b.percent ?? 20 }, min_retry_concurrency: b.minRetryRate?.count ?? 10 };
 }
 
-export function outboundCluster(r: ResolvedServicePort, proxyless: boolean): Json {
+/**
+ * `mtls`: the client is a sidecar with an identity; then the cluster originates mTLS to the
+ * endpoints whose sidecars hold one, accepting the service accounts of exactly those.
+ */
+export function outboundCluster(r: ResolvedServicePort, proxyless: boolean, mtls: { readonly sidecars: ReadonlyMap<string, Sidecar>; readonly trustDomain: string } | null = null): Json {
   const limits = r.policy.connectionLimits;
   const outlier = outlierDetection(r.policy);
+  const identities = mtls === null ? [] : [...new Set(r.endpoints
+    .filter((e) => mtls.sidecars.get(e.workload)?.mtls === true)
+    .map((e) => workloadSpiffeId(mtls.trustDomain, e.workload.split('/')[0], e.serviceAccount)))].sort();
+  const http2 = !proxyless && speaksHttp2(r.port.appProtocol);
   return {
     name: r.cluster,
     type: 'EDS',
@@ -91,7 +101,8 @@ export function outboundCluster(r: ResolvedServicePort, proxyless: boolean): Jso
       }],
     },
     ...(outlier ? { outlier_detection: outlier } : {}),
-    ...(!proxyless && speaksHttp2(r.port.appProtocol) ? HTTP2_OPTIONS : {}),
+    ...(http2 ? HTTP2_OPTIONS : {}),
+    ...(identities.length > 0 ? outboundMtls(identities, http2) : {}),
   };
 }
 

@@ -19,7 +19,15 @@ function golden(name: string, value: unknown): void {
 
 test('examples/mesh: the frontend sidecar\'s resources', () => {
   const node = classifyNode({ 'weft.dev/workload': 'shop/frontend-1' });
-  golden('mesh-frontend-sidecar.json', translateNode(exampleSnapshot('mesh'), node, new Map([['shop/backend-v1-1', 15106]])));
+  golden('mesh-frontend-sidecar.json', translateNode(exampleSnapshot('mesh'), node, new Map([['shop/backend-v1-1', { inboundPort: 15106, mtls: false }]])));
+});
+
+test('examples/mesh: the frontend sidecar\'s resources with mTLS (both sidecars hold identities; PERMISSIVE)', () => {
+  const node = classifyNode({ 'weft.dev/workload': 'shop/frontend-1', 'weft.dev/identity': 'spiffe://cluster.local/ns/shop/sa/frontend' });
+  golden('mesh-frontend-sidecar-mtls.json', translateNode(exampleSnapshot('mesh'), node, new Map([
+    ['shop/frontend-1', { inboundPort: 15006, mtls: true }],
+    ['shop/backend-v1-1', { inboundPort: 15106, mtls: true }],
+  ])));
 });
 
 test('examples/grpc: a proxyless gRPC client\'s resources', () => {

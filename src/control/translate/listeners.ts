@@ -5,6 +5,7 @@
 
 import { FAULT_FILTER, RATE_LIMIT_FILTER } from './routes.ts';
 import { seconds } from './route-action.ts';
+import { inboundChains, type MtlsMode } from './mtls.ts';
 import type { Json } from './route-match.ts';
 
 const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -22,23 +23,27 @@ function perRouteOnly(name: string, typeUrl: string, config: Json): Json {
 const FAULT = perRouteOnly(FAULT_FILTER, 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', {});
 const RATE_LIMIT = perRouteOnly(RATE_LIMIT_FILTER, 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', { stat_prefix: 'inbound_rate_limit' });
 
-function httpListener(name: string, address: string, port: number, routeConfig: string, filters: readonly object[], statPrefix: string, hcmExtra: Json = {}): Json {
+function connectionManager(routeConfig: string, filters: readonly object[], statPrefix: string, hcmExtra: Json): Json {
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': HCM_TYPE,
+      stat_prefix: statPrefix,
+      codec_type: 'AUTO',
+      rds: { route_config_name: routeConfig, config_source: ADS },
+      http_filters: [...filters, ROUTER],
+      ...hcmExtra,
+    },
+  };
+}
+
+/** `mtls`: the inbound side's mode (filter chains per mtls.ts); null: plaintext only. */
+function httpListener(name: string, address: string, port: number, routeConfig: string, filters: readonly object[], statPrefix: string, hcmExtra: Json = {}, mtls: MtlsMode | null = null): Json {
+  const hcm = connectionManager(routeConfig, filters, statPrefix, hcmExtra);
   return {
     name,
     address: { socket_address: { address, port_value: port } },
-    filter_chains: [{
-      filters: [{
-        name: 'envoy.filters.network.http_connection_manager',
-        typed_config: {
-          '@type': HCM_TYPE,
-          stat_prefix: statPrefix,
-          codec_type: 'AUTO',
-          rds: { route_config_name: routeConfig, config_source: ADS },
-          http_filters: [...filters, ROUTER],
-          ...hcmExtra,
-        },
-      }],
-    }],
+    ...(mtls === null ? { filter_chains: [{ filters: [hcm] }] } : inboundChains(mtls, hcm)),
   };
 }
 
@@ -56,8 +61,8 @@ const INBOUND_PATHS = { normalize_path: true, merge_slashes: true, path_with_esc
  * `rbac`: the workload's AuthorizationPolicy filters (translate/rbac.ts). They run before the rate
  * limit, so denied requests spend no tokens.
  */
-export function inboundListener(address: string, port: number, routeConfig: string, rbac: readonly object[]): Json {
-  return httpListener(INBOUND_LISTENER, address, port, routeConfig, [...rbac, RATE_LIMIT], 'inbound', INBOUND_PATHS);
+export function inboundListener(address: string, port: number, routeConfig: string, rbac: readonly object[], mtls: MtlsMode | null): Json {
+  return httpListener(INBOUND_LISTENER, address, port, routeConfig, [...rbac, RATE_LIMIT], 'inbound', INBOUND_PATHS, mtls);
 }
 
 /** gRFC A27/A31: gRPC reads the route table from `rds` and the default deadline from max_stream_duration. */

@@ -9,7 +9,7 @@ import { resolveServicePort, servicePorts, type MeshSnapshot } from '../model/in
 import { selects } from '../model/endpoints.ts';
 import { requestTimeoutMs } from '../model/service-routes.ts';
 import type { WorkloadResource } from '../model/snapshot.ts';
-import type { NodeKind } from './node.ts';
+import type { NodeKind, Sidecar } from './node.ts';
 import { outboundRouteConfiguration, outboundVirtualHost, inboundRouteConfiguration, inboundCluster, type PortView, type InboundPort } from './routes.ts';
 import { outboundCluster, inboundStaticCluster } from './clusters.ts';
 import { clusterLoadAssignment } from './endpoints.ts';
@@ -49,11 +49,19 @@ function inboundPorts(snapshot: MeshSnapshot, workload: WorkloadResource, views:
   return out;
 }
 
-export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: ReadonlyMap<string, number>): NodeResources {
+/**
+ * `sidecars`: every connected sidecar by the Workload (`namespace/name`) it fronts. A sidecar with
+ * an identity gets mTLS to the others that have one, and an inbound side in the MeshConfig's mode
+ * (PERMISSIVE by default); in STRICT mode a sidecar without an identity gets no inbound listener,
+ * since it could only serve plaintext.
+ */
+export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: ReadonlyMap<string, Sidecar>): NodeResources {
   const views = portViews(snapshot, node.namespace);
   const proxyless = node.kind === 'proxyless-grpc';
-  const clusters = views.map((v) => outboundCluster(v.resolved, proxyless));
-  const assignments = views.map((v) => clusterLoadAssignment(v.resolved, sidecars, proxyless));
+  const trustDomain = snapshot.mesh.trustDomain ?? 'cluster.local';
+  const mtls = node.kind === 'sidecar' && node.mtls ? { sidecars, trustDomain } : null;
+  const clusters = views.map((v) => outboundCluster(v.resolved, proxyless, mtls));
+  const assignments = views.map((v) => clusterLoadAssignment(v.resolved, sidecars, proxyless, trustDomain));
   if (node.kind === 'proxyless-grpc') {
     // One table per client listener, holding one virtual host: gRPC matches the target's authority.
     const routes = views.map((v) => {
@@ -71,7 +79,8 @@ export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: 
   const listeners: Json[] = [outboundListener(node.outboundPort, outboundRoutes)];
   const routes: Json[] = [outboundRouteConfiguration(snapshot, views, node.namespace, outboundRoutes)];
   const workload = node.workload === undefined ? undefined : snapshot.workloads.find((w) => `${w.metadata.namespace}/${w.metadata.name}` === node.workload);
-  if (workload) {
+  const mode = snapshot.mesh.mtls?.mode ?? 'PERMISSIVE';
+  if (workload && (node.mtls || mode === 'PERMISSIVE')) {
     const ports = inboundPorts(snapshot, workload, views);
     const inboundRoutes = `inbound|${node.inboundPort}`;
     const address = isIP(workload.spec.address) !== 0 ? workload.spec.address : '0.0.0.0';
@@ -82,9 +91,9 @@ export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: 
         services: [...snapshot.services.values()].filter((s) => selects(s, workload)).map((s) => s.metadata.name),
       },
       policies: snapshot.authorizationPolicies,
-      trustDomain: snapshot.mesh.trustDomain ?? 'cluster.local',
+      trustDomain,
       defaultInboundPolicy: snapshot.mesh.defaultInboundPolicy ?? 'allow',
-    })));
+    }), node.mtls ? mode : null));
     routes.push(inboundRouteConfiguration(ports, node.namespace, inboundRoutes));
     const seen = new Set<string>();
     for (const p of ports) {

@@ -8,6 +8,8 @@ export const META = {
   namespace: 'weft.dev/namespace',
   inboundPort: 'weft.dev/inbound-port',
   outboundPort: 'weft.dev/outbound-port',
+  /** The SPIFFE ID the sidecar's identity agent holds: it speaks mTLS. */
+  identity: 'weft.dev/identity',
   /** Istio's flag for proxyless gRPC, accepted too. */
   proxylessGrpc: 'PROXYLESS_GRPC',
 } as const;
@@ -23,6 +25,8 @@ export type NodeKind =
       readonly workload?: string;
       readonly inboundPort: number;
       readonly outboundPort: number;
+      /** It runs the identity agent (node metadata `weft.dev/identity`): it gets mTLS config. */
+      readonly mtls: boolean;
     }
   | { readonly kind: 'proxyless-grpc'; readonly namespace: string };
 
@@ -55,5 +59,12 @@ export function classifyNode(metadata: Readonly<Record<string, unknown>> | undef
     ...(workload !== undefined ? { workload } : {}),
     inboundPort: port(m[META.inboundPort], DEFAULT_INBOUND_PORT),
     outboundPort: port(m[META.outboundPort], DEFAULT_OUTBOUND_PORT),
+    mtls: typeof m[META.identity] === 'string' && (m[META.identity] as string).startsWith('spiffe://'),
   };
+}
+
+/** A connected sidecar that fronts a Workload, as the translation of every node sees it. */
+export interface Sidecar {
+  readonly inboundPort: number;
+  readonly mtls: boolean;
 }

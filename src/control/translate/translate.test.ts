@@ -41,15 +41,16 @@ const sidecar = classifyNode({ 'weft.dev/workload': 'shop/frontend-1', 'weft.dev
 const proxyless = classifyNode({ 'weft.dev/client': 'proxyless-grpc', 'weft.dev/namespace': 'shop' });
 
 test('node metadata names the kind of client', () => {
-  assert.deepEqual(sidecar, { kind: 'sidecar', namespace: 'shop', workload: 'shop/frontend-1', inboundPort: 15106, outboundPort: 15001 });
+  assert.deepEqual(sidecar, { kind: 'sidecar', namespace: 'shop', workload: 'shop/frontend-1', inboundPort: 15106, outboundPort: 15001, mtls: false });
+  assert.equal((classifyNode({ 'weft.dev/workload': 'shop/frontend-1', 'weft.dev/identity': 'spiffe://cluster.local/ns/shop/sa/frontend' }) as { mtls: boolean }).mtls, true);
   assert.equal(classifyNode({ PROXYLESS_GRPC: true }).kind, 'proxyless-grpc');
-  assert.deepEqual(classifyNode(undefined), { kind: 'sidecar', namespace: 'default', inboundPort: 15006, outboundPort: 15001 });
-  assert.deepEqual(classifyNode({ 'weft.dev/workload': { metadata: { name: 'a', namespace: 'x' } } }), { kind: 'sidecar', namespace: 'x', workload: 'x/a', inboundPort: 15006, outboundPort: 15001 });
+  assert.deepEqual(classifyNode(undefined), { kind: 'sidecar', namespace: 'default', inboundPort: 15006, outboundPort: 15001, mtls: false });
+  assert.deepEqual(classifyNode({ 'weft.dev/workload': { metadata: { name: 'a', namespace: 'x' } } }), { kind: 'sidecar', namespace: 'x', workload: 'x/a', inboundPort: 15006, outboundPort: 15001, mtls: false });
 });
 
 test('examples/mesh for a sidecar: valid Envoy config for Weft\'s proxy, and the route decisions of the model', () => {
   const s = exampleSnapshot('mesh');
-  const r = translateNode(s, sidecar, new Map([['shop/backend-v2-1', 15206]]));
+  const r = translateNode(s, sidecar, new Map([['shop/backend-v2-1', { inboundPort: 15206, mtls: false }]]));
   assertDecodes(r);
   const [outbound, inbound] = r[TYPE_URLS.routeConfiguration] as J[];
   assert.equal(outbound.name, '15001');
@@ -205,4 +206,37 @@ spec: {selector: {matchLabels: {app: backend}}, action: ALLOW, rules: [{to: [{op
   const outbound = hcm('outbound');
   assert.ok(!outbound.http_filters.some((f: J) => f.name.startsWith('weft.authz.')), 'the caller\'s side enforces nothing');
   assert.equal(outbound.normalize_path, undefined);
+});
+
+test('mTLS: PERMISSIVE inbound has a TLS and a plaintext chain, STRICT only TLS; outbound TLS goes to identity-holding sidecars only, checked by SPIFFE ID', () => {
+  const withId = classifyNode({ 'weft.dev/workload': 'shop/frontend-1', 'weft.dev/identity': 'spiffe://cluster.local/ns/shop/sa/frontend' });
+  const sidecars = new Map([['shop/frontend-1', { inboundPort: 15006, mtls: true }], ['shop/backend-v1-1', { inboundPort: 15106, mtls: true }], ['shop/backend-v2-1', { inboundPort: 15206, mtls: false }]]);
+  const permissive = translateNode(exampleSnapshot('mesh'), withId, sidecars);
+  assertDecodes(permissive);
+  const inbound = (r: NodeResources) => (r[TYPE_URLS.listener] as J[]).find((l) => l.name === 'inbound');
+  const chains = inbound(permissive)!.filter_chains as J[];
+  assert.deepEqual(chains.map((c) => [c.filter_chain_match?.transport_protocol, c.transport_socket !== undefined]), [['tls', true], ['raw_buffer', false]]);
+  assert.equal(chains[0].transport_socket.typed_config.require_client_certificate, true);
+  assert.equal(inbound(permissive)!.listener_filters[0].name, 'envoy.filters.listener.tls_inspector');
+  const backend = (permissive[TYPE_URLS.cluster] as J[]).find((c) => c.name === 'outbound|8080||backend.shop.svc.cluster.local')!;
+  const upstream = backend.transport_socket_matches[0].transport_socket.typed_config.common_tls_context;
+  // backend-v2-1's sidecar has no identity: only backend-v1-1's service account is accepted, and only it is marked.
+  assert.deepEqual(upstream.combined_validation_context.default_validation_context.match_typed_subject_alt_names.map((m: J) => m.matcher.exact), ['spiffe://cluster.local/ns/shop/sa/backend']);
+  assert.ok(backend.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].auto_config);
+  const cla = (permissive[TYPE_URLS.clusterLoadAssignment] as J[]).find((c) => c.cluster_name === 'outbound|8080||backend.shop.svc.cluster.local')!;
+  assert.deepEqual(cla.endpoints[0].lb_endpoints.map((e: J) => e.metadata?.filter_metadata['weft.dev'].identity ?? null), ['spiffe://cluster.local/ns/shop/sa/backend', null]);
+  const strictMesh = { ...exampleSnapshot('mesh') };
+  strictMesh.mesh = { ...strictMesh.mesh, mtls: { mode: 'STRICT' } };
+  const strict = translateNode(strictMesh, withId, sidecars);
+  assertDecodes(strict);
+  assert.deepEqual((inbound(strict)!.filter_chains as J[]).map((c) => c.transport_socket !== undefined), [true]);
+  assert.equal(inbound(strict)!.listener_filters, undefined);
+  // A sidecar without an identity: plaintext outbound; under STRICT no inbound listener at all.
+  const plain = classifyNode({ 'weft.dev/workload': 'shop/frontend-1' });
+  assert.equal((translateNode(strictMesh, plain, sidecars)[TYPE_URLS.cluster] as J[]).some((c) => c.transport_socket_matches), false);
+  assert.equal(inbound(translateNode(strictMesh, plain, sidecars)), undefined);
+  assert.ok(inbound(translateNode(exampleSnapshot('mesh'), plain, sidecars)), 'PERMISSIVE: plaintext inbound');
+  // A proxyless gRPC client gets no TLS metadata.
+  const grpc = translateNode(exampleSnapshot('mesh'), proxyless, sidecars);
+  assert.equal(JSON.stringify(grpc[TYPE_URLS.clusterLoadAssignment]).includes('tlsMode'), false);
 });
