@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runProxy } from '../proxy/index.ts';
 import { loadWorkload, universalBootstrap } from './universal-bootstrap.ts';
 import { readTokenFile, tokenIdentity } from './workload-token.ts';
+import { DEFAULT_IDENTITY_TLS_PORT } from '../control/identity/index.ts';
 
 const HELP = `Usage: weft proxy --bootstrap FILE [options]
        weft proxy --workload FILE --token-file FILE [--control-plane HOST:PORT] [options]
@@ -28,7 +29,10 @@ Options:
       --node-id ID              universal mode: xDS node id (default NAME.NAMESPACE)
       --token-file FILE         universal mode: the workload token (\`weft token create\`); default
                                 $WEFT_TOKEN_FILE. Re-read at each certificate request
-      --identity-address H:P    universal mode: the identity service (default: --control-plane)
+      --identity-address H:P    universal mode: the identity service, plaintext: the first certificate,
+                                by token (default: --control-plane)
+      --identity-tls-address H:P universal mode: the identity service over TLS: renewals, by the
+                                current certificate (default: the control plane's host, port 15012)
       --admin-address-path FILE write the admin API's bound address here once it listens
       --drain-time-s N          on SIGTERM, how long in-flight requests may finish (default 15)
   -h, --help                    this text
@@ -53,6 +57,7 @@ export const command = {
         'node-id': { type: 'string' },
         'token-file': { type: 'string' },
         'identity-address': { type: 'string' },
+        'identity-tls-address': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -76,9 +81,10 @@ export const command = {
       const tokenFile = values['token-file'] ?? process.env.WEFT_TOKEN_FILE;
       if (tokenFile !== undefined) {
         const id = tokenIdentity(readTokenFile(tokenFile), workload, tokenFile);
-        identity = { identity: id, token: () => readTokenFile(tokenFile), plaintextAddress: values['identity-address'] ?? controlPlane };
-      } else if (values['identity-address'] !== undefined) {
-        throw new WeftError('WEFT_USAGE', '--identity-address needs --token-file: the token proves the identity the certificate is for');
+        const tlsAddress = values['identity-tls-address'] ?? `${controlPlane.slice(0, controlPlane.lastIndexOf(':'))}:${DEFAULT_IDENTITY_TLS_PORT}`;
+        identity = { identity: id, token: () => readTokenFile(tokenFile), plaintextAddress: values['identity-address'] ?? controlPlane, tlsAddress };
+      } else if (values['identity-address'] !== undefined || values['identity-tls-address'] !== undefined) {
+        throw new WeftError('WEFT_USAGE', '--identity-address and --identity-tls-address need --token-file: the token proves the identity the certificate is for');
       }
       const doc = universalBootstrap(workload, {
         workloadFile: values.workload,

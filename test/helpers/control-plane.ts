@@ -12,6 +12,8 @@ export interface RunningControlPlane {
   readonly url: string;
   /** The ADS port (the helper passes --xds-port 0 unless `args` name one). */
   readonly xdsPort: number;
+  /** The identity service's TLS port (renewals), from its log line; 0 when off or not logged yet. */
+  identityTlsPort(): number;
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -59,6 +61,7 @@ export async function startControlPlane(dataDir: string, args: string[] = []): P
     child,
     url,
     xdsPort,
+    identityTlsPort: () => Number(/identity: .*TLS [\d.]+:(\d+)/.exec(out)?.[1] ?? 0),
     output: () => out,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -43,6 +43,7 @@ function httpListener(name: string, address: string, port: number, routeConfig: 
   return {
     name,
     address: { socket_address: { address, port_value: port } },
+    traffic_direction: statPrefix === 'inbound' ? 'INBOUND' : 'OUTBOUND',
     ...(mtls === null ? { filter_chains: [{ filters: [hcm] }] } : inboundChains(mtls, hcm)),
   };
 }

@@ -14,7 +14,7 @@ import { compileRouteConfiguration } from '../http/route/index.ts';
 import type { ChainSpec, FilterChain, ListenerSpec } from '../listen/listener.ts';
 import type { TcpProxyConfig } from '../listen/tcp-proxy.ts';
 import { AccessLog } from '../observe/access-log.ts';
-import type { ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
+import type { Direction, ProxyMetrics, TcpMetrics } from '../observe/metrics.ts';
 import type { ProxySnapshot } from '../proxy.ts';
 import { DownstreamTls } from '../tls/downstream.ts';
 import type { SpiffeId } from '../../pki/index.ts';
@@ -261,7 +261,7 @@ function listenerSpec(
     let serve: FilterChain;
     if (config?.['@type'] === TYPE_URLS.httpConnectionManager) {
       const old = previous?.chains[c]?.serve; // the same chain before this update: its filters' state carries over
-      serve = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs, tls !== null, old?.kind === 'http' ? old.hcm.filters : null);
+      serve = httpChain(config as HttpConnectionManagerConfig, l.name, clusters, routes, metrics, logs, tls !== null, old?.kind === 'http' ? old.hcm.filters : null, l.traffic_direction === 'INBOUND' ? 'inbound' : 'outbound');
     } else if (config?.['@type'] === TYPE_URLS.tcpProxy) {
       serve = { kind: 'tcp', tcp: tcpChain(config as TcpProxyFilterConfig, clusters, metrics, logs, tls !== null) };
     } else {
@@ -291,7 +291,7 @@ function downstreamTls(context: DownstreamTlsContext, at: string, name: string, 
 
 function httpChain(
   h: HttpConnectionManagerConfig, listener: string, clusters: ReadonlyMap<string, Cluster>, routeTables: ReadonlyMap<string, RouteConfiguration>,
-  metrics: ProxyMetrics, logs: LogSet, tls: boolean, previousFilters: HttpFilterChains | null = null,
+  metrics: ProxyMetrics, logs: LogSet, tls: boolean, previousFilters: HttpFilterChains | null, direction: Direction,
 ): FilterChain {
   const accessLogs = accessLogsOf(h.access_log, logs);
   // A table named by `rds` that has not arrived yet routes nothing (404), as an empty table would.
@@ -319,6 +319,7 @@ function httpChain(
     maxRequestHeadersBytes: (h.max_request_headers_kb ?? 60) * 1024,
     requestMetrics: new Map(),
     tls,
+    direction,
     draining: false,
   };
   const codec = h.codec_type === 'HTTP1' ? 'http1' : h.codec_type === 'HTTP2' ? 'http2' : 'auto';

@@ -5,7 +5,7 @@ import type { HttpFilterChains } from './filters/index.ts';
 import type { NormalizedPath } from './path-normalize.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import type { AccessLog } from '../observe/access-log.ts';
-import type { ProxyMetrics, RequestMetrics } from '../observe/metrics.ts';
+import type { Direction, ProxyMetrics, RequestMetrics } from '../observe/metrics.ts';
 
 export interface HttpConnectionManager {
   readonly statPrefix: string;
@@ -35,6 +35,8 @@ export interface HttpConnectionManager {
   readonly requestMetrics: Map<string, Map<string, RequestMetrics>>;
   /** The filter chain terminates TLS: the `tls` label of its request metrics (bound per chain, no per-request cost). */
   readonly tls: boolean;
+  /** The listener's traffic_direction: INBOUND is `inbound` in metrics, anything else `outbound`. */
+  readonly direction: Direction;
   /** Set while the listener drains: responses carry `Connection: close`, HTTP/2 gets GOAWAY. */
   draining: boolean;
 }

@@ -471,7 +471,7 @@ class Exchange implements FilterHost, RetryClient, Timed, CountdownOwner {
     if (byCluster === undefined) this.hcm.requestMetrics.set(routeName, (byCluster = new Map()));
     let metrics = byCluster.get(this.clusterName);
     if (metrics === undefined) {
-      metrics = this.hcm.metrics.requests('outbound', this.clusterName, routeName);
+      metrics = this.hcm.metrics.requests(this.hcm.direction, this.clusterName, routeName);
       byCluster.set(this.clusterName, metrics);
     }
     metrics.record(this.status, seconds, undefined, this.hcm.tls);

@@ -3,7 +3,7 @@
 import type { Static } from 'typebox';
 import { Address } from './core.ts';
 import { HttpConnectionManager } from './hcm.ts';
-import { Any, Message, Str, Type } from './schema.ts';
+import { Any, Enum, Message, Str, Type } from './schema.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { DownstreamTransportSocket, FilterChainMatch, ListenerFilter } from './tls.ts';
 
@@ -35,6 +35,8 @@ export const Listener = Message(
     address: Address,
     filter_chains: Type.Array(FilterChain, { minItems: 1 }),
     listener_filters: Type.Optional(Type.Array(ListenerFilter)),
+    /** INBOUND: metrics of its requests say direction="inbound" (and name the destination as this workload). */
+    traffic_direction: Type.Optional(Enum(['UNSPECIFIED', 'INBOUND', 'OUTBOUND'], { default: 'UNSPECIFIED' })),
   },
   {
     unsupported: {
@@ -53,7 +55,6 @@ export const Listener = Message(
       freebind: '',
       socket_options: '',
       tcp_fast_open_queue_length: '',
-      traffic_direction: '',
       udp_listener_config: 'only TCP listeners are supported',
       api_listener: '',
       connection_balance_config: '',
