@@ -13,6 +13,8 @@ import { WeftError } from '../core/errors.ts';
 import { loadResources, formatProblems } from '../api/index.ts';
 import { startControlPlane, meshXdsStarter, DEFAULT_API_PORT, DEFAULT_XDS_PORT, type RunningControlPlane } from '../control/index.ts';
 import { re2Checker } from '../control/model/index.ts';
+import { DEFAULT_IDENTITY_TLS_PORT, openTokens } from '../control/identity/index.ts';
+import { parseTrustDomain } from '../pki/index.ts';
 import { DEMO_RESOURCES, DEMO_WORKLOADS, DEMO_NAMESPACE, workloadYaml } from './demo/resources.ts';
 import { startBackend, startFrontend, type App } from './demo/apps.ts';
 
@@ -23,7 +25,9 @@ const HELP = `Usage: weft up [--demo] [options]
 
 Starts the control plane (store, REST API, xDS) and, with --demo, a demo mesh in namespace
 "${DEMO_NAMESPACE}": frontend → backend (v1 and v2, split 90/10 by an HTTPRoute), each app with a
-\`weft proxy --workload\` sidecar, and steady traffic. Ctrl-C stops it all.
+\`weft proxy --workload\` sidecar, and steady traffic. Ctrl-C stops it all. With a data directory
+the control plane runs the mesh CA too: each demo sidecar gets a workload token, its certificate,
+and talks mTLS to the others (PERMISSIVE until a MeshConfig says STRICT).
 
 Options:
       --demo                 also run the demo mesh and its traffic
@@ -31,6 +35,7 @@ Options:
       --in-memory            keep state in memory only
       --api-port N           REST API port (default: ${DEFAULT_API_PORT}; 0 picks a free one)
       --xds-port N           xDS (ADS) port (default: ${DEFAULT_XDS_PORT}; 0 picks a free one)
+      --identity-tls-port N  identity service over TLS, for renewals (default: ${DEFAULT_IDENTITY_TLS_PORT}; 0 picks a free one)
       --rps N                demo traffic, requests per second (default 10)
   -h, --help                 this text`;
 
@@ -58,13 +63,25 @@ interface Sidecar {
   readonly outbound: number;
 }
 
-async function startSidecar(dir: string, name: string, yaml: string, xdsPort: number, log: (l: string) => void): Promise<Sidecar> {
+/** What a demo sidecar needs for mTLS: its token and the identity service's TLS port. */
+interface SidecarIdentity {
+  readonly token: string;
+  readonly tlsPort: number;
+}
+
+async function startSidecar(dir: string, name: string, yaml: string, xdsPort: number, identity: SidecarIdentity | null, log: (l: string) => void): Promise<Sidecar> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
+  const identityArgs: string[] = [];
+  if (identity !== null) {
+    const tokenFile = join(dir, `${name}.token`);
+    writeFileSync(tokenFile, identity.token, { mode: 0o600 });
+    identityArgs.push('--token-file', tokenFile, '--identity-tls-address', `127.0.0.1:${identity.tlsPort}`);
+  }
   const [admin, inbound, outbound] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [
     MAIN, 'proxy', '--workload', file, '--control-plane', `127.0.0.1:${xdsPort}`, '--drain-time-s', '1',
-    '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound),
+    '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound), ...identityArgs,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => { for (const line of d.split('\n')) if (line.trim()) log(`[${name}] ${line}`); });
@@ -135,6 +152,7 @@ export const command = {
         'in-memory': { type: 'boolean' },
         'api-port': { type: 'string' },
         'xds-port': { type: 'string' },
+        'identity-tls-port': { type: 'string' },
         rps: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -155,16 +173,22 @@ export const command = {
     const stopped = new Promise<string>((resolve) => { stopping = resolve; });
     process.once('SIGINT', () => stopping('SIGINT'));
     process.once('SIGTERM', () => stopping('SIGTERM'));
+    if (values['in-memory'] && values['identity-tls-port'] !== undefined) {
+      throw new WeftError('WEFT_USAGE', '--identity-tls-port configures the identity service, which is off with --in-memory (its CA and tokens need a data directory)');
+    }
+    const dataDir = values['in-memory'] ? undefined : values['data-dir'] ?? DEFAULT_DATA_DIR;
     try {
       const cp: RunningControlPlane = await startControlPlane({
-        dataDir: values['in-memory'] ? undefined : values['data-dir'] ?? DEFAULT_DATA_DIR,
+        dataDir,
         inMemory: values['in-memory'] === true,
         apiAddress: '127.0.0.1',
         apiPort: num('--api-port', values['api-port'], DEFAULT_API_PORT),
         xdsAddress: '127.0.0.1',
         xdsPort: num('--xds-port', values['xds-port'], DEFAULT_XDS_PORT),
         log,
-      }, meshXdsStarter());
+      }, meshXdsStarter(dataDir === undefined ? {} : {
+        identity: { dataDir, tlsPort: num('--identity-tls-port', values['identity-tls-port'], DEFAULT_IDENTITY_TLS_PORT) },
+      }));
       stops.push(() => cp.close());
       const server = `http://127.0.0.1:${cp.apiPort}`;
       if (values.demo) {
@@ -181,8 +205,16 @@ export const command = {
         for (const app of Object.values(apps)) stops.push(() => app.close());
         const sidecars: Sidecar[] = [];
         stops.push(() => Promise.all(sidecars.map((s) => stopChild(s.child))).then(() => {}));
+        const served = cp.identity;
+        // One token per sidecar, as an operator would mint them (weft token create); single-use.
+        const tokens = dataDir !== undefined && served?.tlsPort !== undefined ? await openTokens(dataDir, parseTrustDomain(served.trustDomain)) : null;
+        log(tokens === null ? 'mTLS: off (the identity service needs a data directory; without --in-memory the demo runs mTLS)' : `mTLS: each sidecar gets a certificate for spiffe://${served!.trustDomain}/ns/${DEMO_NAMESPACE}/sa/<app>`);
         for (const w of DEMO_WORKLOADS) {
-          const sc = await startSidecar(dir, w.name, workloadYaml(w.name, w.labels, apps[w.name]?.port), cp.xdsPort!, log);
+          const identity = tokens === null ? null : {
+            token: tokens.mint({ namespace: DEMO_NAMESPACE, serviceAccount: w.serviceAccount, ttlMs: 3_600_000 }).token,
+            tlsPort: served!.tlsPort!,
+          };
+          const sc = await startSidecar(dir, w.name, workloadYaml(w.name, w.labels, apps[w.name]?.port, w.serviceAccount), cp.xdsPort!, identity, log);
           sidecars.push(sc);
           log(`sidecar of ${DEMO_NAMESPACE}/${w.name}: admin http://127.0.0.1:${sc.admin}, outbound 127.0.0.1:${sc.outbound}${apps[w.name] ? `, app on ${apps[w.name].port}` : ''}`);
           if (w.name === 'frontend-1') frontendOutbound = sc.outbound;
@@ -193,6 +225,10 @@ export const command = {
         log(`  WEFT_SERVER=${server} npm run weft -- get httproutes -n ${DEMO_NAMESPACE} -o yaml`);
         log(`  WEFT_SERVER=${server} npm run weft -- status`);
         log(`  curl -H 'Host: frontend.${DEMO_NAMESPACE}' -H 'x-canary: true' http://127.0.0.1:${loadgen.outbound}/`);
+        if (tokens !== null) {
+          const frontend = sidecars.find((s) => s.name === 'frontend-1')!;
+          log(`  curl http://127.0.0.1:${frontend.admin}/certs    # the frontend sidecar's SPIFFE certificate`);
+        }
       }
       log('ready (Ctrl-C stops everything)');
       const signal = await stopped;

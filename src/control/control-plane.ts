@@ -35,7 +35,14 @@ export type XdsServerStarter = (context: {
   readonly address: string;
   readonly port: number;
   readonly log: (line: string) => void;
-}) => Promise<{ readonly port: number; status?(): ProxyStatus; close(): Promise<void> }>;
+}) => Promise<{ readonly port: number; status?(): ProxyStatus; readonly identity?: ServedIdentity; close(): Promise<void> }>;
+
+/** The identity service the xDS server mounted: what sidecars need to get and renew certificates. */
+export interface ServedIdentity {
+  readonly trustDomain: string;
+  /** The TLS port for renewals; undefined when off. */
+  readonly tlsPort: number | undefined;
+}
 
 /** What `GET /weft/v1/proxies` returns: the connected xDS clients and their unresolved NACKs. */
 export interface ProxyStatus {
@@ -47,6 +54,8 @@ export interface RunningControlPlane {
   readonly store: Store;
   readonly apiPort: number;
   readonly xdsPort: number | undefined;
+  /** Undefined without an identity service (in memory, or no xDS server). */
+  readonly identity: ServedIdentity | undefined;
   close(): Promise<void>;
 }
 
@@ -72,16 +81,18 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
     }
     if (options.apiAddressPath) writeFileSync(options.apiAddressPath, `${api.address}:${api.port}\n`);
     let xdsPort: number | undefined;
+    let identity: ServedIdentity | undefined;
     if (startXds) {
       const xds = await startXds({ store, address: options.xdsAddress, port: options.xdsPort, log });
       closers.push(() => xds.close());
       xdsPort = xds.port;
       status = xds.status?.bind(xds);
+      identity = xds.identity;
       log(`xDS (ADS): ${options.xdsAddress}:${xds.port}`);
     } else {
       log(`xDS (ADS): not in this build yet; port ${options.xdsPort} stays free`);
     }
-    return { store, apiPort: api.port, xdsPort, close };
+    return { store, apiPort: api.port, xdsPort, identity, close };
   } catch (err) {
     await close();
     throw err;

@@ -160,6 +160,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     timers.add(sweep);
     let server: AdsServer;
     let identity: MountedIdentity | undefined;
+    let trustDomainServed = '';
     const idOptions = options.identity;
     const configure = idOptions === undefined ? undefined : async (grpcServer: grpc.Server) => {
       // The flag wins (it is what the operator typed for this start); else the stored MeshConfig's; else cluster.local.
@@ -173,6 +174,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       }
       const opened = await openIdentityDataDir(idOptions.dataDir, trustDomain, idOptions.caFiles);
       identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, leafTtlMs, log });
+      trustDomainServed = trustDomain;
       log(`identity: trust domain ${trustDomain} (${source}), workload certificates ${ttl ?? '24h'}, CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
         `plaintext on the xDS port, ${identity.tlsPort === undefined ? 'TLS port off' : `TLS ${address}:${identity.tlsPort} as ${identity.identity.id}`}`);
     };
@@ -186,6 +188,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     }
     return {
       port: server.port,
+      ...(identity !== undefined ? { identity: { trustDomain: trustDomainServed, tlsPort: identity.tlsPort } } : {}),
       status: () => ({
         proxies: server.proxies().map((p) => ({ ...p, kind: nodes.get(p.nodeId)?.kind ?? classifyNode((p.node?.metadata ?? {}) as Record<string, unknown>) })),
         nacks: server.nacks(),

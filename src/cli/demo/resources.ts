@@ -49,15 +49,15 @@ spec:
 
 /** The demo's Workloads (registered by their sidecars); `port` is filled in with the app's. */
 export const DEMO_WORKLOADS = [
-  { name: 'frontend-1', labels: { app: 'frontend' } },
-  { name: 'backend-v1-1', labels: { app: 'backend', version: 'v1' } },
-  { name: 'backend-v2-1', labels: { app: 'backend', version: 'v2' } },
+  { name: 'frontend-1', labels: { app: 'frontend' }, serviceAccount: 'frontend' },
+  { name: 'backend-v1-1', labels: { app: 'backend', version: 'v1' }, serviceAccount: 'backend' },
+  { name: 'backend-v2-1', labels: { app: 'backend', version: 'v2' }, serviceAccount: 'backend' },
   // The traffic generator: a client with a sidecar and no Service.
-  { name: 'loadgen-1', labels: { app: 'loadgen' } },
+  { name: 'loadgen-1', labels: { app: 'loadgen' }, serviceAccount: 'loadgen' },
 ] as const;
 
-export function workloadYaml(name: string, labels: Readonly<Record<string, string>>, port: number | undefined): string {
+export function workloadYaml(name: string, labels: Readonly<Record<string, string>>, port: number | undefined, serviceAccount: string): string {
   const l = Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ');
   const ports = port === undefined ? '[]' : `[{name: http, port: ${port}}]`;
-  return `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, namespace: ${DEMO_NAMESPACE}, labels: {${l}}}\nspec: {address: 127.0.0.1, ports: ${ports}}\n`;
+  return `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, namespace: ${DEMO_NAMESPACE}, labels: {${l}}}\nspec: {address: 127.0.0.1, serviceAccount: ${serviceAccount}, ports: ${ports}}\n`;
 }
