@@ -46,7 +46,7 @@ test('weft check against a real control plane: PERMISSIVE warns (exit 0), a side
   const text = await weft(cp.url, ['check']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^control plane\n-------------\n✔ the control plane's REST API answers: at http:\/\/127\.0\.0\.1:\d+\n/);
-  assert.match(text.stdout, /\nmTLS\n----\n‼ mTLS is STRICT: no MeshConfig is applied, so mtls\.mode is PERMISSIVE \(the default\).*\n    hint: .*weft apply -f -\n/);
+  assert.match(text.stdout, /\nmTLS\n----\n‼ mTLS is STRICT: mtls\.mode is PERMISSIVE \(the default: no MeshConfig is applied\), so inbound plaintext is still accepted.*\n    hint: .*weft apply -f -\n/);
   assert.match(text.stdout, /\nStatus check results are ‼ \(1 warning\)\n$/);
   let r = await check(cp.url);
   assert.equal(r.code, 0);

@@ -17,7 +17,7 @@ const policy = (ns: string, name: string, targets: string[]) => resource({
 test('mTLS: PERMISSIVE (default or explicit) is a warning whose hint says how to go STRICT; STRICT passes; STRICT without the identity service fails', () => {
   const none = checkMtlsMode(undefined, true);
   assert.equal(none.status, 'warning');
-  assert.match(none.message, /no MeshConfig is applied, so mtls.mode is PERMISSIVE \(the default\)/);
+  assert.match(none.message, /^mtls.mode is PERMISSIVE \(the default: no MeshConfig is applied\), so inbound plaintext is still accepted/);
   assert.ok(none.hint?.includes(`echo '${STRICT_MESH_CONFIG}' | weft apply -f -`));
   const explicit = checkMtlsMode({ mtls: { mode: 'PERMISSIVE' } }, true);
   assert.equal(explicit.status, 'warning');

@@ -14,7 +14,7 @@ export function checkMtlsMode(mesh: MeshConfigSpec | undefined, identity: boolea
     if (!identity) return problem('failure', MTLS, 'mtls.mode is STRICT but the identity service is off: proxies get no certificate, so every inbound connection is refused', 'start `weft control-plane` with --data-dir DIR (not --in-memory), or set mtls.mode PERMISSIVE');
     return ok(MTLS, 'MeshConfig mtls.mode is STRICT; inbound plaintext and TLS without a client certificate are refused');
   }
-  const why = mesh === undefined ? 'no MeshConfig is applied, so mtls.mode is PERMISSIVE (the default)' : 'MeshConfig mtls.mode is PERMISSIVE';
+  const why = mesh === undefined ? 'mtls.mode is PERMISSIVE (the default: no MeshConfig is applied)' : 'MeshConfig mtls.mode is PERMISSIVE';
   const hint = mesh === undefined
     ? `once every workload has a sidecar: echo '${STRICT_MESH_CONFIG}' | weft apply -f -`
     : 'once every workload has a sidecar: set spec.mtls.mode: STRICT in the MeshConfig "default" (weft get meshconfig default -o yaml) and weft apply it';
