@@ -1,5 +1,5 @@
 // The identity section of `weft check`: trust anchors, the issuer (validity, chain, lifetime against the workload TTL), workload certificates (lapsed while in use, renewal overdue), MeshConfig settings the running CA has not taken yet. Pure functions of the control plane's answers.
-import type { CertificateView, IdentityView, WorkloadCertificateView } from '../../control/identity/index.ts';
+import { newestPerIdentity, type CertificateView, type IdentityView } from '../../control/identity/index.ts';
 import type { MeshConfigSpec } from '../../api/index.ts';
 import { durationMs } from '../../api/index.ts';
 import { humanDuration } from '../render/age.ts';
@@ -70,16 +70,6 @@ export function checkIssuerOutlivesTtl(issuer: CertificateView, workloadTtlMs: n
 
 const WORKLOADS = { id: 'identity.workload-certificates', description: 'workload certificates are valid and renewed in time' } as const;
 
-/** The newest certificate of each identity. */
-function newestByIdentity(certs: readonly WorkloadCertificateView[]): WorkloadCertificateView[] {
-  const newest = new Map<string, WorkloadCertificateView>();
-  for (const c of certs) {
-    const seen = newest.get(c.spiffeId);
-    if (!seen || Date.parse(c.issuedAt) >= Date.parse(seen.issuedAt)) newest.set(c.spiffeId, c);
-  }
-  return [...newest.values()];
-}
-
 /**
  * `inUse`: the SPIFFE IDs of the connected sidecars. An identity in use whose newest certificate
  * expired is a failure (its proxy could not renew); a newest certificate with under 30 % of its
@@ -93,7 +83,7 @@ export function checkWorkloadCertificates(view: Pick<IdentityView, 'workloadCert
       'the proxy could not renew: check its log for identity errors; if the token it descends from was revoked, give it a new one (weft token create)',
       lapsed.map((c) => `${c.spiffeId}: certificate ${c.serial} expired at ${c.notAfter}`));
   }
-  const newest = newestByIdentity(view.workloadCertificates);
+  const newest = newestPerIdentity(view.workloadCertificates);
   const overdue = newest.filter((c) => left(c.notAfter, now) < RENEWAL_OVERDUE_FRACTION * (Date.parse(c.notAfter) - Date.parse(c.issuedAt)));
   if (overdue.length > 0) {
     return problem('warning', WORKLOADS, `${overdue.length} of ${newest.length} identities are overdue for renewal (under ${RENEWAL_OVERDUE_FRACTION * 100} % of the certificate's life left; proxies renew at 70 %)`,

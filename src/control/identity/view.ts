@@ -82,13 +82,18 @@ function chain(input: IdentityViewInput): { readonly ok: true } | { readonly ok:
   }
 }
 
+/** The most recently issued certificate of each SPIFFE ID (a renewal supersedes what it renewed). */
+export function newestPerIdentity<T extends { readonly spiffeId: string; readonly issuedAt: string }>(certs: readonly T[]): T[] {
+  const newest = new Map<string, T>();
+  for (const c of certs) {
+    const seen = newest.get(c.spiffeId);
+    if (!seen || Date.parse(c.issuedAt) >= Date.parse(seen.issuedAt)) newest.set(c.spiffeId, c);
+  }
+  return [...newest.values()];
+}
+
 export function identityView(input: IdentityViewInput): IdentityView {
   const now = input.now.getTime();
-  const newest = new Map<string, IssuedRecord>();
-  for (const r of input.records) {
-    const seen = newest.get(r.spiffeId);
-    if (!seen || Date.parse(r.issuedAt) >= Date.parse(seen.issuedAt)) newest.set(r.spiffeId, r);
-  }
   const chained = chain(input);
   return {
     kind: 'IdentityStatus',
@@ -103,6 +108,6 @@ export function identityView(input: IdentityViewInput): IdentityView {
     },
     intermediates: input.intermediates.map(certificateView),
     workloadCertificates: input.records.filter((r) => Date.parse(r.notAfter) > now).sort((a, b) => Date.parse(a.issuedAt) - Date.parse(b.issuedAt)).map(workloadView),
-    lapsed: [...newest.values()].filter((r) => Date.parse(r.notAfter) <= now).map(workloadView),
+    lapsed: newestPerIdentity(input.records).filter((r) => Date.parse(r.notAfter) <= now).map(workloadView),
   };
 }
