@@ -116,6 +116,10 @@ test('weft check with --in-memory: the identity service is off (a warning), and 
   assert.equal(r.byId.get('identity.service')?.status, 'warning');
   assert.match(r.byId.get('identity.service')?.message ?? '', /identity service is off/);
   assert.equal((await weft(cp.url, ['identity', '--server', cp.url])).code, 1, 'weft identity says the service is off');
+  const usage = await weft(cp.url, ['check', '-o', 'yaml']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /-o takes "json", got "yaml"/);
+  assert.equal((await weft(cp.url, ['check', 'extra'])).code, 2);
   await weft(cp.url, ['apply', '-f', '-'], STRICT_MESH_CONFIG);
   r = await check(cp.url);
   assert.equal(r.code, 1);
