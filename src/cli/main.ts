@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   up: async () => (await import('./up.ts')).command,
   token: async () => (await import('./token.ts')).command,
   identity: async () => (await import('./identity.ts')).command,
+  check: async () => (await import('./check.ts')).command,
 };
 
 function usage(): string {
@@ -29,6 +30,7 @@ function usage(): string {
   lines.push('  status         show the proxies connected over xDS and their NACKs (weft status)');
   lines.push('  token          create or revoke workload tokens (weft token --help)');
   lines.push('  identity       show the trust anchors, issuer and workload certificates (weft identity --help)');
+  lines.push('  check          check the mesh: control plane, identity, mTLS, proxies, policy (weft check --help)');
   lines.push('  version        print the version');
   return lines.join('\n');
 }
@@ -40,9 +42,8 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === 'version' || name === '--version') {
-    const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    console.log(`weft ${pkg.version} (node ${process.version})`);
+    const { weftVersion } = await import('../core/version.ts');
+    console.log(`weft ${weftVersion()} (node ${process.version})`);
     return 0;
   }
   const load = COMMANDS[name];

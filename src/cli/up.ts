@@ -205,7 +205,7 @@ export const command = {
         for (const app of Object.values(apps)) stops.push(() => app.close());
         const sidecars: Sidecar[] = [];
         stops.push(() => Promise.all(sidecars.map((s) => stopChild(s.child))).then(() => {}));
-        const served = cp.identity;
+        const served = cp.served;
         // One token per sidecar, as an operator would mint them (weft token create); single-use.
         const tokens = dataDir !== undefined && served?.tlsPort !== undefined ? await openTokens(dataDir, parseTrustDomain(served.trustDomain)) : null;
         log(tokens === null ? 'mTLS: off (the identity service needs a data directory; without --in-memory the demo runs mTLS)' : `mTLS: each sidecar gets a certificate for spiffe://${served!.trustDomain}/ns/${DEMO_NAMESPACE}/sa/<app>`);

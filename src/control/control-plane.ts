@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { Store } from './sources/store/index.ts';
 import { openMemoryStore, openSqliteStore } from './sources/store/index.ts';
 import { startApiServer } from './api/index.ts';
+import type { IdentityView } from './identity/index.ts';
 
 export const DEFAULT_XDS_PORT = 15010;
 
@@ -35,7 +36,7 @@ export type XdsServerStarter = (context: {
   readonly address: string;
   readonly port: number;
   readonly log: (line: string) => void;
-}) => Promise<{ readonly port: number; status?(): ProxyStatus; readonly identity?: ServedIdentity; close(): Promise<void> }>;
+}) => Promise<{ readonly port: number; status?(): ProxyStatus; identity?(): IdentityView | undefined; readonly served?: ServedIdentity; close(): Promise<void> }>;
 
 /** The identity service the xDS server mounted: what sidecars need to get and renew certificates. */
 export interface ServedIdentity {
@@ -55,7 +56,7 @@ export interface RunningControlPlane {
   readonly apiPort: number;
   readonly xdsPort: number | undefined;
   /** Undefined without an identity service (in memory, or no xDS server). */
-  readonly identity: ServedIdentity | undefined;
+  readonly served: ServedIdentity | undefined;
   close(): Promise<void>;
 }
 
@@ -72,7 +73,8 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
   };
   try {
     let status: (() => ProxyStatus) | undefined;
-    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] } });
+    let identity: (() => IdentityView | undefined) | undefined;
+    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] }, identity: () => identity?.() });
     closers.push(() => api.close());
     log(`REST API: http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`);
     if (!isLoopback(api.address)) {
@@ -81,18 +83,19 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
     }
     if (options.apiAddressPath) writeFileSync(options.apiAddressPath, `${api.address}:${api.port}\n`);
     let xdsPort: number | undefined;
-    let identity: ServedIdentity | undefined;
+    let served: ServedIdentity | undefined;
     if (startXds) {
       const xds = await startXds({ store, address: options.xdsAddress, port: options.xdsPort, log });
       closers.push(() => xds.close());
       xdsPort = xds.port;
       status = xds.status?.bind(xds);
-      identity = xds.identity;
+      identity = xds.identity?.bind(xds);
+      served = xds.served;
       log(`xDS (ADS): ${options.xdsAddress}:${xds.port}`);
     } else {
       log(`xDS (ADS): not in this build yet; port ${options.xdsPort} stays free`);
     }
-    return { store, apiPort: api.port, xdsPort, identity, close };
+    return { store, apiPort: api.port, xdsPort, served, close };
   } catch (err) {
     await close();
     throw err;

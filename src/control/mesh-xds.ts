@@ -13,8 +13,8 @@ import { classifyNode, translateNode, META, type NodeKind, type Sidecar } from '
 import { SnapshotCache, startAdsServer, type AdsServer } from './xds/index.ts';
 import type { XdsServerStarter } from './control-plane.ts';
 import type * as grpc from '@grpc/grpc-js';
-import { identityDataPaths, mountIdentityService, openIdentityDataDir, type MountedIdentity } from './identity/index.ts';
-import { MAX_LEAF_TTL_MS, parseTrustDomain, type CaFiles } from '../pki/index.ts';
+import { identityDataPaths, identityView, mountIdentityService, openIdentityDataDir, type IdentityView, type MountedIdentity } from './identity/index.ts';
+import { DEFAULT_LEAF_TTL_MS, MAX_LEAF_TTL_MS, parseTrustDomain, type CaFiles } from '../pki/index.ts';
 import { durationMs } from '../api/index.ts';
 import { WeftError } from '../core/errors.ts';
 
@@ -160,6 +160,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     timers.add(sweep);
     let server: AdsServer;
     let identity: MountedIdentity | undefined;
+    let identityStatus: (() => IdentityView) | undefined;
     let trustDomainServed = '';
     const idOptions = options.identity;
     const configure = idOptions === undefined ? undefined : async (grpcServer: grpc.Server) => {
@@ -175,6 +176,10 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       const opened = await openIdentityDataDir(idOptions.dataDir, trustDomain, idOptions.caFiles);
       identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, leafTtlMs, log });
       trustDomainServed = trustDomain;
+      const { ca, issuanceLog } = opened;
+      identityStatus = () => identityView({
+        trustDomain, workloadTtlMs: leafTtlMs ?? DEFAULT_LEAF_TTL_MS, roots: ca.bundle.roots, issuer: ca.issuer, intermediates: ca.intermediates, records: issuanceLog.all(), now: new Date(),
+      });
       log(`identity: trust domain ${trustDomain} (${source}), workload certificates ${ttl ?? '24h'}, CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
         `plaintext on the xDS port, ${identity.tlsPort === undefined ? 'TLS port off' : `TLS ${address}:${identity.tlsPort} as ${identity.identity.id}`}`);
     };
@@ -188,11 +193,12 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     }
     return {
       port: server.port,
-      ...(identity !== undefined ? { identity: { trustDomain: trustDomainServed, tlsPort: identity.tlsPort } } : {}),
+      ...(identity !== undefined ? { served: { trustDomain: trustDomainServed, tlsPort: identity.tlsPort } } : {}),
       status: () => ({
         proxies: server.proxies().map((p) => ({ ...p, kind: nodes.get(p.nodeId)?.kind ?? classifyNode((p.node?.metadata ?? {}) as Record<string, unknown>) })),
         nacks: server.nacks(),
       }),
+      identity: () => identityStatus?.(),
       close: async () => {
         feed.close();
         if (rebuildTimer !== undefined) clearTimeout(rebuildTimer);

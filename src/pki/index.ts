@@ -9,7 +9,7 @@ export { bundlePem, mergeBundles, parsePemCertificates, parseTrustBundle, trustB
 export { CA_DIR_FILES, CertificateAuthority, createIssuer, createRoot, generateCa, loadCaFiles, openCaDirectory, type CaFiles, type CaLifetimes, type GeneratedCa } from './ca.ts';
 export { createCsr, type WorkloadCsr } from './csr.ts';
 export { checkLeafTtl, DEFAULT_BACKDATE_MS, DEFAULT_LEAF_TTL_MS, issueSvid, MAX_LEAF_TTL_MS, MIN_LEAF_TTL_MS, type IssuedSvid, type IssueOptions } from './issue.ts';
-export type { ChainReason, Refusal } from './chain.ts';
+export { verifyChain, type ChainReason, type ChainResult, type Refusal } from './chain.ts';
 export { assertPeer, peerError, verifyLeaf, verifyPeer, type PeerRefusalReason, type PeerRole, type PeerVerification, type VerifyOptions } from './verify.ts';
 export { peerChainDer, spiffeServerIdentity, verifySocketPeer } from './tls-identity.ts';
 export {

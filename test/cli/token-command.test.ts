@@ -72,7 +72,10 @@ test('weft identity: a clear error before the CA exists; anchors, issuer and cer
   const r = weft(['identity', '--data-dir', dir, '-o', 'json']);
   assert.equal(r.status, 0, r.stderr);
   const view = JSON.parse(r.stdout);
-  assert.deepEqual(view.trustAnchors, ca.summary().roots.map((root) => ({ subject: root.subject.replaceAll('\n', ', '), fingerprint256: root.fingerprint256, notAfter: root.notAfter })));
+  assert.deepEqual(view.trustAnchors, ca.bundle.roots.map((root) => ({
+    subject: root.subject.replaceAll('\n', ', '), serial: root.serialNumber, notBefore: root.validFromDate.toISOString(), notAfter: root.validToDate.toISOString(), fingerprint256: root.fingerprint256,
+  })));
+  assert.equal(view.issuer.chainsToTrustAnchor, true);
   assert.equal(view.issuer.notAfter, ca.issuer.validToDate.toISOString());
   assert.deepEqual(view.workloadCertificates, []);
   const text = weft(['identity', '--data-dir', dir]);

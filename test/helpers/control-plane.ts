@@ -23,12 +23,13 @@ export function tempDir(prefix = 'weft-cp-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** `dataDir` is not passed when `args` include --in-memory. */
 export async function startControlPlane(dataDir: string, args: string[] = []): Promise<RunningControlPlane> {
   const addressFile = join(tempDir('weft-cp-addr-'), 'api-address');
   const xdsArgs = args.includes('--xds-port') ? [] : ['--xds-port', '0'];
   // 15012 is fixed by default: parallel tests each take a free TLS port instead.
   if (!args.includes('--identity-tls-port') && !args.includes('--in-memory')) xdsArgs.push('--identity-tls-port', '0');
-  const child = spawn(process.execPath, [MAIN, 'control-plane', '--data-dir', dataDir, '--api-port', '0', '--api-address-path', addressFile, ...xdsArgs, ...args], {
+  const child = spawn(process.execPath, [MAIN, 'control-plane', ...(args.includes('--in-memory') ? [] : ['--data-dir', dataDir]), '--api-port', '0', '--api-address-path', addressFile, ...xdsArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

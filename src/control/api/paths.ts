@@ -10,12 +10,14 @@ export type Target =
   | { readonly type: 'apply' }
   | { readonly type: 'healthz' }
   | { readonly type: 'discovery' }
+  | { readonly type: 'version' }
   | { readonly type: 'unknown'; readonly reason: string };
 
 export function parsePath(pathname: string): Target {
   if (pathname === '/apply') return { type: 'apply' };
   if (pathname === '/healthz' || pathname === '/readyz') return { type: 'healthz' };
   if (pathname === '/apis' || pathname === '/api') return { type: 'discovery' };
+  if (pathname === '/version') return { type: 'version' };
   let parts: string[];
   try {
     parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);

@@ -227,3 +227,27 @@ test('RegularExpression values are checked as RE2, the proxy\'s dialect', async 
     assert.match(status.details.causes[0].message, /not a valid RE2 pattern: backreference/);
   });
 });
+
+test('GET /weft/v1/identity: the view the control plane hands over, 404 Status while the identity service is off, GET only; GET /version', async () => {
+  const store = openMemoryStore();
+  let view: unknown;
+  const server = await startApiServer({ store, port: 0, address: '127.0.0.1', identity: () => view });
+  const base = `http://127.0.0.1:${server.port}`;
+  try {
+    const off = await fetch(`${base}/weft/v1/identity`);
+    assert.equal(off.status, 404);
+    assert.match((await off.json() as { message: string }).message, /identity service is off.*--data-dir/);
+    view = { kind: 'IdentityStatus', trustDomain: 'cluster.local' };
+    const on = await fetch(`${base}/weft/v1/identity`);
+    assert.equal(on.status, 200);
+    assert.deepEqual(await on.json(), view);
+    assert.equal((await fetch(`${base}/weft/v1/identity`, { method: 'DELETE' })).status, 405);
+    const version = await (await fetch(`${base}/version`)).json() as { kind: string; weft: string; node: string };
+    assert.equal(version.kind, 'Version');
+    assert.match(version.weft, /^\d+\.\d+\.\d+/);
+    assert.equal(version.node, process.version);
+  } finally {
+    await server.close();
+    await store.close();
+  }
+});

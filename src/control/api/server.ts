@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WeftError } from '../../core/errors.ts';
+import { weftVersion } from '../../core/version.ts';
 import {
   KINDS, loadResources, formatProblems, validateResource, parseDocuments, fieldPath, describeKey,
   parseLabelSelector, matchesLabels, MAX_INPUT_BYTES, type KindInfo, type Resource, type LabelSelector,
@@ -27,6 +28,8 @@ export interface ApiServerOptions {
   readonly log?: (line: string) => void;
   /** GET /weft/v1/proxies: the xDS server's connected proxies and NACKs (404 without one). */
   readonly proxies?: () => unknown;
+  /** GET /weft/v1/identity: the identity service's anchors, issuer and certificates (404 while it is off). */
+  readonly identity?: () => unknown;
 }
 
 export interface ApiServer {
@@ -91,6 +94,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       send(res, 200, options.proxies());
       return;
     }
+    if (url.pathname === '/weft/v1/identity' && options.identity) {
+      if (method !== 'GET') throw new HttpError(failure('MethodNotAllowed', `${method} is not allowed on ${url.pathname} (allowed: GET)`));
+      const view = options.identity();
+      if (view === undefined) throw new HttpError(failure('NotFound', 'the identity service is off in this control plane (it is off with --in-memory: its CA and tokens need a data directory); start it with --data-dir DIR'));
+      send(res, 200, view);
+      return;
+    }
     const target = parsePath(url.pathname);
     const allow = (...methods: string[]) => {
       if (!methods.includes(method)) throw new HttpError(failure('MethodNotAllowed', `${method} is not allowed on ${url.pathname} (allowed: ${methods.join(', ')})`));
@@ -100,6 +110,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         allow('GET', 'HEAD');
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('ok\n');
+        return;
+      case 'version':
+        allow('GET');
+        send(res, 200, { kind: 'Version', weft: weftVersion(), node: process.version });
         return;
       case 'discovery':
         allow('GET');

@@ -9,3 +9,4 @@ export {
   type ControlPlaneTls, type IdentityServerOptions, type IdentityServiceOptions, type RunningIdentityServer,
 } from './service.ts';
 export { identityDataPaths, openIdentityDataDir, openTokens, type IdentityDataPaths, type OpenedIdentity } from './data-dir.ts';
+export { certificateView, identityView, newestPerIdentity, type CertificateView, type IdentityView, type IdentityViewInput, type IssuerView, type WorkloadCertificateView } from './view.ts';

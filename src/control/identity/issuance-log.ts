@@ -88,6 +88,11 @@ export class IssuanceLog {
     return this.#bySerial.get(serial);
   }
 
+  /** Every record held: the live ones and the expired ones not yet dropped (`weft check` looks for lapsed identities). */
+  all(): IssuedRecord[] {
+    return [...this.#bySerial.values()];
+  }
+
   /** Records still valid at `now`, oldest first. */
   live(now: Date = new Date()): IssuedRecord[] {
     return [...this.#bySerial.values()].filter((r) => Date.parse(r.notAfter) > now.getTime());
