@@ -12,7 +12,7 @@ import {
   checkIdentityService, checkIdentitySettings, checkIssuer, checkIssuerChain, checkIssuerOutlivesTtl, checkTrustAnchors, checkWorkloadCertificates,
 } from './check/identity-checks.ts';
 import { checkAuthorizationTargets, checkMtlsMode } from './check/mesh-checks.ts';
-import { awaitingAcks, checkProxiesAcked, identitiesInUse, type ProxiesStatus } from './check/proxy-checks.ts';
+import { awaitingAcks, checkProxiesAcked, checkSidecarIdentities, identitiesInUse, type ProxiesStatus } from './check/proxy-checks.ts';
 import { renderJson, renderText } from './check/render.ts';
 
 const HELP = `Usage: weft check [options]
@@ -100,7 +100,7 @@ export async function runChecks(client: ApiClient, now: () => Date = () => new D
     });
   }
   sections.push({ name: 'mTLS', checks: [checkMtlsMode(mesh, 'value' in identity)] });
-  sections.push({ name: 'proxies', checks: [checkProxiesAcked(proxies)] });
+  sections.push({ name: 'proxies', checks: [checkProxiesAcked(proxies), checkSidecarIdentities(proxies, mesh?.mtls?.mode ?? 'PERMISSIVE')] });
   sections.push({ name: 'policy', checks: [checkAuthorizationTargets(policies, services)] });
   return sections;
 }

@@ -1,16 +1,15 @@
 // `weft check` and `weft identity --server` against a real `weft control-plane` process: PERMISSIVE warns and exits 0, a real
-// sidecar ACKs, a certificate issued over gRPC shows up, STRICT passes, a policy on a missing Service warns, an
+// sidecar ACKs, a sidecar's certificate shows up, STRICT passes, a policy on a missing Service warns, an
 // unreachable control plane fails with exit 1; with --in-memory the identity service is off and STRICT fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
 import { startProxy, eventually } from '../helpers/proxy.ts';
 import { freePorts } from '../helpers/ports.ts';
 import { openTokens } from '../../src/control/identity/index.ts';
-import { createCsr, identityServiceClient, parseTrustDomain, workloadId, type CreateCertificateResponse } from '../../src/pki/index.ts';
+import { parseTrustDomain, workloadId } from '../../src/pki/index.ts';
 import { STRICT_MESH_CONFIG } from '../../src/cli/check/mesh-checks.ts';
 
 interface CheckJson {
@@ -26,15 +25,6 @@ async function check(url: string): Promise<{ code: number | null; json: CheckJso
   const r = await weft(url, ['check', '-o', 'json']);
   const json = JSON.parse(r.stdout) as CheckJson;
   return { code: r.code, json, byId: new Map(json.sections.flatMap((s) => s.checks.map((c) => [c.id, c]))) };
-}
-
-function issue(xdsPort: number, token: string, csr: string): Promise<CreateCertificateResponse> {
-  const client = identityServiceClient(`127.0.0.1:${xdsPort}`, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    client.CreateCertificate({ csr, validity_duration: 0 }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
-  }).finally(() => client.close());
 }
 
 test('weft check against a real control plane: PERMISSIVE warns (exit 0), a sidecar ACKs, an issued certificate counts, STRICT passes, a dangling policy warns, unreachable fails', { timeout: 60_000 }, async (t) => {
@@ -57,16 +47,22 @@ test('weft check against a real control plane: PERMISSIVE warns (exit 0), a side
   assert.equal(r.byId.get('identity.issuer-chain')?.status, 'ok');
   assert.equal(r.byId.get('identity.workload-certificates')?.message, 'no workload certificate issued yet');
 
-  // A sidecar for Workload default/a-1 connects and ACKs; a certificate for its identity is issued as its identity client would ask.
+  // A sidecar for Workload default/a-1 with a token: it gets its certificate, connects and ACKs.
   const [admin, inbound, outbound] = await freePorts(3);
   const workload = join(dir, 'a-1.yaml');
   writeFileSync(workload, 'apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a-1, labels: {app: a}}\nspec: {address: 127.0.0.1, ports: [{name: http, port: 8080}]}\n');
-  const proxy = await startProxy({}, { workload, args: ['--control-plane', `127.0.0.1:${cp.xdsPort}`, '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)] });
-  t.after(() => proxy.stop());
   const tokens = await openTokens(dataDir, TD);
-  const id = workloadId(TD, 'default', 'default');
-  const issued = await issue(cp.xdsPort, tokens.mint({ namespace: 'default', serviceAccount: 'default' }).token, (await createCsr(id)).csrPem);
+  const tokenFile = join(dir, 'a-1.token');
+  writeFileSync(tokenFile, tokens.mint({ namespace: 'default', serviceAccount: 'default' }).token);
+  const proxy = await startProxy({}, {
+    workload,
+    args: ['--control-plane', `127.0.0.1:${cp.xdsPort}`, '--token-file', tokenFile, '--identity-tls-address', `127.0.0.1:${cp.identityTlsPort()}`,
+      '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
+  });
+  t.after(() => proxy.stop());
+  const issued = { spiffe_id: workloadId(TD, 'default', 'default').id };
   await eventually(async () => (await check(cp.url)).byId.get('proxies.acked')?.message === '1 proxy connected, each ACKed its latest config', 10_000, 'the sidecar ACKed');
+  assert.equal((await check(cp.url)).byId.get('proxies.mtls')?.status, 'ok', 'the sidecar holds an identity');
   r = await check(cp.url);
   assert.equal(r.byId.get('identity.workload-certificates')?.status, 'ok');
   assert.match(r.byId.get('identity.workload-certificates')?.message ?? '', /^1 valid for 1 identity, the next renewal due before \S+Z$/);

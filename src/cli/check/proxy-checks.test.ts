@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateResource, type Resource } from '../../api/index.ts';
-import { checkProxiesAcked, identitiesInUse, type ConnectedProxyStatus, type ProxiesStatus } from './proxy-checks.ts';
+import { checkProxiesAcked, checkSidecarIdentities, identitiesInUse, type ConnectedProxyStatus, type ProxiesStatus } from './proxy-checks.ts';
 
 const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
@@ -43,4 +43,15 @@ test('identitiesInUse: a connected sidecar\'s Workload gives its SPIFFE ID (serv
   assert.deepEqual([...identitiesInUse(status, [workload('cart-1', 'cart'), workload('web-1')], 'example.org')].sort(), [
     'spiffe://example.org/ns/shop/sa/cart', 'spiffe://example.org/ns/shop/sa/default',
   ]);
+});
+
+test('sidecars without an identity: a warning under PERMISSIVE, a failure under STRICT; proxyless clients and outbound-only nodes do not count', () => {
+  const node = (nodeId: string, mtls: boolean, kind = 'sidecar', workload: string | undefined = `shop/${nodeId}`) => ({ nodeId, kind: { kind, namespace: 'shop', mtls, ...(workload ? { workload } : {}) }, types: [] });
+  const all = { proxies: [node('a', true), node('b', true), node('g', false, 'proxyless-grpc', undefined), node('o', false, 'sidecar', '')], nacks: [] };
+  assert.equal(checkSidecarIdentities(all, 'STRICT').status, 'ok');
+  const mixed = { proxies: [...all.proxies, node('c', false)], nacks: [] };
+  const warned = checkSidecarIdentities(mixed, 'PERMISSIVE');
+  assert.equal(warned.status, 'warning');
+  assert.deepEqual(warned.details, ['c (shop/c): no identity']);
+  assert.equal(checkSidecarIdentities(mixed, 'STRICT').status, 'failure');
 });

@@ -11,7 +11,7 @@ export interface ProxyTypeStatus {
 
 export interface ConnectedProxyStatus {
   readonly nodeId: string;
-  readonly kind: { readonly kind: string; readonly workload?: string; readonly namespace: string };
+  readonly kind: { readonly kind: string; readonly workload?: string; readonly namespace: string; readonly mtls?: boolean };
   readonly types: readonly ProxyTypeStatus[];
 }
 
@@ -52,6 +52,24 @@ export function checkProxiesAcked(status: ProxiesStatus): CheckResult {
   const n = status.proxies.length;
   if (n === 0) return ok(ACKED, 'no proxies connected');
   return ok(ACKED, `${n} prox${n === 1 ? 'y' : 'ies'} connected, each ACKed its latest config`);
+}
+
+const MTLS_SIDECARS = { id: 'proxies.mtls', description: 'every connected sidecar holds a workload identity (speaks mTLS)' } as const;
+
+/**
+ * Sidecars started without a workload token run no identity agent: plaintext to and from them.
+ * Under PERMISSIVE that is a warning; under STRICT their inbound side is closed (the control plane
+ * sends them no inbound listener), a failure.
+ */
+export function checkSidecarIdentities(status: ProxiesStatus, mode: 'STRICT' | 'PERMISSIVE'): CheckResult {
+  const sidecars = status.proxies.filter((p) => p.kind.kind === 'sidecar' && p.kind.workload !== undefined);
+  const plain = sidecars.filter((p) => p.kind.mtls !== true);
+  if (plain.length === 0) return ok(MTLS_SIDECARS, sidecars.length === 0 ? 'no sidecars connected' : `${sidecars.length} sidecar${sidecars.length === 1 ? '' : 's'}, each with a workload certificate`);
+  const hint = 'start each with `weft proxy --workload FILE --token-file FILE` (mint the token with `weft token create --namespace NS --service-account SA`)';
+  const details = plain.map((p) => `${p.nodeId} (${p.kind.workload}): no identity`);
+  return mode === 'STRICT'
+    ? problem('failure', MTLS_SIDECARS, `${plain.length} sidecar${plain.length === 1 ? ' runs' : 's run'} without an identity under STRICT: nothing can reach ${plain.length === 1 ? 'its app' : 'their apps'}`, hint, details)
+    : problem('warning', MTLS_SIDECARS, `${plain.length} sidecar${plain.length === 1 ? ' runs' : 's run'} without an identity: ${plain.length === 1 ? 'its' : 'their'} traffic is plaintext`, hint, details);
 }
 
 /**
