@@ -72,8 +72,10 @@ test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew 
       host: '127.0.0.1', port: b.inbound, ca: probeSvid.trustBundlePem, cert: probeSvid.certChainPem, key: probeSvid.key.exportPkcs8Pem(),
       checkServerIdentity: () => undefined, ALPNProtocols: ['h2'],
     }, () => {
-      resolve(s.getPeerCertificate().serialNumber.toUpperCase());
-      s.destroy();
+      const serial = s.getPeerCertificate().serialNumber.toUpperCase();
+      // A graceful close after the handshake: destroying at once would abort the server's side of a TLS 1.3 handshake.
+      s.once('close', () => resolve(serial));
+      s.end();
     });
     s.on('error', reject);
   });
@@ -105,7 +107,7 @@ test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew 
   let seenRenewals = 0;
   const watcher = async () => {
     while (Date.now() < end) {
-      const renewals = [...b.proxy.stderr().matchAll(/identity: renewed \S+ serial (\S+)/g)];
+      const renewals = [...b.proxy.stderr().matchAll(/identity: renewed \S+ serial ([0-9A-F]+)/g)];
       if (renewals.length > seenRenewals) {
         seenRenewals = renewals.length;
         const serial = renewals[renewals.length - 1][1].toUpperCase();
@@ -127,5 +129,6 @@ test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew 
   assert.ok(renewedA >= 1 && renewedB >= 1, `each sidecar renewed at least once (a ${renewedA}, b ${renewedB})\n${b.proxy.stderr().slice(-1500)}`);
   assert.ok(lags.length >= 1 && lags.every((ms) => ms <= 1000), `a fresh handshake serves the new certificate within 1 s: ${lags.join(', ')} ms`);
   assert.deepEqual(refused, [], 'b refused no handshake');
+  assert.doesNotMatch(a.proxy.stderr() + b.proxy.stderr(), /WARNING/, 'a renewal that succeeds on time warns about nothing');
   assert.ok(ok > SECONDS * 100, `load ran (${ok} requests)`);
 });

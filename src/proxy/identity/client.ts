@@ -139,7 +139,8 @@ export class IdentityClient {
     const svid = this.#svid;
     if (svid) {
       times.push(svid.notAfter.getTime());
-      if (!this.#warned) times.push(this.#warnTime(svid));
+      // While an attempt runs its outcome decides: a success needs no warning, a failure reschedules.
+      if (!this.#warned && !this.#attempting) times.push(this.#warnTime(svid));
     }
     const at = Math.min(...times);
     if (at === Infinity) return;
@@ -156,14 +157,16 @@ export class IdentityClient {
   #wake(): void {
     const now = Date.now();
     const svid = this.#svid;
+    const attemptDue = !this.#attempting && now >= this.#nextAttemptAt;
     if (svid && now >= svid.notAfter.getTime()) {
       this.#expire(svid);
-    } else if (svid && !this.#warned && now >= this.#warnTime(svid)) {
+    } else if (svid && !this.#warned && !attemptDue && !this.#attempting && now >= this.#warnTime(svid)) {
+      // The renewal due at the same moment (70 % of life = 30 % left) goes first: warn only once it has failed.
       this.#warned = true;
       const left = Math.round((svid.notAfter.getTime() - now) / 1000);
       this.#log(`identity: WARNING the certificate for ${svid.identity.id} expires in ${left} s (less than ${Math.round((this.#options.warnBelow ?? 0.3) * 100)} % of its life) and renewal has not succeeded: ${this.#lastError || 'pending'}`);
     }
-    if (!this.#attempting && now >= this.#nextAttemptAt) {
+    if (attemptDue) {
       this.#attempting = true;
       this.#attempt().then(
         (next) => this.#install(next),
