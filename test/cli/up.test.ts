@@ -1,14 +1,20 @@
 // Smoke test of `weft up --demo`: one command brings up the control plane, three apps with
 // sidecars and a traffic generator; traffic flows through the mesh (both backend versions
-// answer, nothing fails once it runs), and SIGINT stops every process it started.
+// answer, nothing fails once it runs), and SIGINT stops every process it started. With a data
+// directory (what the README runs) the demo sidecars hold certificates and talk mTLS; in memory
+// they talk plaintext.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
-test('weft up --demo: mesh and traffic in one command; Ctrl-C stops it all', { timeout: 60_000 }, async () => {
-  const child = spawn(process.execPath, [MAIN, 'up', '--demo', '--in-memory', '--api-port', '0', '--xds-port', '0', '--rps', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+for (const mode of ['data directory', 'in memory'] as const) test(`weft up --demo (${mode}): mesh and traffic in one command; Ctrl-C stops it all`, { timeout: 60_000 }, async () => {
+  const store = mode === 'in memory' ? ['--in-memory'] : ['--data-dir', mkdtempSync(join(tmpdir(), 'weft-up-test-')), '--identity-tls-port', '0'];
+  const child = spawn(process.execPath, [MAIN, 'up', '--demo', ...store, '--api-port', '0', '--xds-port', '0', '--rps', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -26,6 +32,17 @@ test('weft up --demo: mesh and traffic in one command; Ctrl-C stops it all', { t
     assert.equal(admins.length, 4, out);
     const status = await fetch(`${/REST API: (\S+)/.exec(out)![1]}/weft/v1/proxies`).then((r) => r.json()) as { proxies: unknown[] };
     assert.equal(status.proxies.length, 4);
+    // Sidecar admins in start order: frontend-1, backend-v1-1, backend-v2-1, loadgen-1.
+    const certs = await fetch(`http://127.0.0.1:${admins[0]}/certs`).then((r) => r.text());
+    const backendStats = await fetch(`http://127.0.0.1:${admins[1]}/stats/prometheus`).then((r) => r.text());
+    const inboundTls = backendStats.split('\n').filter((l) => l.startsWith('weft_requests_total{direction="inbound"') && !l.endsWith(' 0')).map((l) => /tls="(\w+)"/.exec(l)![1]);
+    if (mode === 'data directory') {
+      assert.match(certs, /spiffe:\/\/cluster\.local\/ns\/demo\/sa\/frontend/, 'the frontend sidecar serves its SPIFFE certificate');
+      assert.deepEqual([...new Set(inboundTls)], ['true'], 'backend-v1 receives the demo traffic over mTLS only');
+    } else {
+      assert.doesNotMatch(certs, /spiffe:/);
+      assert.deepEqual([...new Set(inboundTls)], ['false']);
+    }
 
     child.kill('SIGINT');
     const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(r, 20_000, 'hung'))]);

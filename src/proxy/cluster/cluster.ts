@@ -53,7 +53,6 @@ export function sameTransports(a: ClusterSpec, b: ClusterSpec): boolean {
     && a.matchedTransports.every((t, i) => t.tls === b.matchedTransports[i].tls && t.protocol === b.matchedTransports[i].protocol);
 }
 
-
 /** The registry calls a cluster makes, at config time only. */
 export type ClusterMetrics = Pick<ProxyMetrics, 'counter' | 'gauge' | 'decision'>;
 
