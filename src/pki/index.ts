@@ -16,3 +16,4 @@ export {
   CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, CREATE_CERTIFICATE_METHOD, identityServiceClient, identityServiceDefinition,
   type CreateCertificateRequest, type CreateCertificateResponse, type IdentityServiceClient,
 } from './identity-api.ts';
+export { RotatingCa, type CaView, type RotatingCaOptions, type RotationPhase, type RotationRecord, type RotationStep } from './rotation.ts';
