@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   up: async () => (await import('./up.ts')).command,
   token: async () => (await import('./token.ts')).command,
   identity: async () => (await import('./identity.ts')).command,
+  ca: async () => (await import('./ca.ts')).command,
 };
 
 function usage(): string {
@@ -29,6 +30,7 @@ function usage(): string {
   lines.push('  status         show the proxies connected over xDS and their NACKs (weft status)');
   lines.push('  token          create or revoke workload tokens (weft token --help)');
   lines.push('  identity       show the trust anchors, issuer and workload certificates (weft identity --help)');
+  lines.push('  ca             show the mesh CA, rotate its root (weft ca status | weft ca rotate prepare|activate|finish)');
   lines.push('  version        print the version');
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Store } from './sources/store/index.ts';
 import { openMemoryStore, openSqliteStore } from './sources/store/index.ts';
-import { startApiServer } from './api/index.ts';
+import { startApiServer, type CaRotationApi } from './api/index.ts';
 
 export const DEFAULT_XDS_PORT = 15010;
 
@@ -35,7 +35,7 @@ export type XdsServerStarter = (context: {
   readonly address: string;
   readonly port: number;
   readonly log: (line: string) => void;
-}) => Promise<{ readonly port: number; status?(): ProxyStatus; close(): Promise<void> }>;
+}) => Promise<{ readonly port: number; status?(): ProxyStatus; ca?(): CaRotationApi | undefined; close(): Promise<void> }>;
 
 /** What `GET /weft/v1/proxies` returns: the connected xDS clients and their unresolved NACKs. */
 export interface ProxyStatus {
@@ -63,7 +63,8 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
   };
   try {
     let status: (() => ProxyStatus) | undefined;
-    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] } });
+    let ca: (() => CaRotationApi | undefined) | undefined;
+    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] }, ca: () => ca?.() });
     closers.push(() => api.close());
     log(`REST API: http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`);
     if (!isLoopback(api.address)) {
@@ -77,6 +78,7 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
       closers.push(() => xds.close());
       xdsPort = xds.port;
       status = xds.status?.bind(xds);
+      ca = xds.ca?.bind(xds);
       log(`xDS (ADS): ${options.xdsAddress}:${xds.port}`);
     } else {
       log(`xDS (ADS): not in this build yet; port ${options.xdsPort} stays free`);

@@ -13,7 +13,7 @@ import { classifyNode, translateNode, META, type NodeKind } from './translate/in
 import { SnapshotCache, startAdsServer, type AdsServer } from './xds/index.ts';
 import type { XdsServerStarter } from './control-plane.ts';
 import type * as grpc from '@grpc/grpc-js';
-import { identityDataPaths, mountIdentityService, openIdentityDataDir, type MountedIdentity } from './identity/index.ts';
+import { CaAdmin, identityDataPaths, mountIdentityService, openIdentityDataDir, type MountedIdentity } from './identity/index.ts';
 import { MAX_LEAF_TTL_MS, parseTrustDomain, type CaFiles } from '../pki/index.ts';
 import { durationMs } from '../api/index.ts';
 import { WeftError } from '../core/errors.ts';
@@ -160,6 +160,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     timers.add(sweep);
     let server: AdsServer;
     let identity: MountedIdentity | undefined;
+    let caAdmin: CaAdmin | undefined;
     const idOptions = options.identity;
     const configure = idOptions === undefined ? undefined : async (grpcServer: grpc.Server) => {
       // The flag wins (it is what the operator typed for this start); else the stored MeshConfig's; else cluster.local.
@@ -173,6 +174,8 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       }
       const opened = await openIdentityDataDir(idOptions.dataDir, trustDomain, idOptions.caFiles);
       identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, leafTtlMs, log });
+      caAdmin = new CaAdmin(opened.ca, opened.issuanceLog, log);
+      if (opened.ca.view.phase !== 'steady') log(`identity: a CA rotation is in progress (${opened.ca.view.phase}); \`weft ca status\` shows it`);
       log(`identity: trust domain ${trustDomain} (${source}), workload certificates ${ttl ?? '24h'}, CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
         `plaintext on the xDS port, ${identity.tlsPort === undefined ? 'TLS port off' : `TLS ${address}:${identity.tlsPort} as ${identity.identity.id}`}`);
     };
@@ -190,6 +193,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
         proxies: server.proxies().map((p) => ({ ...p, kind: nodes.get(p.nodeId)?.kind ?? classifyNode((p.node?.metadata ?? {}) as Record<string, unknown>) })),
         nacks: server.nacks(),
       }),
+      ca: () => caAdmin,
       close: async () => {
         feed.close();
         if (rebuildTimer !== undefined) clearTimeout(rebuildTimer);

@@ -139,6 +139,7 @@ test(`B6: root rotation, 3 phases of ${PHASE_MS / 1000} s under load: 0 failed r
     while (running) await request(fresh);
   };
   const load = Promise.all([worker(false), worker(false), worker(false), worker(true)]);
+  t.after(() => { running = false; });
 
   const both = (cond: (s: Svid) => boolean) => () => [cartId.svid, webId.svid].every((s) => s !== undefined && cond(s));
   await sleep(PHASE_MS);

@@ -11,6 +11,7 @@ import {
 } from '../../api/index.ts';
 import type { Store, WatchEvent, ApplyResult } from '../sources/store/index.ts';
 import { meshSnapshot, diagnose, re2Checker } from '../model/index.ts';
+import { CA_PATH, caRoute, type CaRotationApi } from './ca-routes.ts';
 import { parsePath } from './paths.ts';
 import { failure, fromError, invalid, type Status } from './status.ts';
 
@@ -27,6 +28,8 @@ export interface ApiServerOptions {
   readonly log?: (line: string) => void;
   /** GET /weft/v1/proxies: the xDS server's connected proxies and NACKs (404 without one). */
   readonly proxies?: () => unknown;
+  /** GET /weft/v1/ca and POST /weft/v1/ca/rotate/…: the identity service's CA (404 without one). */
+  readonly ca?: () => CaRotationApi | undefined;
 }
 
 export interface ApiServer {
@@ -89,6 +92,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (url.pathname === '/weft/v1/proxies' && options.proxies) {
       if (method !== 'GET') throw new HttpError(failure('MethodNotAllowed', `${method} is not allowed on ${url.pathname} (allowed: GET)`));
       send(res, 200, options.proxies());
+      return;
+    }
+    if (url.pathname === CA_PATH || url.pathname.startsWith(`${CA_PATH}/`)) {
+      send(res, 200, await caRoute(req, url.pathname, options.ca?.()));
       return;
     }
     const target = parsePath(url.pathname);
