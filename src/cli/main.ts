@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./token.ts')).command,
   identity: async () => (await import('./identity.ts')).command,
   check: async () => (await import('./check.ts')).command,
+  ca: async () => (await import('./ca.ts')).command,
 };
 
 function usage(): string {
@@ -31,6 +32,7 @@ function usage(): string {
   lines.push('  token          create or revoke workload tokens (weft token --help)');
   lines.push('  identity       show the trust anchors, issuer and workload certificates (weft identity --help)');
   lines.push('  check          check the mesh: control plane, identity, mTLS, proxies, policy (weft check --help)');
+  lines.push('  ca             show the mesh CA, rotate its root (weft ca status | weft ca rotate prepare|activate|finish)');
   lines.push('  version        print the version');
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Store } from './sources/store/index.ts';
 import { openMemoryStore, openSqliteStore } from './sources/store/index.ts';
-import { startApiServer } from './api/index.ts';
+import { startApiServer, type CaRotationApi } from './api/index.ts';
 import type { IdentityView } from './identity/index.ts';
 
 export const DEFAULT_XDS_PORT = 15010;
@@ -36,7 +36,7 @@ export type XdsServerStarter = (context: {
   readonly address: string;
   readonly port: number;
   readonly log: (line: string) => void;
-}) => Promise<{ readonly port: number; status?(): ProxyStatus; identity?(): IdentityView | undefined; readonly served?: ServedIdentity; close(): Promise<void> }>;
+}) => Promise<{ readonly port: number; status?(): ProxyStatus; identity?(): IdentityView | undefined; ca?(): CaRotationApi | undefined; readonly served?: ServedIdentity; close(): Promise<void> }>;
 
 /** The identity service the xDS server mounted: what sidecars need to get and renew certificates. */
 export interface ServedIdentity {
@@ -74,7 +74,10 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
   try {
     let status: (() => ProxyStatus) | undefined;
     let identity: (() => IdentityView | undefined) | undefined;
-    const api = await startApiServer({ store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] }, identity: () => identity?.() });
+    let ca: (() => CaRotationApi | undefined) | undefined;
+    const api = await startApiServer({
+      store, address: options.apiAddress, port: options.apiPort, log, proxies: () => status?.() ?? { proxies: [], nacks: [] }, identity: () => identity?.(), ca: () => ca?.(),
+    });
     closers.push(() => api.close());
     log(`REST API: http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`);
     if (!isLoopback(api.address)) {
@@ -91,6 +94,7 @@ export async function startControlPlane(options: ControlPlaneOptions, startXds?:
       status = xds.status?.bind(xds);
       identity = xds.identity?.bind(xds);
       served = xds.served;
+      ca = xds.ca?.bind(xds);
       log(`xDS (ADS): ${options.xdsAddress}:${xds.port}`);
     } else {
       log(`xDS (ADS): not in this build yet; port ${options.xdsPort} stays free`);

@@ -13,7 +13,7 @@ import { classifyNode, translateNode, META, type NodeKind, type Sidecar } from '
 import { SnapshotCache, startAdsServer, type AdsServer } from './xds/index.ts';
 import type { XdsServerStarter } from './control-plane.ts';
 import type * as grpc from '@grpc/grpc-js';
-import { identityDataPaths, identityView, mountIdentityService, openIdentityDataDir, type IdentityView, type MountedIdentity } from './identity/index.ts';
+import { CaAdmin, identityDataPaths, identityView, mountIdentityService, openIdentityDataDir, type IdentityView, type MountedIdentity } from './identity/index.ts';
 import { DEFAULT_LEAF_TTL_MS, MAX_LEAF_TTL_MS, parseTrustDomain, type CaFiles } from '../pki/index.ts';
 import { durationMs } from '../api/index.ts';
 import { WeftError } from '../core/errors.ts';
@@ -162,6 +162,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     let identity: MountedIdentity | undefined;
     let identityStatus: (() => IdentityView) | undefined;
     let trustDomainServed = '';
+    let caAdmin: CaAdmin | undefined;
     const idOptions = options.identity;
     const configure = idOptions === undefined ? undefined : async (grpcServer: grpc.Server) => {
       // The flag wins (it is what the operator typed for this start); else the stored MeshConfig's; else cluster.local.
@@ -177,9 +178,15 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
       identity = await mountIdentityService(grpcServer, { ...opened, address, tlsPort: idOptions.tlsPort, leafTtlMs, log });
       trustDomainServed = trustDomain;
       const { ca, issuanceLog } = opened;
-      identityStatus = () => identityView({
-        trustDomain, workloadTtlMs: leafTtlMs ?? DEFAULT_LEAF_TTL_MS, roots: ca.bundle.roots, issuer: ca.issuer, intermediates: ca.intermediates, records: issuanceLog.all(), now: new Date(),
-      });
+      // The CA in force now: during a root rotation its bundle holds the old and the new roots.
+      identityStatus = () => {
+        const current = ca.view.ca;
+        return identityView({
+          trustDomain, workloadTtlMs: leafTtlMs ?? DEFAULT_LEAF_TTL_MS, roots: current.bundle.roots, issuer: current.issuer, intermediates: current.intermediates, records: issuanceLog.all(), now: new Date(),
+        });
+      };
+      caAdmin = new CaAdmin(opened.ca, opened.issuanceLog, log);
+      if (opened.ca.view.phase !== 'steady') log(`identity: a CA rotation is in progress (${opened.ca.view.phase}); \`weft ca status\` shows it`);
       log(`identity: trust domain ${trustDomain} (${source}), workload certificates ${ttl ?? '24h'}, CA ${idOptions.caFiles ? `from ${idOptions.caFiles.certFile}` : `generated in ${identityDataPaths(idOptions.dataDir).caDir}`}; ` +
         `plaintext on the xDS port, ${identity.tlsPort === undefined ? 'TLS port off' : `TLS ${address}:${identity.tlsPort} as ${identity.identity.id}`}`);
     };
@@ -199,6 +206,7 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
         nacks: server.nacks(),
       }),
       identity: () => identityStatus?.(),
+      ca: () => caAdmin,
       close: async () => {
         feed.close();
         if (rebuildTimer !== undefined) clearTimeout(rebuildTimer);

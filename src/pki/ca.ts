@@ -94,6 +94,19 @@ export class CertificateAuthority {
     return new CertificateAuthority(bundle.trustDomain, issuer, intermediates, bundle, key);
   }
 
+  /**
+   * The same issuer with another trust bundle (a root rotation distributes old + new roots while
+   * one issuer signs). The bundle must still hold the root this issuer chains to.
+   */
+  withBundle(bundle: TrustBundle, now: Date = new Date()): CertificateAuthority {
+    return CertificateAuthority.fromParts(this.issuer, this.intermediates, this.#key, bundle, now);
+  }
+
+  /** The issuer's key as PKCS#8 PEM, to copy a CA into a rotation's directory (never logged). */
+  exportKeyPem(): string {
+    return this.#key.exportPkcs8Pem();
+  }
+
   /** The issuer's non-extractable signing key. */
   signingKey(): Promise<CryptoKey> {
     return this.#key.signingKey();

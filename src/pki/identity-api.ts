@@ -22,6 +22,16 @@ export interface CreateCertificateResponse {
   readonly not_after: number;
 }
 
+/** The full gRPC method name of the bundle watch. */
+export const WATCH_TRUST_BUNDLE_METHOD = '/weft.identity.v1.IdentityService/WatchTrustBundle';
+
+export interface TrustBundleUpdate {
+  readonly trust_bundle: readonly string[];
+  /** SHA-256 fingerprint, colon-separated hex (node:crypto's `fingerprint256`). */
+  readonly issuer_fingerprint: string;
+  readonly phase: string;
+}
+
 let definition: grpc.ServiceDefinition | undefined;
 
 /** The IdentityService definition, loaded once (keepCase: the fields keep their proto names). */
@@ -33,8 +43,9 @@ export function identityServiceDefinition(): grpc.ServiceDefinition {
   return definition;
 }
 
-/** A client stub; `createCertificate` is the one method. */
+/** A client stub. */
 export interface IdentityServiceClient extends grpc.Client {
+  WatchTrustBundle(request: Record<string, never>, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<TrustBundleUpdate>;
   CreateCertificate(
     request: CreateCertificateRequest,
     metadata: grpc.Metadata,

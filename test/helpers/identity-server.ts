@@ -7,7 +7,7 @@ import { parseTrustDomain } from '../../src/pki/index.ts';
 const [dataDir, portsFile, ttl] = process.argv.slice(2);
 const log = (line: string) => console.log(line);
 const { ca, tokens, issuanceLog } = await openIdentityDataDir(dataDir, parseTrustDomain('cluster.local'));
-log(`identity: CA ${JSON.stringify(ca)}`);
+log(`identity: CA ${JSON.stringify(ca.view.ca)}`);
 const server = await createIdentityServer({ ca, tokens, issuanceLog, plaintextPort: 0, tlsPort: 0, leafTtlMs: ttl ? Number(ttl) : undefined, log });
 writeFileSync(portsFile, JSON.stringify({ plaintext: server.plaintextPort, tls: server.tlsPort }));
 process.once('SIGTERM', () => {

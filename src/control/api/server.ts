@@ -12,6 +12,7 @@ import {
 } from '../../api/index.ts';
 import type { Store, WatchEvent, ApplyResult } from '../sources/store/index.ts';
 import { meshSnapshot, diagnose, re2Checker } from '../model/index.ts';
+import { CA_PATH, caRoute, type CaRotationApi } from './ca-routes.ts';
 import { parsePath } from './paths.ts';
 import { failure, fromError, invalid, type Status } from './status.ts';
 
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   readonly proxies?: () => unknown;
   /** GET /weft/v1/identity: the identity service's anchors, issuer and certificates (404 while it is off). */
   readonly identity?: () => unknown;
+  /** GET /weft/v1/ca and POST /weft/v1/ca/rotate/…: the identity service's CA (404 without one). */
+  readonly ca?: () => CaRotationApi | undefined;
 }
 
 export interface ApiServer {
@@ -99,6 +102,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const view = options.identity();
       if (view === undefined) throw new HttpError(failure('NotFound', 'the identity service is off in this control plane (it is off with --in-memory: its CA and tokens need a data directory); start it with --data-dir DIR'));
       send(res, 200, view);
+      return;
+    }
+    if (url.pathname === CA_PATH || url.pathname.startsWith(`${CA_PATH}/`)) {
+      send(res, 200, await caRoute(req, url.pathname, options.ca?.()));
       return;
     }
     const target = parsePath(url.pathname);

@@ -1,7 +1,7 @@
 // Where identity state lives in the control plane's data directory, and opening all of it at once.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openCaDirectory, type CaFiles, loadCaFiles, type CertificateAuthority, type TrustDomain } from '../../pki/index.ts';
+import { RotatingCa, type CaFiles, type TrustDomain } from '../../pki/index.ts';
 import { IssuanceLog } from './issuance-log.ts';
 import { FileTokenStore } from './token-store.ts';
 import { openTokenKey, WorkloadTokens } from './tokens.ts';
@@ -34,14 +34,19 @@ export async function openTokens(dataDir: string, trustDomain: TrustDomain): Pro
 }
 
 export interface OpenedIdentity {
-  readonly ca: CertificateAuthority;
+  /** The CA with its rotation state (`weft ca rotate`); `ca.view.ca` is the CA of the moment. */
+  readonly ca: RotatingCa;
   readonly tokens: WorkloadTokens;
   readonly issuanceLog: IssuanceLog;
 }
 
-/** Everything the identity service needs: the CA (generated in `<data>/ca` or the user's `caFiles`), tokens, the issuance log. */
+/**
+ * Everything the identity service needs: the CA (generated in `<data>/ca` or the user's
+ * `caFiles`, with any rotation in progress resumed from `<data>/ca/rotation.json`), tokens, the
+ * issuance log.
+ */
 export async function openIdentityDataDir(dataDir: string, trustDomain: TrustDomain, caFiles?: CaFiles): Promise<OpenedIdentity> {
   const paths = identityDataPaths(dataDir);
-  const ca = caFiles ? await loadCaFiles(trustDomain, caFiles) : await openCaDirectory(paths.caDir, trustDomain);
+  const ca = await RotatingCa.open({ dir: paths.caDir, trustDomain, brought: caFiles });
   return { ca, tokens: await openTokens(dataDir, trustDomain), issuanceLog: await IssuanceLog.open(paths.issuanceLog) };
 }

@@ -15,6 +15,10 @@ export interface IssuedRecord {
   readonly lineage: string;
   /** How it was authenticated: a workload token, or the previous certificate (mTLS renewal). */
   readonly via: 'token' | 'renewal';
+  /** SHA-256 fingerprint of the issuer that signed it (absent in logs written before root rotation existed). */
+  readonly issuer?: string;
+  /** A renewal: the serial of the certificate it replaces (that one is no longer in use). */
+  readonly replaces?: string;
 }
 
 function parseLine(line: string): IssuedRecord | undefined {

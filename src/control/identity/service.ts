@@ -4,8 +4,9 @@ import { X509Certificate } from 'node:crypto';
 import { isWeftError, WeftError } from '../../core/index.ts';
 import {
   bundlePem, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, createCsr, identityServiceDefinition, issueSvid, workloadId,
-  type CertificateAuthority, type CreateCertificateRequest, type CreateCertificateResponse, type WorkloadIdentity,
+  type CaView, type CertificateAuthority, type CreateCertificateRequest, type CreateCertificateResponse, type TrustBundleUpdate, type WorkloadIdentity,
 } from '../../pki/index.ts';
+import { caSource, type CaSource } from './ca-source.ts';
 import { IssuanceLog } from './issuance-log.ts';
 import { RenewalAuthenticator, type RevocationCheck } from './renewal.ts';
 import { IdentitySigner, type SignResponse } from './signer.ts';
@@ -18,7 +19,8 @@ const MAX_CSR_BYTES = 16 * 1024;
 const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
 
 export interface IdentityServiceOptions {
-  readonly ca: CertificateAuthority;
+  /** A fixed CA, or a rotating one (RotatingCa): each call uses the view of the moment, and bundle watchers get every change. */
+  readonly ca: CertificateAuthority | CaSource;
   /** Checks bootstrap credentials (workload tokens) and whether a renewal's originating token was revoked. */
   readonly tokens: WorkloadAuthenticator & RevocationCheck;
   /** Where issued certificates are recorded; renewals need the record. Default: in memory. */
@@ -74,17 +76,49 @@ function toResponse(signed: SignResponse): CreateCertificateResponse {
   };
 }
 
-/** The service's handler state: the signer and the renewal check, built once. */
+function bundleUpdate(view: CaView): TrustBundleUpdate {
+  return { trust_bundle: view.ca.bundle.roots.map((r) => r.toString()), issuer_fingerprint: view.ca.issuer.fingerprint256, phase: view.phase };
+}
+
+/** The service's handler state: the signer, the renewal check and the open bundle watches. */
 class IdentityService {
   readonly #signer: IdentitySigner;
   readonly #renewals: RenewalAuthenticator;
   readonly #log: (line: string) => void;
+  readonly #ca: CaSource;
+  readonly #watches = new Set<grpc.ServerWritableStream<unknown, TrustBundleUpdate>>();
+  readonly #unsubscribe: () => void;
 
   constructor(options: IdentityServiceOptions) {
     const issuanceLog = options.issuanceLog ?? IssuanceLog.inMemory();
-    this.#signer = new IdentitySigner(options.ca, options.tokens, { ttlMs: options.leafTtlMs, minTtlMs: options.minLeafTtlMs, log: issuanceLog });
-    this.#renewals = new RenewalAuthenticator(options.ca, issuanceLog, options.tokens);
+    this.#ca = caSource(options.ca);
+    this.#signer = new IdentitySigner(this.#ca, options.tokens, { ttlMs: options.leafTtlMs, minTtlMs: options.minLeafTtlMs, log: issuanceLog });
+    this.#renewals = new RenewalAuthenticator(this.#ca, issuanceLog, options.tokens);
     this.#log = options.log ?? (() => {});
+    // One subscription for all watchers: a rotation step is one write per open stream.
+    this.#unsubscribe = this.#ca.onChange((view) => {
+      const update = bundleUpdate(view);
+      for (const call of this.#watches) call.write(update);
+      this.#log(`identity: trust bundle now ${view.ca.bundle.roots.length} root(s), phase ${view.phase}, issuer ${view.ca.issuer.fingerprint256}; sent to ${this.#watches.size} watching proxies`);
+    });
+  }
+
+  watchHandler(): grpc.handleServerStreamingCall<unknown, TrustBundleUpdate> {
+    return (call) => {
+      this.#watches.add(call);
+      const done = () => this.#watches.delete(call);
+      call.on('cancelled', done);
+      call.on('close', done);
+      call.on('error', done);
+      call.write(bundleUpdate(this.#ca.view));
+    };
+  }
+
+  /** Ends the open watches (a graceful server shutdown would otherwise wait for them). */
+  close(): void {
+    this.#unsubscribe();
+    for (const call of this.#watches) call.end();
+    this.#watches.clear();
   }
 
   async createCertificate(call: grpc.ServerUnaryCall<CreateCertificateRequest, CreateCertificateResponse>): Promise<CreateCertificateResponse> {
@@ -122,14 +156,16 @@ class IdentityService {
   }
 }
 
-/** Adds IdentityService to `server` (e.g. the ADS server's, to share its ports). */
-export function addIdentityService(server: grpc.Server, options: IdentityServiceOptions): void {
-  server.addService(identityServiceDefinition(), { CreateCertificate: new IdentityService(options).handler() });
+/** Adds IdentityService to `server` (e.g. the ADS server's, to share its ports); `close` ends its bundle watches. */
+export function addIdentityService(server: grpc.Server, options: IdentityServiceOptions): { close(): void } {
+  const service = new IdentityService(options);
+  server.addService(identityServiceDefinition(), { CreateCertificate: service.handler(), WatchTrustBundle: service.watchHandler() });
+  return service;
 }
 
 /** The SPIFFE ID the control plane's TLS port presents, which proxies check. */
-export function controlPlaneIdentity(ca: CertificateAuthority): WorkloadIdentity {
-  return workloadId(ca.trustDomain, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT);
+export function controlPlaneIdentity(ca: CertificateAuthority | CaSource): WorkloadIdentity {
+  return workloadId(caSource(ca).view.ca.trustDomain, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT);
 }
 
 /**
@@ -164,12 +200,15 @@ export interface ControlPlaneTls {
 /**
  * TLS credentials for the control plane's TLS port: a certificate for its own SPIFFE ID, issued by
  * `ca` with a key generated here and held in memory only (never written), re-issued at 70 % of
- * its life by one timer.
+ * its life by one timer — and at each rotation step of a rotating CA, so the port verifies
+ * clients against the new bundle and presents a certificate of the signing issuer.
  */
-export async function controlPlaneTls(ca: CertificateAuthority, options: { readonly ttlMs?: number; readonly log?: (line: string) => void } = {}): Promise<ControlPlaneTls> {
-  const identity = controlPlaneIdentity(ca);
+export async function controlPlaneTls(ca: CertificateAuthority | CaSource, options: { readonly ttlMs?: number; readonly log?: (line: string) => void } = {}): Promise<ControlPlaneTls> {
+  const source = caSource(ca);
+  const identity = controlPlaneIdentity(source);
   const ttlMs = options.ttlMs ?? 24 * 3600_000;
   const issue = async () => {
+    const ca = source.view.ca;
     const { key, csrPem } = await createCsr(identity);
     const svid = await issueSvid(ca, csrPem, identity, { ttlMs, minTtlMs: Math.min(ttlMs, 60_000) });
     return { context: { key: Buffer.from(key.exportPkcs8Pem()), cert: Buffer.from(svid.chainPem), ca: Buffer.from(bundlePem(ca.bundle)) }, notAfter: svid.notAfter };
@@ -191,9 +230,19 @@ export async function controlPlaneTls(ca: CertificateAuthority, options: { reado
     timer.unref();
   };
   schedule();
+  // Steps are minutes apart; issuing takes milliseconds, so two never overlap in practice, and the last one wins.
+  const unsubscribe = source.onChange(() => {
+    issue().then((next) => {
+      if (closed) return;
+      current = next;
+      credentials.replace(next.context);
+      options.log?.(`identity: control plane TLS certificate ${identity.id} re-issued for the CA rotation, until ${next.notAfter.toISOString()}`);
+    }, (err: unknown) => options.log?.(`identity: re-issuing the control plane TLS certificate for the CA rotation failed: ${(err as Error).message}`));
+  });
   const close = () => {
     closed = true;
     clearTimeout(timer);
+    unsubscribe();
   };
   return { credentials, identity, notAfter: () => current.notAfter, close };
 }
@@ -230,11 +279,12 @@ function bind(server: grpc.Server, address: string, port: number, credentials: g
 export async function createIdentityServer(options: IdentityServerOptions): Promise<RunningIdentityServer> {
   const address = options.address ?? '127.0.0.1';
   const server = new grpc.Server();
-  addIdentityService(server, options);
+  const service = addIdentityService(server, options);
   const tls = await controlPlaneTls(options.ca, { log: options.log });
   // In-flight calls get a second to finish (a signing takes milliseconds), then are cut.
   const close = async () => {
     tls.close();
+    service.close();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => server.forceShutdown(), 1000);
       server.tryShutdown(() => {
@@ -272,13 +322,17 @@ export interface MountedIdentity {
  * and binds the TLS port (15012, `null` = off) with the control plane's own renewing certificate.
  */
 export async function mountIdentityService(server: grpc.Server, options: IdentityServiceOptions & { readonly address: string; readonly tlsPort: number | null }): Promise<MountedIdentity> {
-  addIdentityService(server, options);
+  const service = addIdentityService(server, options);
   const tls = await controlPlaneTls(options.ca, { log: options.log });
+  const close = () => {
+    tls.close();
+    service.close();
+  };
   try {
     const tlsPort = options.tlsPort === null ? undefined : await bind(server, options.address, options.tlsPort, tls.credentials);
-    return { tlsPort, identity: tls.identity, close: () => tls.close() };
+    return { tlsPort, identity: tls.identity, close };
   } catch (err) {
-    tls.close();
+    close();
     throw err;
   }
 }

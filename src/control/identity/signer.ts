@@ -1,5 +1,6 @@
 // The identity service's signing step, without transport: authenticate the caller's credential, check its CSR against that identity, issue, record.
 import { bundlePem, DEFAULT_LEAF_TTL_MS, issueSvid, MIN_LEAF_TTL_MS, type CertificateAuthority, type IssuedSvid, type WorkloadIdentity } from '../../pki/index.ts';
+import { caSource, type CaSource } from './ca-source.ts';
 import type { IssuanceLog } from './issuance-log.ts';
 import type { Authentication, WorkloadAuthenticator } from './tokens.ts';
 
@@ -39,18 +40,19 @@ export interface SignerOptions {
  * loses the race for a single-use token is dropped, never returned.
  */
 export class IdentitySigner {
-  readonly #ca: CertificateAuthority;
+  readonly #ca: CaSource;
   readonly #authenticator: WorkloadAuthenticator;
   readonly #options: SignerOptions;
 
-  constructor(ca: CertificateAuthority, authenticator: WorkloadAuthenticator, options: SignerOptions = {}) {
-    this.#ca = ca;
+  /** `ca` may rotate (a RotatingCa): each signing uses the issuer and bundle of the moment. */
+  constructor(ca: CertificateAuthority | CaSource, authenticator: WorkloadAuthenticator, options: SignerOptions = {}) {
+    this.#ca = caSource(ca);
     this.#authenticator = authenticator;
     this.#options = options;
   }
 
   get ca(): CertificateAuthority {
-    return this.#ca;
+    return this.#ca.view.ca;
   }
 
   async sign(request: SignRequest): Promise<SignResponse> {
@@ -60,8 +62,10 @@ export class IdentitySigner {
   /** Signs for an identity proven some other way (a renewal's client certificate). */
   async signAuthenticated(auth: Authentication, csrPem: string, ttlMs: number | undefined, via: 'token' | 'renewal'): Promise<SignResponse> {
     const now = this.#options.now?.() ?? new Date();
+    // One view for the whole signing: a rotation step in between must not mix issuer and bundle.
+    const ca = this.#ca.view.ca;
     const granted = Math.min(ttlMs ?? Infinity, this.#options.ttlMs ?? DEFAULT_LEAF_TTL_MS);
-    const svid: IssuedSvid = await issueSvid(this.#ca, csrPem, auth.identity, { ttlMs: granted, minTtlMs: this.#options.minTtlMs ?? MIN_LEAF_TTL_MS, now });
+    const svid: IssuedSvid = await issueSvid(ca, csrPem, auth.identity, { ttlMs: granted, minTtlMs: this.#options.minTtlMs ?? MIN_LEAF_TTL_MS, now });
     await auth.commit();
     await this.#options.log?.record({
       serial: svid.serialNumber,
@@ -70,11 +74,13 @@ export class IdentitySigner {
       notAfter: svid.notAfter.toISOString(),
       lineage: auth.lineage,
       via,
+      issuer: ca.issuer.fingerprint256,
+      ...(auth.replaces !== undefined ? { replaces: auth.replaces } : {}),
     });
     return {
       identity: auth.identity,
       certificateChainPem: svid.chainPem,
-      trustBundlePem: bundlePem(this.#ca.bundle),
+      trustBundlePem: bundlePem(ca.bundle),
       serialNumber: svid.serialNumber,
       notAfter: svid.notAfter,
     };

@@ -82,6 +82,8 @@ export interface Authentication {
    */
   readonly lineage: string;
   readonly commit: () => Promise<void>;
+  /** A renewal: the serial of the certificate that authenticated it, which the new one replaces. */
+  readonly replaces?: string;
 }
 
 /** Checks the credential sent with a CSR: universal-mode tokens now, Kubernetes ServiceAccount tokens later. */

@@ -1,10 +1,10 @@
-// The proxy's identity client: key generated in process, CSR for its SPIFFE ID, certificate from the identity service, renewal at 70 % of life, fail closed at expiry.
+// The proxy's identity client: key generated in process, CSR for its SPIFFE ID, certificate from the identity service, renewal at 70 % of life, fail closed at expiry, trust bundle followed live.
 import * as grpc from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { Backoff, WeftError, type BackoffOptions } from '../../core/index.ts';
 import {
-  assertPeer, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, createCsr, identityServiceClient, parseTrustBundle, spiffeServerIdentity, workloadId,
-  type CreateCertificateResponse, type PrivateKey, type SpiffeId, type TrustBundle, type WorkloadIdentity,
+  assertPeer, bundlePem, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, createCsr, identityServiceClient, parseTrustBundle, spiffeServerIdentity, verifyPeer, workloadId,
+  type CreateCertificateResponse, type IdentityServiceClient, type PrivateKey, type SpiffeId, type TrustBundle, type TrustBundleUpdate, type WorkloadIdentity,
 } from '../../pki/index.ts';
 
 export type IdentityState = 'pending' | 'ready' | 'expired';
@@ -56,11 +56,30 @@ export interface IdentityClientOptions {
   readonly backoff?: BackoffOptions;
   /** Deadline of one CreateCertificate call. Default 5 s. */
   readonly callTimeoutMs?: number;
+  /**
+   * Follow the identity service's trust bundle (WatchTrustBundle) so a root rotation reaches the
+   * proxy within seconds, not at its next renewal. Default true.
+   */
+  readonly watchBundle?: boolean;
+  /**
+   * When the watch says another issuer now signs (root rotation, phase 2), renew at a random
+   * moment within this many ms — spread over the fleet, bounded so `finish` can follow. Default 30 s.
+   */
+  readonly issuerChangeRenewWithinMs?: number;
+  /** Reconnect delays of the bundle watch. Default 200 ms doubling to 5 s, jittered. */
+  readonly watchBackoff?: BackoffOptions;
   readonly log?: (line: string) => void;
   readonly metrics?: IdentityMetrics;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g;
+
+/** The fingerprint of the certificate that signed the leaf (the chain's second), as the watch names the signing issuer. */
+function issuerFingerprint(svid: Svid): string | undefined {
+  const pems = svid.certChainPem.match(PEM_CERT) ?? [];
+  return pems.length > 1 ? new X509Certificate(pems[1]).fingerprint256 : undefined;
+}
 
 /**
  * Keeps the proxy's X.509-SVID current. One timer drives everything: the next attempt (renewal at
@@ -85,6 +104,13 @@ export class IdentityClient {
   #lastError = '';
   #closed = false;
   #readyWaiters: ((svid: Svid) => void)[] = [];
+  // The bundle watch: one stream, reconnected with backoff; the issuer the control plane signs with now.
+  #watch: { client: IdentityServiceClient; stream: grpc.ClientReadableStream<TrustBundleUpdate> } | undefined;
+  #watchTimer: NodeJS.Timeout | undefined;
+  #watchLost = false;
+  readonly #watchBackoff: Backoff;
+  #signingIssuer: string | undefined;
+  #svidIssuer: string | undefined;
 
   constructor(options: IdentityClientOptions) {
     if (options.plaintextAddress === undefined && (options.tlsAddress === undefined || options.trustAnchorsPem === undefined)) {
@@ -93,6 +119,7 @@ export class IdentityClient {
     this.#options = options;
     this.#log = options.log ?? (() => {});
     this.#backoff = new Backoff({ initialMs: 200, maxMs: 3000, ...options.backoff });
+    this.#watchBackoff = new Backoff({ initialMs: 200, maxMs: 5000, ...options.watchBackoff });
     if (options.trustAnchorsPem !== undefined) this.#bundle = parseTrustBundle(options.identity.trustDomain, options.trustAnchorsPem, new Date(), 'identity trust anchors');
     const labels = { identity: options.identity.id };
     options.metrics?.gauge('identity_cert_expiry_seconds', 'Seconds until the workload certificate expires; 0 without one.', labels, () => (this.#svid ? Math.max(0, (this.#svid.notAfter.getTime() - Date.now()) / 1000) : 0));
@@ -130,6 +157,8 @@ export class IdentityClient {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#watchTimer);
+    this.#stopWatch();
   }
 
   #schedule(): void {
@@ -190,7 +219,8 @@ export class IdentityClient {
     const current = this.#svid && this.#svid.notAfter.getTime() > Date.now() ? this.#svid : undefined;
     const { key, csrPem } = await createCsr(this.#options.identity);
     const request = { csr: csrPem, validity_duration: this.#options.validitySeconds ?? 0 };
-    const renew = current !== undefined && this.#options.tlsAddress !== undefined && !this.#renewalRefused;
+    // A certificate whose root left the bundle (rotation finished) cannot renew by itself: use the token.
+    const renew = current !== undefined && this.#options.tlsAddress !== undefined && !this.#renewalRefused && this.#trusted(current, this.#bundle);
     const response = renew ? await this.#call(this.#options.tlsAddress!, this.#mtlsCredentials(current), new grpc.Metadata(), request) : await this.#tokenCall(request);
     return this.#accept(response, key);
   }
@@ -256,6 +286,7 @@ export class IdentityClient {
     if (this.#closed) return;
     const renewed = this.#svid !== undefined;
     this.#svid = svid;
+    this.#svidIssuer = issuerFingerprint(svid);
     this.#bundle = svid.bundle;
     this.#state = 'ready';
     this.#warned = false;
@@ -267,6 +298,100 @@ export class IdentityClient {
     this.#log(`identity: ${renewed ? 'renewed' : 'obtained'} ${svid.identity.id} serial ${svid.serialNumber}, valid until ${svid.notAfter.toISOString()}; next renewal at ${new Date(this.#nextAttemptAt).toISOString()}`);
     for (const resolve of this.#readyWaiters.splice(0)) resolve(svid);
     this.#emit({ state: 'ready', svid });
+    // The first certificate brings the bundle the watch's TLS channel verifies the control plane with.
+    if (this.#watch === undefined && this.#watchTimer === undefined) this.#startWatch();
+  }
+
+  #trusted(svid: Svid, bundle: TrustBundle | undefined): boolean {
+    if (bundle === undefined) return true;
+    return verifyPeer(svid.certChainPem.match(PEM_CERT) ?? [], bundle, { role: 'client' }).ok;
+  }
+
+  #startWatch(): void {
+    this.#watchTimer = undefined;
+    if (this.#closed || this.#options.watchBundle === false) return;
+    // TLS when possible (the control plane is verified against the bundle held); else the plaintext port.
+    const tls = this.#options.tlsAddress !== undefined && this.#bundle !== undefined;
+    const address = tls ? this.#options.tlsAddress! : this.#options.plaintextAddress;
+    if (address === undefined) return;
+    const client = identityServiceClient(address, tls ? this.#serverAuthCredentials() : grpc.credentials.createInsecure(), {
+      // As the ADS client: pings find a control plane that vanished without closing the connection.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    const stream = client.WatchTrustBundle({}, new grpc.Metadata());
+    const watch = { client, stream };
+    this.#watch = watch;
+    let over = false;
+    const ended = (err: grpc.ServiceError | undefined) => {
+      if (over) return;
+      over = true;
+      if (this.#watch === watch) this.#watch = undefined;
+      client.close();
+      if (this.#closed) return;
+      if (err?.code === grpc.status.UNIMPLEMENTED) {
+        this.#log('identity: the identity service does not serve WatchTrustBundle; the trust bundle is updated at each renewal only');
+        return;
+      }
+      const delay = this.#watchBackoff.next();
+      if (!this.#watchLost) this.#log(`identity: trust bundle watch ${err ? `failed (${err.message})` : 'ended'}; reconnecting in ${Math.round(delay)} ms`);
+      this.#watchLost = true;
+      this.#watchTimer = setTimeout(() => this.#startWatch(), delay);
+      this.#watchTimer.unref();
+    };
+    stream.on('data', (update: TrustBundleUpdate) => {
+      this.#watchBackoff.reset();
+      this.#watchLost = false;
+      this.#onBundle(update);
+    });
+    stream.on('error', (err: grpc.ServiceError) => ended(err));
+    stream.on('end', () => ended(undefined));
+  }
+
+  #stopWatch(): void {
+    const watch = this.#watch;
+    this.#watch = undefined;
+    if (watch === undefined) return;
+    watch.stream.cancel();
+    watch.client.close();
+  }
+
+  /** A bundle from the watch: swap the trust anchors at once; renew soon (new issuer) or now (our root is gone). */
+  #onBundle(update: TrustBundleUpdate): void {
+    if (this.#closed) return;
+    let bundle: TrustBundle;
+    try {
+      bundle = parseTrustBundle(this.#options.identity.trustDomain, update.trust_bundle.join(''), new Date(), 'the identity service\'s trust bundle watch');
+    } catch (err) {
+      this.#log(`identity: ignoring a trust bundle update: ${(err as Error).message}`);
+      return;
+    }
+    this.#bundle = bundle;
+    this.#signingIssuer = update.issuer_fingerprint;
+    const svid = this.#svid;
+    if (svid === undefined) return; // the first certificate brings its bundle with it
+    const pem = bundlePem(bundle);
+    if (pem !== svid.trustBundlePem) {
+      const next: Svid = { ...svid, bundle, trustBundlePem: pem };
+      this.#svid = next;
+      this.#log(`identity: trust bundle updated: ${bundle.roots.length} root(s) (rotation phase ${update.phase})`);
+      this.#emit({ state: 'ready', svid: next });
+      if (!this.#trusted(next, bundle)) {
+        this.#log(`identity: the trust bundle no longer holds the root of certificate serial ${svid.serialNumber}; requesting a new certificate now`);
+        this.#nextAttemptAt = Date.now();
+        this.#schedule();
+        return;
+      }
+    }
+    if (this.#signingIssuer !== this.#svidIssuer) {
+      const at = Date.now() + Math.random() * (this.#options.issuerChangeRenewWithinMs ?? 30_000);
+      if (at < this.#nextAttemptAt) {
+        this.#nextAttemptAt = at;
+        this.#log(`identity: the identity service signs with a new issuer; renewing at ${new Date(at).toISOString()}`);
+        this.#schedule();
+      }
+    }
   }
 
   #failed(err: unknown): void {
