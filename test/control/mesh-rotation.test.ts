@@ -66,8 +66,10 @@ test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew 
   const probe = new IdentityClient({ identity: workloadId(TD, 'default', 'probe'), token: () => tokens.mint({ namespace: 'default', serviceAccount: 'probe' }).token, plaintextAddress: `127.0.0.1:${cp.xdsPort}` });
   probe.start();
   closers.push(async () => probe.close());
-  const probeSvid = await probe.ready();
+  await probe.ready();
   const servedSerial = () => new Promise<string>((resolve, reject) => {
+    // The probe's certificate of the moment: it renews like the sidecars (an expired one would be refused).
+    const probeSvid = probe.svid!;
     const s = tls.connect({
       host: '127.0.0.1', port: b.inbound, ca: probeSvid.trustBundlePem, cert: probeSvid.certChainPem, key: probeSvid.key.exportPkcs8Pem(),
       checkServerIdentity: () => undefined, ALPNProtocols: ['h2'],

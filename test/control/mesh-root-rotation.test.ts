@@ -1,0 +1,151 @@
+// RELIABILITY.md B6 through the real mesh: `weft ca rotate prepare | activate | finish` on a
+// running control plane while keep-alive traffic runs a → b over mTLS between `weft proxy`
+// sidecars. Both sidecars trust the new root after prepare, move to new-issuer certificates
+// after activate (within the client's 30 s jitter), and drop the old root after finish; no
+// request fails. A still-valid leaf from the old root is refused by b's sidecar afterwards.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import tls from 'node:tls';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { startControlPlane, tempDir, weft, type RunningControlPlane } from '../helpers/control-plane.ts';
+import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
+import { startEchoServer } from '../helpers/upstream.ts';
+import { freePorts } from '../helpers/ports.ts';
+import { openTokens } from '../../src/control/identity/index.ts';
+import { createCsr, identityServiceClient, parseTrustDomain, workloadId, type CreateCertificateResponse } from '../../src/pki/index.ts';
+
+const TD = parseTrustDomain('cluster.local');
+
+const closers: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of closers.reverse()) await c().catch(() => {});
+});
+
+interface Sidecar { readonly proxy: RunningProxy; readonly inbound: number; readonly outbound: number }
+
+async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, [admin, inbound, outbound]: number[]): Promise<Sidecar> {
+  const tokenFile = join(dir, `${name}.token`);
+  writeFileSync(tokenFile, (await openTokens(data, TD)).mint({ namespace: 'default', serviceAccount: name }).token);
+  const workload = join(dir, `${name}.yaml`);
+  writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}-1, labels: {app: ${name}}}\nspec: {address: 127.0.0.1, serviceAccount: ${name}, ports: [{name: http, port: ${appPort}}]}\n`);
+  const proxy = await startProxy({}, {
+    workload,
+    args: ['--control-plane', `127.0.0.1:${cp.xdsPort}`, '--identity-tls-address', `127.0.0.1:${cp.identityTlsPort()}`, '--token-file', tokenFile,
+      '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
+  });
+  closers.push(() => proxy.stop());
+  return { proxy, inbound, outbound };
+}
+
+interface CertsJson { certificates: { context: string; ca_cert: { serial_number: string }[]; cert_chain: { serial_number: string }[] }[] }
+
+/** The roots and the issuer (second in the chain) of a sidecar's inbound TLS context, from /certs. */
+async function trust(s: Sidecar): Promise<{ roots: string[]; issuer: string }> {
+  const certs = await (await s.proxy.admin('/certs')).json() as CertsJson;
+  const inbound = certs.certificates.find((c) => c.context.startsWith('inbound'))!;
+  return { roots: inbound.ca_cert.map((c) => c.serial_number).sort(), issuer: inbound.cert_chain[1]?.serial_number ?? '' };
+}
+
+function issueDirect(xdsPort: number, token: string, csr: string): Promise<CreateCertificateResponse> {
+  const client = identityServiceClient(`127.0.0.1:${xdsPort}`, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return new Promise<CreateCertificateResponse>((resolve, reject) => {
+    client.CreateCertificate({ csr, validity_duration: 0 }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
+  }).finally(() => client.close());
+}
+
+test('B6 in the mesh: a root rotation under load through real sidecars — 0 failed requests; an old-root leaf is refused after finish', { timeout: 120_000 }, async () => {
+  const dir = tempDir('weft-mesh-root-');
+  const data = join(dir, 'data');
+  const apps = { a: await startEchoServer('a'), b: await startEchoServer('b') };
+  for (const s of Object.values(apps)) closers.push(() => s.close());
+  const ports = await freePorts(7);
+  const cp = await startControlPlane(data, ['--xds-port', String(ports[6])]);
+  closers.push(() => cp.stop());
+  await eventually(async () => cp.identityTlsPort() > 0, 5000, 'the identity service logs its TLS port');
+  const file = join(dir, 'b.yaml');
+  writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {selector: {app: b}, ports: [{name: http, port: 80, targetPort: http}]}\n');
+  assert.equal((await weft(cp.url, ['apply', '-f', file])).code, 0);
+  const a = await sidecar(dir, cp, data, 'a', apps.a.port, ports.slice(0, 3));
+  const b = await sidecar(dir, cp, data, 'b', apps.b.port, ports.slice(3, 6));
+  // A leaf from the old root, held outside the mesh's clients (they would follow the rotation).
+  const tokens = await openTokens(data, TD);
+  const probeId = workloadId(TD, 'default', 'probe');
+  const { key: probeKey, csrPem } = await createCsr(probeId);
+  const oldLeaf = await issueDirect(cp.xdsPort, tokens.mint({ namespace: 'default', serviceAccount: 'probe' }).token, csrPem);
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  closers.push(async () => agent.destroy());
+  const get = () => new Promise<number>((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port: a.outbound, path: '/r', headers: { host: 'b' }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+  await eventually(async () => (await get()) === 200, 15_000, 'a reaches b over mTLS');
+  const before = await trust(b);
+  assert.equal(before.roots.length, 1);
+
+  let running = true;
+  let ok = 0;
+  const failures: number[] = [];
+  const worker = async () => {
+    while (running) {
+      const status = await get();
+      if (status === 200) ok++;
+      else failures.push(status);
+    }
+  };
+  const load = Promise.all(Array.from({ length: 4 }, worker));
+  const step = async (name: string, ...extra: string[]) => {
+    const r = await weft(cp.url, ['ca', 'rotate', name, ...extra]);
+    assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
+  };
+  const timings: string[] = [];
+  const timed = async (what: string, cond: () => Promise<boolean>, ms: number) => {
+    const t0 = Date.now();
+    await eventually(cond, ms, what);
+    timings.push(`${what} ${Date.now() - t0} ms`);
+  };
+  try {
+    await step('prepare');
+    await timed('both sidecars trust old + new roots', async () => (await trust(a)).roots.length === 2 && (await trust(b)).roots.length === 2, 5000);
+    await step('activate');
+    await timed('both sidecars hold new-issuer certificates', async () => (await trust(a)).issuer !== before.issuer && (await trust(b)).issuer !== before.issuer, 45_000);
+    // The probe's old-issuer leaf is still valid and never renewed: finish refuses until forced.
+    const guarded = await weft(cp.url, ['ca', 'rotate', 'finish']);
+    assert.notEqual(guarded.code, 0, 'finish is refused while an old-issuer certificate is in use');
+    await step('finish', '--force');
+    await timed('both sidecars trust the new root only', async () => {
+      const [ta, tb] = [await trust(a), await trust(b)];
+      return ta.roots.length === 1 && tb.roots.length === 1 && !tb.roots.includes(before.roots[0]);
+    }, 5000);
+    await new Promise((r) => setTimeout(r, 1000)); // traffic on the new root only
+  } finally {
+    running = false;
+    await load;
+  }
+  console.log(`B6 mesh: ${ok} requests, ${failures.length} failed; ${timings.join('; ')}`);
+  assert.deepEqual(failures, [], `${failures.length} requests failed`);
+  assert.ok(ok > 200, `load ran (${ok} requests)`);
+
+  // The old-root leaf, still within its validity, no longer gets through b's handshake.
+  const refused = await new Promise<string>((resolve) => {
+    const s = tls.connect({
+      host: '127.0.0.1', port: b.inbound, cert: oldLeaf.cert_chain.join(''), key: probeKey.exportPkcs8Pem(), ca: oldLeaf.trust_bundle.join(''),
+      rejectUnauthorized: false, ALPNProtocols: ['h2'],
+    }, () => s.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+    s.on('data', () => resolve('answered'));
+    s.on('error', (e) => resolve(`error: ${e.message}`));
+    s.on('close', () => resolve('closed'));
+  });
+  assert.notEqual(refused, 'answered');
+  const stats = await (await b.proxy.admin('/stats/prometheus')).text();
+  assert.match(stats, /weft_proxy_downstream_tls_refused_total\{listener="inbound",reason="handshake"\} [1-9]/, 'b refused the old-root leaf in the handshake');
+});
