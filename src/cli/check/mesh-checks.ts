@@ -16,8 +16,8 @@ export function checkMtlsMode(mesh: MeshConfigSpec | undefined, identity: boolea
   }
   const why = mesh === undefined ? 'mtls.mode is PERMISSIVE (the default: no MeshConfig is applied)' : 'MeshConfig mtls.mode is PERMISSIVE';
   const hint = mesh === undefined
-    ? `once every workload has a sidecar: echo '${STRICT_MESH_CONFIG}' | weft apply -f -`
-    : 'once every workload has a sidecar: set spec.mtls.mode: STRICT in the MeshConfig "default" (weft get meshconfig default -o yaml) and weft apply it';
+    ? `once every workload's sidecar holds an identity (proxies.mtls passes): echo '${STRICT_MESH_CONFIG}' | weft apply -f -`
+    : 'once every workload\'s sidecar holds an identity (proxies.mtls passes): set spec.mtls.mode: STRICT in the MeshConfig "default" (weft get meshconfig default -o yaml) and weft apply it';
   return problem('warning', MTLS, `${why}, so inbound plaintext is still accepted (counted as tls="false")`, hint);
 }
 
