@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
-import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
+import { eventually } from '../helpers/proxy.ts';
+import { startMeshSidecar, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { rawExchange, startEchoServer } from '../helpers/upstream.ts';
 import { request } from '../helpers/client.ts';
 import { freePorts } from '../helpers/ports.ts';
@@ -46,12 +47,6 @@ spec:
     - from: [{source: {principals: [spiffe://cluster.local/ns/default/sa/a]}}]
 `;
 
-interface Sidecar {
-  readonly proxy: RunningProxy;
-  readonly inbound: number;
-  readonly outbound: number;
-}
-
 test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses plaintext and certificate-less TLS; an ALLOW policy by identity', { timeout: 120_000 }, async () => {
   const dir = tempDir('weft-mesh-mtls-');
   const data = join(dir, 'data');
@@ -65,28 +60,18 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
   writeFileSync(file, SERVICE_B);
   assert.equal((await weft(cp.url, ['apply', '-f', file])).code, 0);
 
-  const sidecar = async (name: 'a' | 'b' | 'c', [admin, inbound, outbound]: number[]): Promise<Sidecar> => {
+  const sidecar = async (name: 'a' | 'b' | 'c', ports: number[]): Promise<MeshSidecar> => {
     // What an operator does once per workload: mint its token. Nothing about mTLS.
     const minted = await weft(cp.url, ['token', 'create', '--namespace', 'default', '--service-account', name, '--data-dir', data]);
     assert.equal(minted.code, 0, minted.stderr);
-    const tokenFile = join(dir, `${name}.token`);
-    writeFileSync(tokenFile, minted.stdout);
-    const workload = join(dir, `${name}.yaml`);
-    writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}-1, labels: {app: ${name}}}\nspec: {address: 127.0.0.1, serviceAccount: ${name}, ports: [{name: http, port: ${apps[name].port}}]}\n`);
-    const proxy = await startProxy({}, {
-      workload,
-      args: [
-        '--control-plane', `127.0.0.1:${cp.xdsPort}`, '--identity-tls-address', `127.0.0.1:${cp.identityTlsPort()}`, '--token-file', tokenFile,
-        '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound),
-      ],
-    });
-    closers.push(() => proxy.stop());
-    return { proxy, inbound, outbound };
+    const s = await startMeshSidecar({ dir, cp, name, appPort: apps[name].port, ports, token: minted.stdout });
+    closers.push(() => s.proxy.stop());
+    return s;
   };
   const a = await sidecar('a', ports.slice(0, 3));
   const b = await sidecar('b', ports.slice(3, 6));
   const c = await sidecar('c', ports.slice(6, 9));
-  const call = async (from: Sidecar): Promise<string> => {
+  const call = async (from: MeshSidecar): Promise<string> => {
     const r = await request(from.outbound, '/hello', { headers: { host: 'b' } });
     return `${r.status} ${r.status === 200 ? String(r.json().server) : (r.headers['x-weft-error'] ?? '')}`;
   };

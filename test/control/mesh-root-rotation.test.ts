@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startControlPlane, tempDir, weft, type RunningControlPlane } from '../helpers/control-plane.ts';
-import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
+import { eventually } from '../helpers/proxy.ts';
+import { mintToken, startMeshSidecar, statusThrough, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { freePorts } from '../helpers/ports.ts';
 import { openTokens } from '../../src/control/identity/index.ts';
@@ -24,26 +25,16 @@ after(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-interface Sidecar { readonly proxy: RunningProxy; readonly inbound: number; readonly outbound: number }
-
-async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, [admin, inbound, outbound]: number[]): Promise<Sidecar> {
-  const tokenFile = join(dir, `${name}.token`);
-  writeFileSync(tokenFile, (await openTokens(data, TD)).mint({ namespace: 'default', serviceAccount: name }).token);
-  const workload = join(dir, `${name}.yaml`);
-  writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}-1, labels: {app: ${name}}}\nspec: {address: 127.0.0.1, serviceAccount: ${name}, ports: [{name: http, port: ${appPort}}]}\n`);
-  const proxy = await startProxy({}, {
-    workload,
-    args: ['--control-plane', `127.0.0.1:${cp.xdsPort}`, '--identity-tls-address', `127.0.0.1:${cp.identityTlsPort()}`, '--token-file', tokenFile,
-      '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
-  });
-  closers.push(() => proxy.stop());
-  return { proxy, inbound, outbound };
+async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, ports: number[]): Promise<MeshSidecar> {
+  const s = await startMeshSidecar({ dir, cp, name, appPort, ports, token: await mintToken(data, name) });
+  closers.push(() => s.proxy.stop());
+  return s;
 }
 
 interface CertsJson { certificates: { context: string; ca_cert: { serial_number: string }[]; cert_chain: { serial_number: string }[] }[] }
 
 /** The roots and the issuer (second in the chain) of a sidecar's inbound TLS context, from /certs. */
-async function trust(s: Sidecar): Promise<{ roots: string[]; issuer: string }> {
+async function trust(s: MeshSidecar): Promise<{ roots: string[]; issuer: string }> {
   const certs = await (await s.proxy.admin('/certs')).json() as CertsJson;
   const inbound = certs.certificates.find((c) => c.context.startsWith('inbound'))!;
   return { roots: inbound.ca_cert.map((c) => c.serial_number).sort(), issuer: inbound.cert_chain[1]?.serial_number ?? '' };
@@ -80,14 +71,7 @@ test('B6 in the mesh: a root rotation under load through real sidecars — 0 fai
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   closers.push(async () => agent.destroy());
-  const get = () => new Promise<number>((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: a.outbound, path: '/r', headers: { host: 'b' }, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end();
-  });
+  const get = () => statusThrough(a.outbound, 'b', agent);
   await eventually(async () => (await get()) === 200, 15_000, 'a reaches b over mTLS');
   const before = await trust(b);
   assert.equal(before.roots.length, 1);

@@ -12,7 +12,8 @@ import tls from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, tempDir, weft, type RunningControlPlane } from '../helpers/control-plane.ts';
-import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
+import { eventually } from '../helpers/proxy.ts';
+import { mintToken, startMeshSidecar, statusThrough, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { freePorts } from '../helpers/ports.ts';
 import { IdentityClient } from '../../src/proxy/identity/index.ts';
@@ -28,18 +29,10 @@ after(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, [admin, inbound, outbound]: number[]): Promise<{ proxy: RunningProxy; inbound: number; outbound: number }> {
-  const tokenFile = join(dir, `${name}.token`);
-  writeFileSync(tokenFile, (await openTokens(data, TD)).mint({ namespace: 'default', serviceAccount: name }).token);
-  const workload = join(dir, `${name}.yaml`);
-  writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}-1, labels: {app: ${name}}}\nspec: {address: 127.0.0.1, serviceAccount: ${name}, ports: [{name: http, port: ${appPort}}]}\n`);
-  const proxy = await startProxy({}, {
-    workload,
-    args: ['--control-plane', `127.0.0.1:${cp.xdsPort}`, '--identity-tls-address', `127.0.0.1:${cp.identityTlsPort()}`, '--token-file', tokenFile,
-      '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
-  });
-  closers.push(() => proxy.stop());
-  return { proxy, inbound, outbound };
+async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, ports: number[]): Promise<MeshSidecar> {
+  const s = await startMeshSidecar({ dir, cp, name, appPort, ports, token: await mintToken(data, name) });
+  closers.push(() => s.proxy.stop());
+  return s;
 }
 
 test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew ${TTL} certificates by themselves — no failed request, no refused handshake`, { timeout: (SECONDS + 90) * 1000 }, async () => {
@@ -84,14 +77,7 @@ test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew 
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   closers.push(async () => agent.destroy());
-  const get = () => new Promise<number>((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: a.outbound, path: '/r', headers: { host: 'b' }, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end();
-  });
+  const get = () => statusThrough(a.outbound, 'b', agent);
   await eventually(async () => (await get()) === 200, 15_000, 'a reaches b over mTLS');
 
   let ok = 0;

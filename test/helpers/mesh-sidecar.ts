@@ -1,0 +1,63 @@
+// A universal-mode sidecar for mesh tests: writes the Workload (service account = its app name)
+// and, given a token, the token file, then runs `weft proxy --workload` against a running
+// control plane — with its identity agent when there is a token. Plus a keep-alive GET through a
+// sidecar's outbound port that never throws (0 for a connection error), for load loops.
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openTokens } from '../../src/control/identity/index.ts';
+import { parseTrustDomain } from '../../src/pki/index.ts';
+import type { RunningControlPlane } from './control-plane.ts';
+import { startProxy, type RunningProxy } from './proxy.ts';
+
+export interface MeshSidecar {
+  readonly proxy: RunningProxy;
+  readonly inbound: number;
+  readonly outbound: number;
+}
+
+export interface MeshSidecarOptions {
+  readonly dir: string;
+  readonly cp: RunningControlPlane;
+  /** The app: Workload `<name>-1`, label app=<name>, service account <name>. */
+  readonly name: string;
+  readonly appPort: number;
+  /** Admin, inbound and outbound ports. */
+  readonly ports: readonly number[];
+  /** A workload token for service account <name>: the sidecar gets a certificate and speaks mTLS. */
+  readonly token?: string;
+}
+
+export async function startMeshSidecar(o: MeshSidecarOptions): Promise<MeshSidecar> {
+  const [admin, inbound, outbound] = o.ports;
+  const workload = join(o.dir, `${o.name}.yaml`);
+  writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${o.name}-1, labels: {app: ${o.name}}}\nspec: {address: 127.0.0.1, serviceAccount: ${o.name}, ports: [{name: http, port: ${o.appPort}}]}\n`);
+  const identity: string[] = [];
+  if (o.token !== undefined) {
+    const tokenFile = join(o.dir, `${o.name}.token`);
+    writeFileSync(tokenFile, o.token);
+    identity.push('--token-file', tokenFile, '--identity-tls-address', `127.0.0.1:${o.cp.identityTlsPort()}`);
+  }
+  const proxy = await startProxy({}, {
+    workload,
+    args: ['--control-plane', `127.0.0.1:${o.cp.xdsPort}`, ...identity, '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
+  });
+  return { proxy, inbound, outbound };
+}
+
+/** GET `path` with Host `host` through a sidecar's outbound port; resolves with the status (0: connection error). */
+export function statusThrough(outbound: number, host: string, agent: http.Agent, path = '/r'): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port: outbound, path, headers: { host }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/** A single-use token for `default/<serviceAccount>`, minted in the control plane's data directory as `weft token create` does. */
+export async function mintToken(dataDir: string, serviceAccount: string): Promise<string> {
+  return (await openTokens(dataDir, parseTrustDomain('cluster.local'))).mint({ namespace: 'default', serviceAccount }).token;
+}
