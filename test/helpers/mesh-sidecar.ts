@@ -57,7 +57,7 @@ export function statusThrough(outbound: number, host: string, agent: http.Agent,
   });
 }
 
-/** A single-use token for `default/<serviceAccount>`, minted in the control plane's data directory as `weft token create` does. */
-export async function mintToken(dataDir: string, serviceAccount: string): Promise<string> {
-  return (await openTokens(dataDir, parseTrustDomain('cluster.local'))).mint({ namespace: 'default', serviceAccount }).token;
+/** A token for `default/<serviceAccount>` (single-use unless `reusable`), minted in the control plane's data directory as `weft token create` does. */
+export async function mintToken(dataDir: string, serviceAccount: string, reusable = false): Promise<string> {
+  return (await openTokens(dataDir, parseTrustDomain('cluster.local'))).mint({ namespace: 'default', serviceAccount, reusable }).token;
 }

@@ -1,6 +1,7 @@
 // The identity agent's secrets behind real TLS contexts: a certificate from the agent serves and
-// is presented; at expiry both sides fail closed (inbound closed before its handshake, outbound
-// never connects); the next certificate restores both, and the same context objects follow it.
+// is presented; at expiry both sides fail closed (open sessions end, inbound is closed before its
+// handshake, outbound never connects); the next certificate restores both, and the same context
+// objects follow it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -42,7 +43,15 @@ test('agent secrets: served and presented while held; at expiry both directions 
     name: 'outbound', certificate: CERT, validation: ROOTS, sanMatchers: [{ exact: api.id }], sni: '', alpn: [], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3',
   }, store);
   t.after(() => { downstream.close(); upstream.close(); store.close(); });
-  const server = net.createServer((socket) => downstream.accept(socket, (secure, peer) => secure.end(`hello ${peer.identity}`)));
+  let hold = false;
+  const held: { closed: boolean }[] = [];
+  const server = net.createServer((socket) => downstream.accept(socket, (secure, peer) => {
+    if (!hold) return secure.end(`hello ${peer.identity}`);
+    const entry = { closed: false };
+    held.push(entry);
+    secure.on('close', () => { entry.closed = true; });
+    secure.write('held');
+  }));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(() => server.close());
@@ -62,7 +71,19 @@ test('agent secrets: served and presented while held; at expiry both directions 
   assert.equal(await call(), `hello ${api.id}`);
   assert.equal(downstream.status().chain[0].serialNumber, first.serialNumber);
 
+  // A session opened before expiry, kept open.
+  hold = true;
+  const client = upstream.connect('127.0.0.1', port, [api.id]);
+  const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.on('error', () => {});
+  await once(client, 'data');
+  hold = false;
+
   agent.apply({ state: 'expired', svid: undefined });
+  // Open sessions end at expiry, on both sides.
+  await clientClosed;
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(held, [{ closed: true }]);
   assert.match(await call(), /^error: no workload certificate .*fails closed/);
   const raw = await new Promise<{ data: string; closed: boolean }>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => s.write('\x16\x03\x01'));

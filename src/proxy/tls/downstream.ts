@@ -1,7 +1,8 @@
 // TLS termination for one listener filter chain (DownstreamTlsContext): a tls.Server that never
 // listens — the listener hands it accepted sockets — whose SecureContext is swapped when a secret
 // rotates, so new handshakes see the new certificate and open connections are left alone. Without
-// a certificate (the identity agent's expired) every connection is refused before its handshake.
+// a certificate (the identity agent's expired) every connection is refused before its handshake,
+// and the open ones are closed.
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { SpiffeId } from '../../pki/index.ts';
@@ -44,6 +45,8 @@ export class DownstreamTls {
   private missing: string | null = null;
   private readonly events: DownstreamTlsEvents;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Connections this context accepted, still open: closed when its certificate goes (fail closed). */
+  private readonly open = new Set<tls.TLSSocket>();
 
   constructor(spec: DownstreamTlsSpec, secrets: SecretStore, events: DownstreamTlsEvents) {
     this.spec = spec;
@@ -114,6 +117,8 @@ export class DownstreamTls {
       }
       identity = check.identity.id;
     }
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
     serve(socket, { identity });
   }
 
@@ -135,7 +140,12 @@ export class DownstreamTls {
 
   private rotate(): void {
     this.read();
-    if (this.missing === null) this.server.setSecureContext(this.contextOptions());
+    if (this.missing === null) {
+      this.server.setSecureContext(this.contextOptions());
+      return;
+    }
+    // The certificate these sessions were authenticated with is gone (expired): end them too.
+    for (const socket of this.open) socket.destroy();
   }
 }
 

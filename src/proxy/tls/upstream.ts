@@ -1,7 +1,8 @@
 // TLS origination for one cluster (UpstreamTlsContext): every new upstream connection gets the
 // current SecureContext (swapped when a secret rotates; open connections keep theirs), the
 // cluster's ALPN and SNI, and a server check that verifies the SPIFFE ID, not only the chain.
-// Without its certificate (the identity agent's expired) no connection is attempted: it fails closed.
+// Without its certificate (the identity agent's expired) no connection is attempted and the open
+// ones are closed: it fails closed.
 import { Socket } from 'node:net';
 import tls from 'node:tls';
 import { WeftError } from '../../core/errors.ts';
@@ -34,6 +35,8 @@ export class UpstreamTls {
   /** Why no connection can be made now (a secret is absent); null while usable. */
   private missing: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Connections made with this context, still open: closed when its certificate goes (fail closed). */
+  private readonly open = new Set<tls.TLSSocket>();
 
   constructor(spec: UpstreamTlsSpec, secrets: SecretStore) {
     this.spec = spec;
@@ -56,7 +59,7 @@ export class UpstreamTls {
   connect(host: string, port: number, expected: readonly SpiffeId[] | null = null): tls.TLSSocket {
     if (this.missing !== null) return refusedSocket(this.missing);
     const validation = this.validation;
-    return tls.connect({
+    const socket = tls.connect({
       host,
       port,
       secureContext: this.context,
@@ -66,6 +69,9 @@ export class UpstreamTls {
       rejectUnauthorized: validation !== null,
       checkServerIdentity: validation === null ? () => undefined : expected === null ? this.check! : serverIdentityCheck(validation, expected),
     }).setNoDelay(true);
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    return socket;
   }
 
   status(): TlsContextStatus {
@@ -83,7 +89,11 @@ export class UpstreamTls {
     this.missing = this.spec.certificate !== null && this.certificate === null
       ? 'no workload certificate (the identity agent has none: not issued yet, or expired); mTLS fails closed'
       : this.spec.validation !== null && validation === null ? 'no trust bundle to verify the upstream with' : null;
-    if (this.missing !== null) return;
+    if (this.missing !== null) {
+      // Sessions authenticated with the certificate that is gone (expired) end too.
+      for (const socket of this.open) socket.destroy();
+      return;
+    }
     this.check = this.validation === null ? null : serverIdentityCheck(this.validation, null);
     this.context = tls.createSecureContext({
       ...(this.certificate ? { cert: this.certificate.certPem, key: this.certificate.keyPem } : {}),
