@@ -1,5 +1,5 @@
-// Writes a file so a crash leaves either the old content or the new one, never half: temp file, fsync, rename, fsync the directory.
-import { open, rename, rm } from 'node:fs/promises';
+// Writes a file so a crash leaves either the old content or the new one, never half: temp file, fsync, rename, fsync the directory. Also the existence check the CA's files use.
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -22,5 +22,14 @@ export async function writeFileAtomic(path: string, data: string, mode: number):
     await dir.sync();
   } finally {
     await dir.close();
+  }
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,10 +1,10 @@
 // The mesh CA: a root and an intermediate issuer (ECDSA P-256), generated into a directory at first start or loaded from the user's files and checked.
 import type { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { isWeftError, WeftError } from '../core/index.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { pathExists, writeFileAtomic } from './atomic-write.ts';
 import { parsePemCertificates, parseTrustBundle, trustBundle, type TrustBundle } from './bundle.ts';
 import { certificateProblem, isSelfSigned, verifyChain } from './chain.ts';
 import { canSignCertificates, certFacts } from './facts.ts';
@@ -246,14 +246,6 @@ export async function loadCaFiles(trustDomain: TrustDomain, files: CaFiles, now:
   return CertificateAuthority.fromParts(issuer, intermediates, key, bundle, now, files.certFile);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The CA kept in `dir`: generated there at first start (keys 0600, directory 0700, each file
@@ -265,7 +257,7 @@ export async function openCaDirectory(dir: string, trustDomain: TrustDomain, now
   const path = (name: string) => join(dir, name);
   const files: CaFiles = { certFile: path(CA_DIR_FILES.issuerCert), keyFile: path(CA_DIR_FILES.issuerKey), rootsFile: path(CA_DIR_FILES.rootCert) };
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (!(await exists(files.certFile))) {
+  if (!(await pathExists(files.certFile))) {
     const { ca, root, issuer } = await generateCa(trustDomain, now, lifetimes);
     await writeFileAtomic(path(CA_DIR_FILES.rootKey), root.key.exportPkcs8Pem(), 0o600);
     await writeFileAtomic(path(CA_DIR_FILES.rootCert), root.cert.toString(), 0o644);
@@ -274,7 +266,7 @@ export async function openCaDirectory(dir: string, trustDomain: TrustDomain, now
   }
   const ca = await loadCaFiles(trustDomain, files, now);
   const life = ca.issuer.validToDate.getTime() - ca.issuer.validFromDate.getTime();
-  if (ca.issuer.validToDate.getTime() - now.getTime() > life / 4 || !(await exists(path(CA_DIR_FILES.rootKey)))) return ca;
+  if (ca.issuer.validToDate.getTime() - now.getTime() > life / 4 || !(await pathExists(path(CA_DIR_FILES.rootKey)))) return ca;
   const rootCert = ca.bundle.roots.find((r) => r.subject === ca.issuer.issuer && ca.issuer.verify(r.publicKey));
   if (!rootCert) return ca;
   const rootKey = PrivateKey.fromPem(await readText(path(CA_DIR_FILES.rootKey), 'root key'), path(CA_DIR_FILES.rootKey));

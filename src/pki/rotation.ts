@@ -1,9 +1,9 @@
 // Root (and intermediate) rotation of the mesh CA through an overlapping trust bundle: prepare → activate → finish, each step committed by one atomic write of <ca>/rotation.json.
 import type { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeftError } from '../core/index.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { pathExists, writeFileAtomic } from './atomic-write.ts';
 import { bundlePem, mergeBundles, trustBundle } from './bundle.ts';
 import { CA_DIR_FILES, CertificateAuthority, createIssuer, createRoot, loadCaFiles, openCaDirectory, type CaFiles, type CaLifetimes } from './ca.ts';
 import type { TrustDomain } from './spiffe.ts';
@@ -67,14 +67,6 @@ function conflict(message: string): WeftError {
   return new WeftError('WEFT_CONFLICT', message);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function fingerprints(ca: CertificateAuthority): string[] {
   return ca.bundle.roots.map((r) => r.fingerprint256);
@@ -293,9 +285,9 @@ function nextFiles(dir: string): CaFiles {
 /** Copies `next/` over the CA directory's files (idempotent: a crash half-way is redone at the next start). */
 async function promote(dir: string): Promise<void> {
   const next = join(dir, NEXT_DIR);
-  if (!(await exists(join(next, CA_DIR_FILES.issuerCert)))) return; // promoted and cleared before
+  if (!(await pathExists(join(next, CA_DIR_FILES.issuerCert)))) return; // promoted and cleared before
   // A brought new CA has no root key here: the old root's key must not stay beside its certificate's successor.
-  if (await exists(join(next, CA_DIR_FILES.rootKey))) {
+  if (await pathExists(join(next, CA_DIR_FILES.rootKey))) {
     await writeFileAtomic(join(dir, CA_DIR_FILES.rootKey), await readFile(join(next, CA_DIR_FILES.rootKey), 'utf8'), 0o600);
   } else {
     await rm(join(dir, CA_DIR_FILES.rootKey), { force: true });
