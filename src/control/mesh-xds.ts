@@ -57,17 +57,26 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     const timers = new Set<NodeJS.Timeout>();
     let model: MeshSnapshot = meshSnapshot([]);
     let rebuildTimer: NodeJS.Timeout | undefined;
+    /** The identity service's trust domain once mounted; '' without one (the MeshConfig's then names identities). */
+    let trustDomainServed = '';
 
     /** Workload `namespace/name` → its connected sidecar (inbound port, mTLS or not). */
     const sidecars = (): Map<string, Sidecar> => {
       const out = new Map<string, Sidecar>();
-      for (const n of nodes.values()) if (n.kind.kind === 'sidecar' && n.kind.workload) out.set(n.kind.workload, { inboundPort: n.kind.inboundPort, mtls: n.kind.mtls });
+      for (const n of nodes.values()) {
+        if (n.kind.kind !== 'sidecar' || !n.kind.workload) continue;
+        // Two nodes naming one Workload (a restart overlapping its predecessor, or a mistake): the
+        // one with an identity wins, so a node without one cannot downgrade the endpoint to plaintext.
+        if (out.get(n.kind.workload)?.mtls === true && !n.kind.mtls) continue;
+        out.set(n.kind.workload, { inboundPort: n.kind.inboundPort, mtls: n.kind.mtls });
+      }
       return out;
     };
 
     const translate = (nodeId: string, kind: NodeKind, ports: ReadonlyMap<string, Sidecar>) => {
       try {
-        cache.setSnapshot(nodeId, translateNode(model, kind, ports));
+        // The CA's trust domain (read at start) names every identity, not a MeshConfig changed since.
+        cache.setSnapshot(nodeId, translateNode(model, kind, ports, trustDomainServed || undefined));
       } catch (err) {
         // The node keeps what it had; the log says which resource could not be built.
         log(`xds: cannot translate for node '${nodeId}': ${(err as Error).message}`);
@@ -161,7 +170,6 @@ export function meshXdsStarter(options: MeshXdsOptions = {}): XdsServerStarter {
     let server: AdsServer;
     let identity: MountedIdentity | undefined;
     let identityStatus: (() => IdentityView) | undefined;
-    let trustDomainServed = '';
     let caAdmin: CaAdmin | undefined;
     const idOptions = options.identity;
     const configure = idOptions === undefined ? undefined : async (grpcServer: grpc.Server) => {

@@ -44,7 +44,7 @@ spec:
   targetRefs: [{group: "", kind: Service, name: b}]
   action: ALLOW
   rules:
-    - from: [{source: {principals: [spiffe://cluster.local/ns/default/sa/a]}}]
+    - from: [{source: {principals: [spiffe://example.org/ns/default/sa/a]}}]
 `;
 
 test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses plaintext and certificate-less TLS; an ALLOW policy by identity', { timeout: 120_000 }, async () => {
@@ -53,7 +53,8 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
   const apps = { a: await startEchoServer('a'), b: await startEchoServer('b'), c: await startEchoServer('c') };
   for (const s of Object.values(apps)) closers.push(() => s.close());
   const ports = await freePorts(10); // after the apps have theirs
-  const cp = await startControlPlane(data, ['--xds-port', String(ports[9])]);
+  // A trust domain of the operator's own: every identity the mesh checks must be in it.
+  const cp = await startControlPlane(data, ['--xds-port', String(ports[9]), '--trust-domain', 'example.org']);
   closers.push(() => cp.stop());
   await eventually(async () => cp.identityTlsPort() > 0, 5000, 'the identity service logs its TLS port');
   const file = join(dir, 'services.yaml');
@@ -62,7 +63,7 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
 
   const sidecar = async (name: 'a' | 'b' | 'c', ports: number[]): Promise<MeshSidecar> => {
     // What an operator does once per workload: mint its token. Nothing about mTLS.
-    const minted = await weft(cp.url, ['token', 'create', '--namespace', 'default', '--service-account', name, '--data-dir', data]);
+    const minted = await weft(cp.url, ['token', 'create', '--namespace', 'default', '--service-account', name, '--trust-domain', 'example.org', '--data-dir', data]);
     assert.equal(minted.code, 0, minted.stderr);
     const s = await startMeshSidecar({ dir, cp, name, appPort: apps[name].port, ports, token: minted.stdout });
     closers.push(() => s.proxy.stop());
@@ -92,7 +93,7 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
     });
     s.on('error', reject);
   });
-  assert.equal(served, 'URI:spiffe://cluster.local/ns/default/sa/b');
+  assert.equal(served, 'URI:spiffe://example.org/ns/default/sa/b');
   // PERMISSIVE still takes plaintext on the inbound port, counted as tls="false".
   const plain = await rawExchange(b.inbound, 'GET /p HTTP/1.1\r\nHost: b\r\n\r\n');
   assert.match(plain.data, /^HTTP\/1\.1 200/);
@@ -119,6 +120,6 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
   const status = await (await fetch(`${cp.url}/weft/v1/proxies`)).json() as { nacks: unknown[] };
   assert.deepEqual(status.nacks, []);
   const aStats = await (await a.proxy.admin('/stats/prometheus')).text();
-  assert.match(aStats, /weft_proxy_identity_cert_ready\{identity="spiffe:\/\/cluster\.local\/ns\/default\/sa\/a"\} 1/);
-  assert.match(aStats, /weft_proxy_identity_request_failures_total\{identity="spiffe:\/\/cluster\.local\/ns\/default\/sa\/a"\} 0/);
+  assert.match(aStats, /weft_proxy_identity_cert_ready\{identity="spiffe:\/\/example\.org\/ns\/default\/sa\/a"\} 1/);
+  assert.match(aStats, /weft_proxy_identity_request_failures_total\{identity="spiffe:\/\/example\.org\/ns\/default\/sa\/a"\} 0/);
 });

@@ -53,12 +53,12 @@ function inboundPorts(snapshot: MeshSnapshot, workload: WorkloadResource, views:
  * `sidecars`: every connected sidecar by the Workload (`namespace/name`) it fronts. A sidecar with
  * an identity gets mTLS to the others that have one, and an inbound side in the MeshConfig's mode
  * (PERMISSIVE by default); in STRICT mode a sidecar without an identity gets no inbound listener,
- * since it could only serve plaintext.
+ * since it could only serve plaintext. `trustDomain` names the identities (SAN matchers, EDS
+ * identities, RBAC principals): the CA's, which may differ from a MeshConfig changed since its start.
  */
-export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: ReadonlyMap<string, Sidecar>): NodeResources {
+export function translateNode(snapshot: MeshSnapshot, node: NodeKind, sidecars: ReadonlyMap<string, Sidecar>, trustDomain = snapshot.mesh.trustDomain ?? 'cluster.local'): NodeResources {
   const views = portViews(snapshot, node.namespace);
   const proxyless = node.kind === 'proxyless-grpc';
-  const trustDomain = snapshot.mesh.trustDomain ?? 'cluster.local';
   const mtls = node.kind === 'sidecar' && node.mtls ? { sidecars, trustDomain } : null;
   const clusters = views.map((v) => outboundCluster(v.resolved, proxyless, mtls));
   const assignments = views.map((v) => clusterLoadAssignment(v.resolved, sidecars, proxyless, trustDomain));
