@@ -96,6 +96,8 @@ export class IdentityClient {
   #state: IdentityState = 'pending';
   #svid: Svid | undefined;
   #bundle: TrustBundle | undefined;
+  /** Bundles received from the watch so far: tells whether one arrived during a certificate request. */
+  #bundleUpdates = 0;
   #timer: NodeJS.Timeout | undefined;
   #nextAttemptAt = 0;
   #attempting = false;
@@ -197,8 +199,9 @@ export class IdentityClient {
     }
     if (attemptDue) {
       this.#attempting = true;
+      const bundleUpdates = this.#bundleUpdates;
       this.#attempt().then(
-        (next) => this.#install(next),
+        (next) => this.#install(this.#latestBundle(next, bundleUpdates)),
         (err: unknown) => this.#failed(err),
       ).finally(() => {
         this.#attempting = false;
@@ -282,6 +285,20 @@ export class IdentityClient {
     };
   }
 
+  /**
+   * A response carries the bundle of the moment it was signed; a watch message that arrived while
+   * the call ran is newer (a rotation step in between), so it wins — else a renewal racing
+   * `finish` would bring the old root back until the next renewal.
+   */
+  #latestBundle(svid: Svid, updatesAtStart: number): Svid {
+    const bundle = this.#bundle;
+    if (this.#bundleUpdates === updatesAtStart || bundle === undefined) return svid;
+    const pem = bundlePem(bundle);
+    if (pem === svid.trustBundlePem) return svid;
+    this.#log('identity: the trust bundle changed while the certificate was requested; keeping the newer bundle from the watch');
+    return { ...svid, bundle, trustBundlePem: pem };
+  }
+
   #install(svid: Svid): void {
     if (this.#closed) return;
     const renewed = this.#svid !== undefined;
@@ -296,6 +313,8 @@ export class IdentityClient {
     const life = svid.notAfter.getTime() - svid.receivedAt.getTime();
     this.#nextAttemptAt = svid.receivedAt.getTime() + (this.#options.renewAt ?? 0.7) * life;
     this.#log(`identity: ${renewed ? 'renewed' : 'obtained'} ${svid.identity.id} serial ${svid.serialNumber}, valid until ${svid.notAfter.toISOString()}; next renewal at ${new Date(this.#nextAttemptAt).toISOString()}`);
+    // A certificate signed by an issuer the newer bundle no longer trusts: ask again at once.
+    if (!this.#trusted(svid, svid.bundle)) this.#nextAttemptAt = Date.now() + this.#backoff.next();
     for (const resolve of this.#readyWaiters.splice(0)) resolve(svid);
     this.#emit({ state: 'ready', svid });
     // The first certificate brings the bundle the watch's TLS channel verifies the control plane with.
@@ -368,6 +387,7 @@ export class IdentityClient {
       return;
     }
     this.#bundle = bundle;
+    this.#bundleUpdates++;
     this.#signingIssuer = update.issuer_fingerprint;
     const svid = this.#svid;
     if (svid === undefined) return; // the first certificate brings its bundle with it

@@ -9,6 +9,7 @@ import type { SpiffeId } from '../../pki/index.ts';
 import { withSanMatchers, type CertificateMaterial, type SanMatcher, type ValidationMaterial } from './material.ts';
 import { checkClient } from './peer-validator.ts';
 import type { SecretStore } from './secrets.ts';
+import { OpenSessions } from './sessions.ts';
 import type { TlsContextStatus } from './status.ts';
 
 export interface DownstreamTlsSpec {
@@ -45,8 +46,8 @@ export class DownstreamTls {
   private missing: string | null = null;
   private readonly events: DownstreamTlsEvents;
   private readonly unsubscribe: (() => void)[] = [];
-  /** Connections this context accepted, still open: closed when its certificate goes (fail closed). */
-  private readonly open = new Set<tls.TLSSocket>();
+  /** Sessions this context accepted: ended when its certificate goes (fail closed). */
+  private readonly sessions = new OpenSessions<null>();
 
   constructor(spec: DownstreamTlsSpec, secrets: SecretStore, events: DownstreamTlsEvents) {
     this.spec = spec;
@@ -72,9 +73,14 @@ export class DownstreamTls {
     if (spec.validation !== null) this.unsubscribe.push(secrets.subscribe(spec.validation, rotate));
   }
 
-  /** Stops following secret rotations (a context of lasting secrets outlives snapshots; this ends it). */
+  /**
+   * Stops following secret rotations once the sessions it accepted are gone (a context on lasting
+   * secrets outlives snapshots; a replaced one keeps enforcing expiry on what it still holds).
+   */
   close(): void {
-    for (const stop of this.unsubscribe.splice(0)) stop();
+    this.sessions.whenEmpty(() => {
+      for (const stop of this.unsubscribe.splice(0)) stop();
+    });
   }
 
   /** Runs the handshake on an accepted socket; `serve` gets the decrypted socket once the peer is accepted. */
@@ -117,8 +123,7 @@ export class DownstreamTls {
       }
       identity = check.identity.id;
     }
-    this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    this.sessions.add(socket, null);
     serve(socket, { identity });
   }
 
@@ -140,12 +145,15 @@ export class DownstreamTls {
 
   private rotate(): void {
     this.read();
-    if (this.missing === null) {
-      this.server.setSecureContext(this.contextOptions());
+    if (this.missing !== null) {
+      // The certificate these sessions were authenticated with is gone (expired): end them too.
+      this.sessions.endAll();
       return;
     }
-    // The certificate these sessions were authenticated with is gone (expired): end them too.
-    for (const socket of this.open) socket.destroy();
+    this.server.setSecureContext(this.contextOptions());
+    // New trust anchors apply to new handshakes only on this side: a TLS server sees the client's
+    // leaf but not the intermediates it sent (Node exposes no server-side peer chain), so an open
+    // session cannot be re-verified here. The client side re-verifies its sessions (upstream.ts).
   }
 }
 

@@ -10,7 +10,14 @@ import type { SpiffeId } from '../../pki/index.ts';
 import { withSanMatchers, type CertificateMaterial, type SanMatcher, type ValidationMaterial } from './material.ts';
 import { serverIdentityCheck } from './peer-validator.ts';
 import type { SecretStore } from './secrets.ts';
+import { OpenSessions } from './sessions.ts';
 import type { TlsContextStatus } from './status.ts';
+
+/**
+ * Emitted on an upstream TLS socket whose server the trust bundle no longer accepts (its root
+ * left in a rotation): the pool stops using it and closes it when idle.
+ */
+export const SESSION_UNTRUSTED = 'weft:session-untrusted';
 
 export interface UpstreamTlsSpec {
   readonly name: string;
@@ -35,8 +42,9 @@ export class UpstreamTls {
   /** Why no connection can be made now (a secret is absent); null while usable. */
   private missing: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
-  /** Connections made with this context, still open: closed when its certificate goes (fail closed). */
-  private readonly open = new Set<tls.TLSSocket>();
+  /** Sessions made with this context, with the identities expected of each server: ended when the certificate goes or the server's root leaves the bundle. */
+  private readonly sessions = new OpenSessions<readonly SpiffeId[] | null>();
+  private validationSource: ValidationMaterial | null = null;
 
   constructor(spec: UpstreamTlsSpec, secrets: SecretStore) {
     this.spec = spec;
@@ -47,9 +55,11 @@ export class UpstreamTls {
     if (spec.validation !== null) this.unsubscribe.push(secrets.subscribe(spec.validation, rotate));
   }
 
-  /** Stops following secret rotations (a context of lasting secrets outlives snapshots; this ends it). */
+  /** Stops following secret rotations once its sessions are gone (see DownstreamTls.close). */
   close(): void {
-    for (const stop of this.unsubscribe.splice(0)) stop();
+    this.sessions.whenEmpty(() => {
+      for (const stop of this.unsubscribe.splice(0)) stop();
+    });
   }
 
   /**
@@ -69,8 +79,7 @@ export class UpstreamTls {
       rejectUnauthorized: validation !== null,
       checkServerIdentity: validation === null ? () => undefined : expected === null ? this.check! : serverIdentityCheck(validation, expected),
     }).setNoDelay(true);
-    this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    this.sessions.add(socket, expected);
     return socket;
   }
 
@@ -83,15 +92,17 @@ export class UpstreamTls {
   }
 
   private rotate(): void {
+    const trustBefore = this.validationSource;
     this.certificate = this.spec.certificate === null ? null : this.secrets.certificate(this.spec.certificate);
     const validation = this.spec.validation === null ? null : this.secrets.validation(this.spec.validation);
+    this.validationSource = validation;
     this.validation = validation === null ? null : withSanMatchers(validation, this.spec.sanMatchers);
     this.missing = this.spec.certificate !== null && this.certificate === null
       ? 'no workload certificate (the identity agent has none: not issued yet, or expired); mTLS fails closed'
       : this.spec.validation !== null && validation === null ? 'no trust bundle to verify the upstream with' : null;
     if (this.missing !== null) {
       // Sessions authenticated with the certificate that is gone (expired) end too.
-      for (const socket of this.open) socket.destroy();
+      this.sessions.endAll();
       return;
     }
     this.check = this.validation === null ? null : serverIdentityCheck(this.validation, null);
@@ -101,6 +112,17 @@ export class UpstreamTls {
       minVersion: this.spec.minVersion,
       maxVersion: this.spec.maxVersion,
     });
+    const material = this.validation;
+    if (material !== null && trustBefore !== null && validation !== trustBefore) {
+      // New trust anchors (a root rotation's finish): servers whose chain no longer verifies go.
+      // A handshake still running has no peer certificate yet: it finishes against the context it
+      // began with. Untrusted sessions are retired, not cut: the pool sends them nothing new and
+      // closes them once their requests are done (an HTTP/2 GOAWAY), so no request fails.
+      this.sessions.recheck((socket, expected) => {
+        const cert = socket.getPeerCertificate(true);
+        return cert?.raw === undefined || serverIdentityCheck(material, expected)('', cert) === undefined;
+      }, (socket) => socket.emit(SESSION_UNTRUSTED));
+    }
   }
 }
 
