@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProxy } from '../proxy/index.ts';
-import { loadWorkload, universalBootstrap } from './universal-bootstrap.ts';
+import { hostPort, loadWorkload, universalBootstrap } from './universal-bootstrap.ts';
 import { readTokenFile, tokenIdentity } from './workload-token.ts';
 import { DEFAULT_IDENTITY_TLS_PORT } from '../control/identity/index.ts';
 
@@ -81,8 +81,12 @@ export const command = {
       const tokenFile = values['token-file'] ?? process.env.WEFT_TOKEN_FILE;
       if (tokenFile !== undefined) {
         const id = tokenIdentity(readTokenFile(tokenFile), workload, tokenFile);
-        const tlsAddress = values['identity-tls-address'] ?? `${controlPlane.slice(0, controlPlane.lastIndexOf(':'))}:${DEFAULT_IDENTITY_TLS_PORT}`;
-        identity = { identity: id, token: () => readTokenFile(tokenFile), plaintextAddress: values['identity-address'] ?? controlPlane, tlsAddress };
+        const cpHost = hostPort(controlPlane).host;
+        const tlsAddress = values['identity-tls-address'] ?? `${cpHost.includes(':') ? `[${cpHost}]` : cpHost}:${DEFAULT_IDENTITY_TLS_PORT}`;
+        hostPort(tlsAddress, '--identity-tls-address');
+        const plaintextAddress = values['identity-address'] ?? controlPlane;
+        hostPort(plaintextAddress, '--identity-address');
+        identity = { identity: id, token: () => readTokenFile(tokenFile), plaintextAddress, tlsAddress };
       } else if (values['identity-address'] !== undefined || values['identity-tls-address'] !== undefined) {
         throw new WeftError('WEFT_USAGE', '--identity-address and --identity-tls-address need --token-file: the token proves the identity the certificate is for');
       }

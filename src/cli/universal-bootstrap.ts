@@ -35,10 +35,11 @@ export function loadWorkload(file: string): Resource {
   return workloads[0];
 }
 
-function hostPort(value: string): { host: string; port: number } {
+/** `HOST:PORT` (IPv6 in brackets) of a flag; a clear usage error otherwise. */
+export function hostPort(value: string, flag = '--control-plane'): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new WeftError('WEFT_USAGE', `--control-plane takes HOST:PORT (an IP address), got "${value}"`);
+  if (!m || port < 1 || port > 65535) throw new WeftError('WEFT_USAGE', `${flag} takes HOST:PORT (an IP address), got "${value}"`);
   return { host: m[1], port };
 }
 

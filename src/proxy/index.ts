@@ -27,9 +27,6 @@ export async function runProxy(options: RunProxyOptions): Promise<number> {
   const metrics = new ProxyMetrics({ workload: node?.cluster ?? node?.id ?? '', namespace: namespaceOf(node?.metadata) });
   const log = (line: string) => process.stderr.write(`weft proxy: ${line}\n`);
   const agent = options.identity === undefined ? null : new AgentSecrets();
-  const identity = options.identity === undefined ? null : new IdentityClient({ ...options.identity, log, metrics });
-  identity?.onUpdate((update) => agent!.apply(update));
-  identity?.start();
   const snapshot = buildSnapshot(staticResources(bootstrap), metrics, { configDump: staticConfigDump(bootstrap), agent });
   let quit: () => void = () => {};
   const stopped = new Promise<void>((resolve) => { quit = resolve; });
@@ -43,17 +40,21 @@ export async function runProxy(options: RunProxyOptions): Promise<number> {
     ? await startAdminServer(proxy, { host: adminAddress.address, port: adminAddress.port_value ?? 0 })
     : null;
   if (admin && options.adminAddressPath) writeFileSync(options.adminAddressPath, `${adminAddress!.address}:${admin.port}\n`);
+  let stopping = false;
+  void stopped.then(() => { stopping = true; });
+  // Started once the listeners are up, so nothing that can fail before leaves it running.
+  const identity = options.identity === undefined ? null : new IdentityClient({ ...options.identity, log, metrics });
   if (identity !== null) {
+    identity.onUpdate((update) => agent!.apply(update));
+    identity.start();
     // The mesh config names the agent's certificate: fetch it first, so the first config applies
     // whole (Envoy warms listeners and clusters on their secrets in the same way).
     log(`identity: requesting a certificate for ${options.identity!.identity.id}`);
     await Promise.race([identity.ready(), stopped]);
   }
-  const discovery = ads ? startDiscovery(bootstrap, proxy, metrics, options.drainTimeMs, log) : null;
   // /ready says PRE_INITIALIZING (503) until the first configuration from the control plane is in;
-  // a SIGTERM meanwhile drains and stops as usual.
-  let stopping = false;
-  void stopped.then(() => { stopping = true; });
+  // a SIGTERM meanwhile drains and stops as usual (and one before the certificate never joins the mesh).
+  const discovery = ads && !stopping ? startDiscovery(bootstrap, proxy, metrics, options.drainTimeMs, log) : null;
   if (discovery) await Promise.race([discovery.initialFetch(), stopped]);
   if (!stopping) {
     proxy.markLive();

@@ -62,3 +62,23 @@ test('a missing file and a missing flag are usage errors that say what to do', (
   assert.equal(badFlag.status, 2);
   assert.match(badFlag.stderr, /--bootstrapp/);
 });
+
+test('--token-file: a token that does not match the Workload, an unreadable or foreign file, and identity flags without a token are refused before anything runs', () => {
+  const claims = (c: object) => `e30.${Buffer.from(JSON.stringify(c)).toString('base64url')}.sig`;
+  const files = {
+    'w.yaml': 'apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: api-1, namespace: shop}\nspec: {address: 127.0.0.1, serviceAccount: api}\n',
+    'web.token': claims({ aud: 'cluster.local', ns: 'shop', sa: 'web' }),
+    'junk.token': 'not a token',
+    'empty.token': '\n',
+  };
+  const wrong = weft(['proxy', '--workload', '$DIR/w.yaml', '--token-file', '$DIR/web.token'], files);
+  assert.equal(wrong.status, 2, wrong.stderr);
+  assert.match(wrong.stderr, /proves namespace 'shop', service account 'web', but the Workload api-1 runs as namespace 'shop', service account 'api': mint a token with `weft token create --namespace shop --service-account api`/);
+  const junk = weft(['proxy', '--workload', '$DIR/w.yaml', '--token-file', '$DIR/junk.token'], files);
+  assert.match(junk.stderr, /does not hold a Weft workload token/);
+  assert.match(weft(['proxy', '--workload', '$DIR/w.yaml', '--token-file', '$DIR/empty.token'], files).stderr, /is empty: write the output of `weft token create` into it/);
+  assert.match(weft(['proxy', '--workload', '$DIR/w.yaml', '--token-file', '$DIR/none.token'], files).stderr, /cannot read --token-file .*none\.token: ENOENT/);
+  assert.match(weft(['proxy', '--workload', '$DIR/w.yaml', '--identity-tls-address', '127.0.0.1:15012'], files).stderr, /need --token-file/);
+  const ok = { ...files, 'api.token': claims({ aud: 'cluster.local', ns: 'shop', sa: 'api' }) };
+  assert.match(weft(['proxy', '--workload', '$DIR/w.yaml', '--token-file', '$DIR/api.token', '--identity-tls-address', 'cp'], ok).stderr, /--identity-tls-address takes HOST:PORT/);
+});
