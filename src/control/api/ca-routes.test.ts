@@ -19,7 +19,7 @@ async function api(t: { after: (fn: () => Promise<void>) => void }, withCa: bool
     await rm(dir, { recursive: true, force: true });
   });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
     return { code: res.status, body: (await res.json()) as { phase?: string; message?: string; reason?: string; roots?: unknown[] } };
   };
   return { dir, call };

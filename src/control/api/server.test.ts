@@ -26,6 +26,8 @@ spec:
   rules: [{backendRefs: [{name: web, port: 80}]}]
 `;
 
+const YAML = { 'content-type': 'application/yaml' };
+
 const post = (base: string, body: string, query = '', source = 'mesh.yaml') =>
   fetch(`${base}/apply${query}`, { method: 'POST', body, headers: { 'content-type': 'application/yaml', 'x-weft-source': source } });
 
@@ -78,20 +80,20 @@ test('get, list (one namespace and all), put with optimistic concurrency, delete
     assert.equal(all.items.length, 2);
 
     const body = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop', resourceVersion: '1' }, spec: { ports: [{ port: 90 }] } });
-    const put = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'PUT', body });
+    const put = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'PUT', body, headers: YAML });
     assert.equal(put.status, 200);
-    const stale = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'PUT', body });
+    const stale = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'PUT', body, headers: YAML });
     assert.equal(stale.status, 409);
     const conflict = await stale.json() as { reason: string; message: string };
     assert.equal(conflict.reason, 'Conflict');
     assert.match(conflict.message, /has been modified/);
-    const created = await fetch(`${base}/apis/weft.dev/v1alpha1/meshconfigs/default`, { method: 'PUT', body: 'apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: default}\nspec: {}\n' });
+    const created = await fetch(`${base}/apis/weft.dev/v1alpha1/meshconfigs/default`, { method: 'PUT', body: 'apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: default}\nspec: {}\n', headers: YAML });
     assert.equal(created.status, 201);
-    const mismatch = await fetch(`${base}/api/v1/namespaces/shop/services/other-name`, { method: 'PUT', body });
+    const mismatch = await fetch(`${base}/api/v1/namespaces/shop/services/other-name`, { method: 'PUT', body, headers: YAML });
     assert.equal(mismatch.status, 400);
     assert.match((await mismatch.json() as { message: string }).message, /does not match the path's "other-name"/);
 
-    const mc = await fetch(`${base}/apis/weft.dev/v1alpha1/meshconfigs/mesh`, { method: 'PUT', body: 'apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: mesh}\nspec: {}\n' });
+    const mc = await fetch(`${base}/apis/weft.dev/v1alpha1/meshconfigs/mesh`, { method: 'PUT', body: 'apiVersion: weft.dev/v1alpha1\nkind: MeshConfig\nmetadata: {name: mesh}\nspec: {}\n', headers: YAML });
     assert.equal(mc.status, 422);
     assert.match((await mc.json() as { message: string }).message, /metadata\.name: there is one MeshConfig per mesh/);
     const staleDelete = await fetch(`${base}/api/v1/namespaces/shop/services/web?resourceVersion=1`, { method: 'DELETE' });
@@ -250,4 +252,21 @@ test('GET /weft/v1/identity: the view the control plane hands over, 404 Status w
     await server.close();
     await store.close();
   }
+});
+
+test('writes a web page could send (CSRF) are refused: a foreign Origin, or a form / text body; the CLI\'s own writes pass', async () => {
+  await withServer(async (base) => {
+    const foreign = await fetch(`${base}/apply`, { method: 'POST', body: SVC, headers: { 'content-type': 'application/yaml', origin: 'http://evil.example' } });
+    assert.equal(foreign.status, 403);
+    assert.match(((await foreign.json()) as { message: string }).message, /a write from the web origin http:\/\/evil\.example is refused/);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await fetch(`${base}/apply`, { method: 'POST', body: SVC, headers: { 'content-type': type } });
+      assert.equal(r.status, 415, type);
+    }
+    const del = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
+    assert.equal(del.status, 403);
+    assert.equal((await post(base, SVC)).status, 200, 'the CLI shape (application/yaml, no Origin) applies');
+    const reads = await fetch(`${base}/api/v1/namespaces/shop/services/web`, { headers: { origin: 'http://evil.example' } });
+    assert.equal(reads.status, 200, 'reads are not writes');
+  });
 });

@@ -83,6 +83,22 @@ function sourceName(req: IncomingMessage, fallback: string): string {
   return s || fallback;
 }
 
+/**
+ * The API has no authentication yet and listens on loopback, so a web page the operator opens
+ * could send it writes (CSRF): a browser sends those with an Origin header, and without a
+ * preflight only as form or text bodies. Both are refused; the CLI sends neither.
+ */
+function refuseCrossSite(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) {
+    throw new HttpError(failure('Forbidden', `a write from the web origin ${origin} is refused: the REST API takes writes from the weft CLI and other non-browser clients only`));
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'text/plain' || type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
+    throw new HttpError(failure('UnsupportedMediaType', `a ${type} body is refused on writes; send application/json or application/yaml`));
+  }
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { store } = options;
   const log = options.log ?? (() => {});
@@ -92,6 +108,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const url = new URL(req.url ?? '/', 'http://weft');
     const q = url.searchParams;
     const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') refuseCrossSite(req);
     if (url.pathname === '/weft/v1/proxies' && options.proxies) {
       if (method !== 'GET') throw new HttpError(failure('MethodNotAllowed', `${method} is not allowed on ${url.pathname} (allowed: GET)`));
       send(res, 200, options.proxies());

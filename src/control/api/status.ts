@@ -5,7 +5,7 @@ import { isWeftError, type WeftError } from '../../core/errors.ts';
 import type { Problem } from '../../api/index.ts';
 
 export type StatusReason =
-  | 'BadRequest' | 'NotFound' | 'Conflict' | 'Expired' | 'Invalid' | 'MethodNotAllowed'
+  | 'BadRequest' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Expired' | 'Invalid' | 'MethodNotAllowed'
   | 'RequestEntityTooLarge' | 'UnsupportedMediaType' | 'InternalError';
 
 export interface StatusCause {
@@ -28,7 +28,7 @@ export interface Status {
 }
 
 const CODES: Readonly<Record<StatusReason, number>> = {
-  BadRequest: 400, NotFound: 404, Conflict: 409, Expired: 410, Invalid: 422, MethodNotAllowed: 405,
+  BadRequest: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Expired: 410, Invalid: 422, MethodNotAllowed: 405,
   RequestEntityTooLarge: 413, UnsupportedMediaType: 415, InternalError: 500,
 };
 
