@@ -26,7 +26,8 @@ Checks the mesh a control plane runs and prints each check as ✔ (ok), ‼ (war
                   certificate lifetime; no connected proxy's identity without a valid
                   certificate; renewals not overdue; the MeshConfig's identity settings in effect
   mTLS            MeshConfig mtls.mode is STRICT (a warning while PERMISSIVE)
-  proxies         every connected proxy ACKed its latest config (no NACK outstanding)
+  proxies         every connected proxy ACKed its latest config (no NACK outstanding); every
+                  sidecar runs an identity agent (a warning under PERMISSIVE, a failure under STRICT)
   policy          every AuthorizationPolicy targets an existing Service
 
 Exit status: 0 when no check failed (warnings allowed), 1 when one did, 2 on a usage error.

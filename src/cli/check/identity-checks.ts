@@ -15,7 +15,7 @@ const when = (notAfter: string, now: Date) => `${notAfter} (in ${humanDuration(l
 const describe = (c: CertificateView) => `"${c.subject}" (serial ${c.serial})`;
 
 const ANCHORS = { id: 'identity.trust-anchors', description: 'the trust anchors are valid' } as const;
-const ROTATE_ROOT = 'rotate the root: add the new root to the trust bundle (--ca-roots), move the issuer to it, then drop the old root (docs/identity.md, "Trust bundle and root rotation")';
+const ROTATE_ROOT = 'rotate the root without downtime: `weft ca rotate prepare`, then `activate`, then `finish` (`weft ca status` says when; docs/identity.md, "Rotating the root")';
 
 export function checkTrustAnchors(anchors: readonly CertificateView[], now: Date): CheckResult {
   const valid = anchors.filter((a) => Date.parse(a.notBefore) <= now.getTime() && left(a.notAfter, now) > 0);
@@ -104,8 +104,9 @@ const SETTINGS = { id: 'identity.mesh-config', description: 'the identity servic
 /** The trust domain and workload lifetime are read at start: a MeshConfig applied since waits for a restart. */
 export function checkIdentitySettings(view: Pick<IdentityView, 'trustDomain' | 'workloadTtlMs'>, mesh: MeshConfigSpec | undefined): CheckResult {
   const stale: string[] = [];
-  const td = mesh?.trustDomain ?? 'cluster.local';
-  if (view.trustDomain !== undefined && td !== view.trustDomain) stale.push(`trustDomain: MeshConfig says ${td}, the identity service runs ${view.trustDomain}`);
+  // Only a trust domain the MeshConfig names can disagree: without one, a --trust-domain flag is what counts.
+  const td = mesh?.trustDomain;
+  if (td !== undefined && view.trustDomain !== undefined && td !== view.trustDomain) stale.push(`trustDomain: MeshConfig says ${td}, the identity service runs ${view.trustDomain}`);
   const ttl = mesh?.certificates?.workloadTTL;
   const ttlMs = durationMs(ttl ?? '24h');
   if (view.workloadTtlMs !== undefined && ttlMs !== undefined && ttlMs !== view.workloadTtlMs) {

@@ -64,7 +64,7 @@ const MTLS_SIDECARS = { id: 'proxies.mtls', description: 'every connected sideca
 export function checkSidecarIdentities(status: ProxiesStatus, mode: 'STRICT' | 'PERMISSIVE'): CheckResult {
   const sidecars = status.proxies.filter((p) => p.kind.kind === 'sidecar' && p.kind.workload !== undefined);
   const plain = sidecars.filter((p) => p.kind.mtls !== true);
-  if (plain.length === 0) return ok(MTLS_SIDECARS, sidecars.length === 0 ? 'no sidecars connected' : `${sidecars.length} sidecar${sidecars.length === 1 ? '' : 's'}, each with a workload certificate`);
+  if (plain.length === 0) return ok(MTLS_SIDECARS, sidecars.length === 0 ? 'no sidecars connected' : `${sidecars.length} sidecar${sidecars.length === 1 ? '' : 's'}, each running an identity agent (started with a workload token)`);
   const hint = 'start each with `weft proxy --workload FILE --token-file FILE` (mint the token with `weft token create --namespace NS --service-account SA`)';
   const details = plain.map((p) => `${p.nodeId} (${p.kind.workload}): no identity`);
   return mode === 'STRICT'
