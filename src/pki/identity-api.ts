@@ -23,7 +23,6 @@ export interface CreateCertificateResponse {
 }
 
 /** The full gRPC method name of the bundle watch. */
-export const WATCH_TRUST_BUNDLE_METHOD = '/weft.identity.v1.IdentityService/WatchTrustBundle';
 
 export interface TrustBundleUpdate {
   readonly trust_bundle: readonly string[];

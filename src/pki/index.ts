@@ -13,7 +13,7 @@ export { verifyChain, type ChainReason, type ChainResult, type Refusal } from '.
 export { assertPeer, peerError, verifyLeaf, verifyPeer, type PeerRefusalReason, type PeerRole, type PeerVerification, type VerifyOptions } from './verify.ts';
 export { peerChainDer, spiffeServerIdentity, verifySocketPeer } from './tls-identity.ts';
 export {
-  CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, CREATE_CERTIFICATE_METHOD, identityServiceClient, identityServiceDefinition, WATCH_TRUST_BUNDLE_METHOD,
+  CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, CREATE_CERTIFICATE_METHOD, identityServiceClient, identityServiceDefinition,
   type CreateCertificateRequest, type CreateCertificateResponse, type IdentityServiceClient, type TrustBundleUpdate,
 } from './identity-api.ts';
 export { RotatingCa, type CaView, type RotatingCaOptions, type RotationPhase, type RotationRecord, type RotationStep } from './rotation.ts';

@@ -38,18 +38,18 @@ function connectionManager(routeConfig: string, filters: readonly object[], stat
 }
 
 /** `mtls`: the inbound side's mode (filter chains per mtls.ts); null: plaintext only. */
-function httpListener(name: string, address: string, port: number, routeConfig: string, filters: readonly object[], statPrefix: string, hcmExtra: Json = {}, mtls: MtlsMode | null = null): Json {
+function httpListener(name: string, direction: 'INBOUND' | 'OUTBOUND', address: string, port: number, routeConfig: string, filters: readonly object[], statPrefix: string, hcmExtra: Json = {}, mtls: MtlsMode | null = null): Json {
   const hcm = connectionManager(routeConfig, filters, statPrefix, hcmExtra);
   return {
     name,
     address: { socket_address: { address, port_value: port } },
-    traffic_direction: statPrefix === 'inbound' ? 'INBOUND' : 'OUTBOUND',
+    traffic_direction: direction,
     ...(mtls === null ? { filter_chains: [{ filters: [hcm] }] } : inboundChains(mtls, hcm)),
   };
 }
 
 export function outboundListener(port: number, routeConfig: string): Json {
-  return httpListener(OUTBOUND_LISTENER, '127.0.0.1', port, routeConfig, [FAULT], 'outbound');
+  return httpListener(OUTBOUND_LISTENER, 'OUTBOUND', '127.0.0.1', port, routeConfig, [FAULT], 'outbound');
 }
 
 /**
@@ -63,7 +63,7 @@ const INBOUND_PATHS = { normalize_path: true, merge_slashes: true, path_with_esc
  * limit, so denied requests spend no tokens.
  */
 export function inboundListener(address: string, port: number, routeConfig: string, rbac: readonly object[], mtls: MtlsMode | null): Json {
-  return httpListener(INBOUND_LISTENER, address, port, routeConfig, [...rbac, RATE_LIMIT], 'inbound', INBOUND_PATHS, mtls);
+  return httpListener(INBOUND_LISTENER, 'INBOUND', address, port, routeConfig, [...rbac, RATE_LIMIT], 'inbound', INBOUND_PATHS, mtls);
 }
 
 /** gRFC A27/A31: gRPC reads the route table from `rds` and the default deadline from max_stream_duration. */

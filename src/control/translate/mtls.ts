@@ -5,32 +5,36 @@
 // certificate and trust bundle are SDS secrets `default` and `ROOTCA` of the identity agent
 // (cluster `sds-grpc`); the private key never leaves the proxy.
 
+import { workloadId } from '../../pki/index.ts';
+import {
+  AGENT_CERTIFICATE, AGENT_TRUST_BUNDLE, HTTP_PROTOCOL_OPTIONS_KEY, IDENTITY_AGENT_CLUSTER, TRANSPORT_SOCKET_MATCH_METADATA, TYPE_URLS, WEFT_ENDPOINT_METADATA,
+} from '../../xds/envoy/index.ts';
 import type { Json } from './route-match.ts';
 
 export type MtlsMode = 'STRICT' | 'PERMISSIVE';
 
 const AGENT = {
-  api_config_source: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'sds-grpc' } }] },
+  api_config_source: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: IDENTITY_AGENT_CLUSTER } }] },
   resource_api_version: 'V3',
 };
-const CERTIFICATE = { name: 'default', sds_config: AGENT };
-const TRUST_BUNDLE = { name: 'ROOTCA', sds_config: AGENT };
+const CERTIFICATE = { name: AGENT_CERTIFICATE, sds_config: AGENT };
+const TRUST_BUNDLE = { name: AGENT_TRUST_BUNDLE, sds_config: AGENT };
 const TLS_1_3 = { tls_minimum_protocol_version: 'TLSv1_3', tls_maximum_protocol_version: 'TLSv1_3' };
-const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } };
+const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TYPE_URLS.tlsInspector } };
 
 /** Endpoint metadata keys the sidecar reads (see docs/tls.md). */
 export const TRANSPORT_MATCH = { tlsMode: 'weft' } as const;
 
 /** The SPIFFE ID of a workload's service account. */
 export function workloadSpiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
-  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+  return workloadId(trustDomain, namespace, serviceAccount).id;
 }
 
 function downstreamTransportSocket(): Json {
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+      '@type': TYPE_URLS.downstreamTlsContext,
       require_client_certificate: true,
       common_tls_context: {
         tls_params: TLS_1_3,
@@ -74,7 +78,7 @@ export function outboundMtls(identities: readonly string[], http2: boolean): Jso
       transport_socket: {
         name: 'envoy.transport_sockets.tls',
         typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+          '@type': TYPE_URLS.upstreamTlsContext,
           common_tls_context: {
             tls_params: TLS_1_3,
             alpn_protocols: ['h2'],
@@ -91,8 +95,8 @@ export function outboundMtls(identities: readonly string[], http2: boolean): Jso
     }],
     ...(http2 ? {} : {
       typed_extension_protocol_options: {
-        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        [HTTP_PROTOCOL_OPTIONS_KEY]: {
+          '@type': TYPE_URLS.httpProtocolOptions,
           auto_config: { http_protocol_options: {}, http2_protocol_options: {} },
         },
       },
@@ -102,5 +106,5 @@ export function outboundMtls(identities: readonly string[], http2: boolean): Jso
 
 /** EDS metadata of an endpoint whose sidecar holds `identity`: TLS to it, and the SPIFFE ID it must present. */
 export function mtlsEndpointMetadata(identity: string): Json {
-  return { filter_metadata: { 'envoy.transport_socket_match': TRANSPORT_MATCH, 'weft.dev': { identity } } };
+  return { filter_metadata: { [TRANSPORT_SOCKET_MATCH_METADATA]: TRANSPORT_MATCH, [WEFT_ENDPOINT_METADATA]: { identity } } };
 }

@@ -24,7 +24,7 @@ import { downstreamTlsSpec, upstreamTlsSpec } from '../tls/context-specs.ts';
 import { UpstreamTls } from '../tls/upstream.ts';
 import type { TlsContextStatus } from '../tls/status.ts';
 import {
-  durationMs, edsServiceName, HTTP_PROTOCOL_OPTIONS_KEY, TYPE_URLS,
+  durationMs, edsServiceName, HTTP_PROTOCOL_OPTIONS_KEY, TRANSPORT_SOCKET_MATCH_METADATA, TYPE_URLS, WEFT_ENDPOINT_METADATA,
   type AccessLog as AccessLogConfig, type Bootstrap, type Cluster as EnvoyCluster, type ClusterLoadAssignment, type Listener as EnvoyListener,
   type RouteConfiguration, type Secret, type Metadata, type UpstreamTlsContext, type DownstreamTlsContext,
   type HttpConnectionManager as HttpConnectionManagerConfig, type TcpProxy as TcpProxyFilterConfig,
@@ -129,22 +129,19 @@ function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
   return sameTransports(a, b) && plain(a) === plain(b);
 }
 
-const TRANSPORT_MATCH_METADATA = 'envoy.transport_socket_match';
-/** Weft's endpoint metadata namespace: `identity` is the SPIFFE ID the endpoint's server must present. */
-const WEFT_METADATA = 'weft.dev';
 
 /** The first transport_socket_matches entry whose `match` the endpoint's metadata satisfies; undefined: the cluster's own. */
 function matchedTransport(c: EnvoyCluster, metadata: Metadata | undefined): number | undefined {
-  const values = metadata?.filter_metadata?.[TRANSPORT_MATCH_METADATA] ?? {};
+  const values = metadata?.filter_metadata?.[TRANSPORT_SOCKET_MATCH_METADATA] ?? {};
   const i = (c.transport_socket_matches ?? []).findIndex((m) => Object.entries(m.match ?? {}).every(([k, v]) => values[k] === v));
   return i < 0 ? undefined : i;
 }
 
 function announcedIdentity(metadata: Metadata | undefined, path: string): SpiffeId[] | undefined {
-  const v = metadata?.filter_metadata?.[WEFT_METADATA]?.identity;
+  const v = metadata?.filter_metadata?.[WEFT_ENDPOINT_METADATA]?.identity;
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !v.startsWith('spiffe://')) {
-    throw new WeftError('WEFT_CONFIG_INVALID', `metadata.filter_metadata["${WEFT_METADATA}"].identity must be a SPIFFE ID (spiffe://trust-domain/path), got ${JSON.stringify(v)}`, { path });
+    throw new WeftError('WEFT_CONFIG_INVALID', `metadata.filter_metadata["${WEFT_ENDPOINT_METADATA}"].identity must be a SPIFFE ID (spiffe://trust-domain/path), got ${JSON.stringify(v)}`, { path });
   }
   return [v as SpiffeId];
 }

@@ -342,6 +342,7 @@ export class IdentityClient {
     const stream = client.WatchTrustBundle({}, new grpc.Metadata());
     const watch = { client, stream };
     this.#watch = watch;
+    const openedAt = Date.now();
     let over = false;
     const ended = (err: grpc.ServiceError | undefined) => {
       if (over) return;
@@ -351,6 +352,13 @@ export class IdentityClient {
       if (this.#closed) return;
       if (err?.code === grpc.status.UNIMPLEMENTED) {
         this.#log('identity: the identity service does not serve WatchTrustBundle; the trust bundle is updated at each renewal only');
+        return;
+      }
+      // A stream that ran for a while and ends is routine (the server ages connections out):
+      // reconnect at once and say nothing unless that fails.
+      if (!this.#watchLost && Date.now() - openedAt > 60_000) {
+        this.#watchTimer = setTimeout(() => this.#startWatch(), 0);
+        this.#watchTimer.unref();
         return;
       }
       const delay = this.#watchBackoff.next();

@@ -4,11 +4,11 @@
 // carried over an xDS update, warm pools and all. A secret may be absent (before the first
 // certificate, after expiry): contexts then fail closed.
 import { parsePemCertificates } from '../../pki/index.ts';
+import { AGENT_CERTIFICATE, AGENT_TRUST_BUNDLE } from '../../xds/envoy/index.ts';
 import type { IdentityUpdate } from '../identity/client.ts';
 import type { TlsMaterial } from './material.ts';
 
-export const AGENT_CERTIFICATE = 'default';
-export const AGENT_TRUST_BUNDLE = 'ROOTCA';
+export { AGENT_CERTIFICATE, AGENT_TRUST_BUNDLE };
 
 interface AgentEntry {
   material: TlsMaterial | null;

@@ -1,7 +1,8 @@
 // Envoy TLS contexts → the specs DownstreamTls / UpstreamTls run with. Inline certificates and
 // validation contexts become secrets under a synthetic name, so files named inline rotate exactly
 // like static_resources.secrets; SDS references (sds_config) name the identity agent's secrets.
-import type { CommonTlsContext, DownstreamTlsContext, SdsSecretConfig, UpstreamTlsContext } from '../../xds/envoy/index.ts';
+import { WeftError } from '../../core/errors.ts';
+import { IDENTITY_AGENT_CLUSTER, type CommonTlsContext, type DownstreamTlsContext, type SdsSecretConfig, type UpstreamTlsContext } from '../../xds/envoy/index.ts';
 import type { DownstreamTlsSpec } from './downstream.ts';
 import { sanMatchersOf, tlsVersion, type SanMatcher } from './material.ts';
 import { agentSecretName, type SecretStore } from './secrets.ts';
@@ -10,8 +11,12 @@ import type { UpstreamTlsSpec } from './upstream.ts';
 /** A TLS handshake must finish within this (Node's default is 120 s; a slow handshake holds a socket like a slow head). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** The store name of a secret reference; the checks (tls-checks.ts) admit no SDS source but the identity agent. */
 function referenced(s: SdsSecretConfig): string {
-  return s.sds_config === undefined ? s.name : agentSecretName(s.name);
+  if (s.sds_config === undefined) return s.name;
+  const cluster = s.sds_config.api_config_source.grpc_services[0].envoy_grpc?.cluster_name;
+  if (cluster !== IDENTITY_AGENT_CLUSTER) throw new WeftError('WEFT_INTERNAL', `secret '${s.name}' names SDS cluster '${cluster ?? ''}', which the checks should have refused`);
+  return agentSecretName(s.name);
 }
 
 function certificateName(c: CommonTlsContext, path: string, secrets: SecretStore): string | null {

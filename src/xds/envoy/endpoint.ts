@@ -13,6 +13,11 @@ export const Endpoint = Message(
  * config.core.v3.Metadata. Read: `envoy.transport_socket_match` (the cluster's
  * transport_socket_matches) and `weft.dev` → `identity`, the SPIFFE ID the endpoint's server must present.
  */
+/** The filter_metadata key transport_socket_matches read (Envoy's). */
+export const TRANSPORT_SOCKET_MATCH_METADATA = 'envoy.transport_socket_match';
+/** Weft's filter_metadata key: `identity`, the SPIFFE ID an endpoint's server must present. */
+export const WEFT_ENDPOINT_METADATA = 'weft.dev';
+
 export const Metadata = Message(
   { filter_metadata: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))) },
   { unsupported: { typed_filter_metadata: 'use filter_metadata' } },

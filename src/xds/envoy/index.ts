@@ -46,7 +46,7 @@ export { FilterConfig, PerFilterConfig, TypedPerFilterConfig } from './filter-co
 export { ApiConfigSource, ConfigSource, DynamicResources, GrpcService, DEFAULT_INITIAL_FETCH_TIMEOUT } from './config-source.ts';
 export { TcpProxy, TcpWeightedCluster, TcpClusterWeight, DEFAULT_TCP_IDLE_TIMEOUT } from './tcp-proxy.ts';
 export { FilterChain, Listener, NetworkFilter } from './listener.ts';
-export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints, Metadata } from './endpoint.ts';
+export { ClusterLoadAssignment, Endpoint, LbEndpoint, LocalityLbEndpoints, Metadata, TRANSPORT_SOCKET_MATCH_METADATA, WEFT_ENDPOINT_METADATA } from './endpoint.ts';
 export {
   CircuitBreakers, Thresholds, RetryBudget, Cluster, EdsClusterConfig, OutlierDetection, UpstreamHttpProtocolOptions, TransportSocketMatch, DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_DNS_REFRESH_RATE, DEFAULT_CIRCUIT_LIMIT, OUTLIER_DEFAULTS, DEFAULT_RETRY_BUDGET_PERCENT, DEFAULT_MIN_RETRY_CONCURRENCY,
@@ -59,6 +59,6 @@ export { Admin, Bootstrap, Node, StaticResources } from './bootstrap.ts';
 export {
   CertificateValidationContext, CommonTlsContext, DownstreamTlsContext, DownstreamTransportSocket, FilterChainMatch, ListenerFilter,
   SdsSecretConfig, Secret, SpiffeCertValidatorConfig, SubjectAltNameMatcher, TlsCertificate, TlsDataSource, TlsInspector, TlsParameters,
-  UpstreamTlsContext, UpstreamTransportSocket, TLS_VERSIONS, TRANSPORT_PROTOCOLS, CombinedValidationContext, SdsConfigSource, IDENTITY_AGENT_CLUSTER,
+  UpstreamTlsContext, UpstreamTransportSocket, TLS_VERSIONS, TRANSPORT_PROTOCOLS, CombinedValidationContext, SdsConfigSource, IDENTITY_AGENT_CLUSTER, AGENT_CERTIFICATE, AGENT_TRUST_BUNDLE,
 } from './tls.ts';
 export { checkTlsContext, checkSecret, type TlsCheckOptions } from './tls-checks.ts';

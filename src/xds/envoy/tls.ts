@@ -66,6 +66,9 @@ export const TlsCertificate = Message(
  * not defined anywhere: the name resolves in-process. An Envoy sidecar defines it (a Unix socket to its agent).
  */
 export const IDENTITY_AGENT_CLUSTER = 'sds-grpc';
+/** The identity agent's secrets (Istio's names): the workload certificate with its key, and the trust bundle. */
+export const AGENT_CERTIFICATE = 'default';
+export const AGENT_TRUST_BUNDLE = 'ROOTCA';
 
 const SDS_AGENT_ONLY = `Weft's proxy gets SDS secrets from its workload identity agent: write api_config_source {api_type: GRPC, grpc_services: [{envoy_grpc: {cluster_name: ${IDENTITY_AGENT_CLUSTER}}}]}, or define the secret under static_resources.secrets and name it without sds_config`;
 
