@@ -137,11 +137,11 @@ function matchedTransport(c: EnvoyCluster, metadata: Metadata | undefined): numb
   return i < 0 ? undefined : i;
 }
 
-function announcedIdentity(metadata: Metadata | undefined, path: string): SpiffeId[] | undefined {
+function announcedIdentity(metadata: Metadata | undefined, path: () => string): SpiffeId[] | undefined {
   const v = metadata?.filter_metadata?.[WEFT_ENDPOINT_METADATA]?.identity;
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !v.startsWith('spiffe://')) {
-    throw new WeftError('WEFT_CONFIG_INVALID', `metadata.filter_metadata["${WEFT_ENDPOINT_METADATA}"].identity must be a SPIFFE ID (spiffe://trust-domain/path), got ${JSON.stringify(v)}`, { path });
+    throw new WeftError('WEFT_CONFIG_INVALID', `metadata.filter_metadata["${WEFT_ENDPOINT_METADATA}"].identity must be a SPIFFE ID (spiffe://trust-domain/path), got ${JSON.stringify(v)}`, { path: path() });
   }
   return [v as SpiffeId];
 }
@@ -166,7 +166,7 @@ function clusterSpec(c: EnvoyCluster, path: string, assignments: ReadonlyMap<str
       if (!address) continue;
       const health = lb.health_status ?? 'UNKNOWN';
       const transport = matchedTransport(c, lb.metadata);
-      const identity = announcedIdentity(lb.metadata, `${path} endpoints[${l}].lb_endpoints[${e}]`);
+      const identity = announcedIdentity(lb.metadata, () => `${path} endpoints[${l}].lb_endpoints[${e}]`);
       endpoints.push({
         host: address.address,
         port: address.port_value ?? 0,
