@@ -104,7 +104,8 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
   assert.equal((await weft(cp.url, ['apply', '-f', file])).code, 0);
   await eventually(async () => !/^HTTP/.test((await rawExchange(b.inbound, 'GET /p HTTP/1.1\r\nHost: b\r\n\r\n')).data), 10_000, 'STRICT reaches b\'s sidecar');
   const seen = apps.b.requests.length;
-  const s = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${b.inbound}`, '-alpn', 'http/1.1'], { input: 'GET / HTTP/1.1\r\nHost: b\r\n\r\n', encoding: 'utf8', timeout: 10_000 });
+  // -ign_eof: stay until the server closes, so the alert it sends is read even on a slow machine.
+  const s = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${b.inbound}`, '-alpn', 'http/1.1', '-ign_eof'], { input: 'GET / HTTP/1.1\r\nHost: b\r\n\r\n', encoding: 'utf8', timeout: 10_000 });
   const transcript = `${s.stdout}\n${s.stderr}`;
   assert.match(transcript, /Server certificate\n-----BEGIN CERTIFICATE-----/, 'openssl saw the server certificate');
   assert.match(transcript, /tlsv13 alert certificate required/, transcript);
