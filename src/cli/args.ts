@@ -1,4 +1,5 @@
-// What every control-plane client command parses alike: --server, --help and KIND.
+// What the commands parse alike: --server, --help and KIND for the control-plane clients, and
+// numeric flags (ports, rates) for every command.
 
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { WeftError } from '../core/errors.ts';
@@ -27,4 +28,17 @@ export function kindOrUsage(text: string | undefined, help: string): KindInfo {
   const info = resolveKind(text);
   if (!info) throw new WeftError('WEFT_USAGE', `the server doesn't have a resource type "${text}"; kinds: ${KINDS.map((k) => k.singular).join(', ')}`);
   return info;
+}
+
+/** A whole-number flag in 0..max; its default when absent; a usage error naming the flag otherwise. */
+export function numberFlag(flag: string, value: string | undefined, dflt: number, max: number, what = `a whole number (0-${max})`): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > max) throw new WeftError('WEFT_USAGE', `${flag} takes ${what}, got "${value}"`);
+  return n;
+}
+
+/** A port flag (0 picks a free port where the command says so). */
+export function portFlag(flag: string, value: string | undefined, dflt: number): number {
+  return numberFlag(flag, value, dflt, 65535, 'a port number (0-65535)');
 }

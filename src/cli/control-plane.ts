@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { WeftError } from '../core/errors.ts';
 import { startControlPlane, meshXdsStarter, DEFAULT_API_PORT, DEFAULT_XDS_PORT } from '../control/index.ts';
 import { DEFAULT_IDENTITY_TLS_PORT } from '../control/identity/index.ts';
-import { DEFAULT_DATA_DIR } from './data-dir.ts';
+import { checkStoreFlags, DEFAULT_DATA_DIR } from './data-dir.ts';
+import { portFlag } from './args.ts';
 
 const HELP = `Usage: weft control-plane [options]
 
@@ -29,13 +30,6 @@ Options:
   -h, --help                   this text
 
 Signals: SIGTERM / SIGINT close the API and the store, then exit.`;
-
-function port(flag: string, value: string | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new WeftError('WEFT_USAGE', `${flag} takes a port number (0-65535), got "${value}"`);
-  return n;
-}
 
 export const command = {
   summary: 'run the control plane (store, REST API, xDS, identity service)',
@@ -63,15 +57,11 @@ export const command = {
       console.log(HELP);
       return 0;
     }
-    if (values['in-memory'] && values['data-dir'] !== undefined) throw new WeftError('WEFT_USAGE', 'use --data-dir DIR or --in-memory, not both');
-    const identityFlags = (['identity-tls-port', 'trust-domain', 'ca-cert', 'ca-key', 'ca-roots'] as const).filter((f) => values[f] !== undefined);
-    if (values['in-memory'] && identityFlags.length > 0) {
-      throw new WeftError('WEFT_USAGE', `--${identityFlags[0]} configures the identity service, which is off with --in-memory (its CA and tokens need a data directory); use --data-dir DIR`);
-    }
+    checkStoreFlags(values, ['identity-tls-port', 'trust-domain', 'ca-cert', 'ca-key', 'ca-roots']);
     if ((values['ca-cert'] === undefined) !== (values['ca-key'] === undefined)) throw new WeftError('WEFT_USAGE', 'bring your own CA with both --ca-cert FILE and --ca-key FILE');
     if (values['ca-roots'] !== undefined && values['ca-cert'] === undefined) throw new WeftError('WEFT_USAGE', '--ca-roots goes with --ca-cert FILE --ca-key FILE');
     const tlsFlag = values['identity-tls-port'];
-    const tlsPort = tlsFlag === 'off' ? null : port('--identity-tls-port', tlsFlag, DEFAULT_IDENTITY_TLS_PORT);
+    const tlsPort = tlsFlag === 'off' ? null : portFlag('--identity-tls-port', tlsFlag, DEFAULT_IDENTITY_TLS_PORT);
     const dataDir = values['in-memory'] ? undefined : values['data-dir'] ?? DEFAULT_DATA_DIR;
     const log = (line: string) => console.log(`weft control-plane: ${line}`);
     if (dataDir === undefined) log('identity: off with --in-memory (the CA and tokens need a data directory)');
@@ -85,10 +75,10 @@ export const command = {
       dataDir,
       inMemory: values['in-memory'] === true,
       apiAddress: values['api-address'] ?? '127.0.0.1',
-      apiPort: port('--api-port', values['api-port'], DEFAULT_API_PORT),
+      apiPort: portFlag('--api-port', values['api-port'], DEFAULT_API_PORT),
       apiAddressPath: values['api-address-path'],
       xdsAddress: values['xds-address'] ?? '127.0.0.1',
-      xdsPort: port('--xds-port', values['xds-port'], DEFAULT_XDS_PORT),
+      xdsPort: portFlag('--xds-port', values['xds-port'], DEFAULT_XDS_PORT),
       log,
     }, meshXdsStarter({ identity }));
     await new Promise<void>((resolve) => {

@@ -8,6 +8,7 @@ import { runProxy } from '../proxy/index.ts';
 import { hostPort, loadWorkload, universalBootstrap } from './universal-bootstrap.ts';
 import { readTokenFile, tokenIdentity } from './workload-token.ts';
 import { DEFAULT_IDENTITY_TLS_PORT } from '../control/identity/index.ts';
+import { portFlag } from './args.ts';
 
 const HELP = `Usage: weft proxy --bootstrap FILE [options]
        weft proxy --workload FILE --token-file FILE [--control-plane HOST:PORT] [options]
@@ -71,11 +72,6 @@ export const command = {
     let identity: Parameters<typeof runProxy>[0]['identity'];
     if (bootstrap !== undefined && values.workload !== undefined) throw new WeftError('WEFT_USAGE', 'use --bootstrap FILE or --workload FILE, not both');
     if (values.workload !== undefined) {
-      const port = (flag: string, v: string | undefined, dflt: number) => {
-        const n = v === undefined ? dflt : Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new WeftError('WEFT_USAGE', `${flag} takes a port number, got "${v}"`);
-        return n;
-      };
       const workload = loadWorkload(values.workload);
       const controlPlane = values['control-plane'] ?? '127.0.0.1:15010';
       const tokenFile = values['token-file'] ?? process.env.WEFT_TOKEN_FILE;
@@ -94,9 +90,9 @@ export const command = {
         workloadFile: values.workload,
         controlPlane,
         ...(identity ? { identity: identity.identity.id } : {}),
-        adminPort: port('--admin-port', values['admin-port'], 15000),
-        inboundPort: port('--inbound-port', values['inbound-port'], 15006),
-        outboundPort: port('--outbound-port', values['outbound-port'], 15001),
+        adminPort: portFlag('--admin-port', values['admin-port'], 15000),
+        inboundPort: portFlag('--inbound-port', values['inbound-port'], 15006),
+        outboundPort: portFlag('--outbound-port', values['outbound-port'], 15001),
         ...(values['node-id'] ? { nodeId: values['node-id'] } : {}),
       });
       generatedDir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));

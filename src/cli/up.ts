@@ -17,6 +17,8 @@ import { DEFAULT_IDENTITY_TLS_PORT, openTokens } from '../control/identity/index
 import { parseTrustDomain } from '../pki/index.ts';
 import { DEMO_RESOURCES, DEMO_WORKLOADS, DEMO_NAMESPACE, workloadYaml } from './demo/resources.ts';
 import { startBackend, startFrontend, type App } from './demo/apps.ts';
+import { numberFlag, portFlag } from './args.ts';
+import { checkStoreFlags } from './data-dir.ts';
 
 const MAIN = new URL('./main.ts', import.meta.url).pathname;
 const DEFAULT_DATA_DIR = join(homedir(), '.weft', 'up');
@@ -38,13 +40,6 @@ Options:
       --identity-tls-port N  identity service over TLS, for renewals (default: ${DEFAULT_IDENTITY_TLS_PORT}; 0 picks a free one)
       --rps N                demo traffic, requests per second (default 10)
   -h, --help                 this text`;
-
-function num(flag: string, value: string | undefined, dflt: number, max = 65535): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new WeftError('WEFT_USAGE', `${flag} takes a whole number (0-${max}), got "${value}"`);
-  return n;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -162,8 +157,8 @@ export const command = {
       console.log(HELP);
       return 0;
     }
-    if (values['in-memory'] && values['data-dir'] !== undefined) throw new WeftError('WEFT_USAGE', 'use --data-dir DIR or --in-memory, not both');
-    const rps = num('--rps', values.rps, 10, 1000);
+    checkStoreFlags(values, ['identity-tls-port']);
+    const rps = numberFlag('--rps', values.rps, 10, 1000);
     const log = (line: string) => console.log(`weft up: ${line}`);
     const stops: (() => Promise<void> | void)[] = [];
     const stopAll = async () => {
@@ -173,21 +168,18 @@ export const command = {
     const stopped = new Promise<string>((resolve) => { stopping = resolve; });
     process.once('SIGINT', () => stopping('SIGINT'));
     process.once('SIGTERM', () => stopping('SIGTERM'));
-    if (values['in-memory'] && values['identity-tls-port'] !== undefined) {
-      throw new WeftError('WEFT_USAGE', '--identity-tls-port configures the identity service, which is off with --in-memory (its CA and tokens need a data directory)');
-    }
     const dataDir = values['in-memory'] ? undefined : values['data-dir'] ?? DEFAULT_DATA_DIR;
     try {
       const cp: RunningControlPlane = await startControlPlane({
         dataDir,
         inMemory: values['in-memory'] === true,
         apiAddress: '127.0.0.1',
-        apiPort: num('--api-port', values['api-port'], DEFAULT_API_PORT),
+        apiPort: portFlag('--api-port', values['api-port'], DEFAULT_API_PORT),
         xdsAddress: '127.0.0.1',
-        xdsPort: num('--xds-port', values['xds-port'], DEFAULT_XDS_PORT),
+        xdsPort: portFlag('--xds-port', values['xds-port'], DEFAULT_XDS_PORT),
         log,
       }, meshXdsStarter(dataDir === undefined ? {} : {
-        identity: { dataDir, tlsPort: num('--identity-tls-port', values['identity-tls-port'], DEFAULT_IDENTITY_TLS_PORT) },
+        identity: { dataDir, tlsPort: portFlag('--identity-tls-port', values['identity-tls-port'], DEFAULT_IDENTITY_TLS_PORT) },
       }));
       stops.push(() => cp.close());
       const server = `http://127.0.0.1:${cp.apiPort}`;
