@@ -45,14 +45,23 @@ export async function startMeshSidecar(o: MeshSidecarOptions): Promise<MeshSidec
   return { proxy, inbound, outbound };
 }
 
-/** GET `path` with Host `host` through a sidecar's outbound port; resolves with the status (0: connection error). */
-export function statusThrough(outbound: number, host: string, agent: http.Agent, path = '/r'): Promise<number> {
+/**
+ * GET `path` with Host `host` through a sidecar's outbound port; resolves with the status (0: connection
+ * error). `failures` collects every other outcome with the proxy's reason, for the assertion message.
+ */
+export function statusThrough(outbound: number, host: string, agent: http.Agent, path = '/r', failures?: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     const req = http.request({ host: '127.0.0.1', port: outbound, path, headers: { host }, agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('end', () => {
+        if (res.statusCode !== 200) failures?.push(`${new Date().toISOString()} ${res.statusCode} ${res.headers['x-weft-error'] ?? ''}`);
+        resolve(res.statusCode ?? 0);
+      });
     });
-    req.on('error', () => resolve(0));
+    req.on('error', (err) => {
+      failures?.push(`${new Date().toISOString()} connection error ${err.message}`);
+      resolve(0);
+    });
     req.end();
   });
 }

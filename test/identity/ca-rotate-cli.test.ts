@@ -5,20 +5,14 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createCsr, identityServiceClient, parseTrustDomain, workloadId, type CreateCertificateResponse, type TrustBundleUpdate } from '../../src/pki/index.ts';
+import { createCsr, identityServiceClient, parseTrustDomain, workloadId, type TrustBundleUpdate } from '../../src/pki/index.ts';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
+import { requestCertificate } from '../helpers/identity-call.ts';
 
 const TD = parseTrustDomain('cluster.local');
 const cart = workloadId(TD, 'shop', 'cart');
 
-function sign(address: string, csr: string, token: string): Promise<CreateCertificateResponse> {
-  const client = identityServiceClient(address, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    client.CreateCertificate({ csr, validity_duration: 0 }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
-  }).finally(() => client.close());
-}
+const sign = (address: string, csr: string, token: string) => requestCertificate(address, grpc.credentials.createInsecure(), csr, token);
 
 function firstBundleUpdate(address: string): Promise<TrustBundleUpdate> {
   const client = identityServiceClient(address, grpc.credentials.createInsecure());

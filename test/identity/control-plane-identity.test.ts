@@ -5,9 +5,10 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createCsr, identityServiceClient, parseTrustBundle, parseTrustDomain, PrivateKey, spiffeServerIdentity, verifyPeer, workloadId, type CreateCertificateResponse } from '../../src/pki/index.ts';
+import { createCsr, parseTrustBundle, parseTrustDomain, PrivateKey, spiffeServerIdentity, verifyPeer, workloadId } from '../../src/pki/index.ts';
 import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
 import { spawnSync } from 'node:child_process';
+import { requestCertificate } from '../helpers/identity-call.ts';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TD = parseTrustDomain('cluster.local');
@@ -18,14 +19,6 @@ function weftCli(args: string[]) {
   return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000 });
 }
 
-function call(address: string, credentials: grpc.ChannelCredentials, csr: string, token?: string): Promise<CreateCertificateResponse> {
-  const client = identityServiceClient(address, credentials);
-  const metadata = new grpc.Metadata();
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    client.CreateCertificate({ csr, validity_duration: 0 }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
-  }).finally(() => client.close());
-}
 
 test('weft control-plane serves identity on the xDS port and renewals on the TLS port, with the CA in <data>/ca', async (t) => {
   const dataDir = tempDir('weft-cp-id-');
@@ -44,12 +37,12 @@ test('weft control-plane serves identity on the xDS port and renewals on the TLS
   const xds = `127.0.0.1:${cp.xdsPort}`;
   const insecure = grpc.credentials.createInsecure();
   // Wrong SAN first: refused, and the single-use token is not consumed.
-  await assert.rejects(call(xds, insecure, (await createCsr(admin)).csrPem, token), (err: grpc.ServiceError) =>
+  await assert.rejects(requestCertificate(xds, insecure, (await createCsr(admin)).csrPem, token), (err: grpc.ServiceError) =>
     err.code === grpc.status.PERMISSION_DENIED && /WEFT_IDENTITY_DENIED/.test(err.details));
-  await assert.rejects(call(xds, insecure, (await createCsr(cart)).csrPem), (err: grpc.ServiceError) => err.code === grpc.status.UNAUTHENTICATED);
+  await assert.rejects(requestCertificate(xds, insecure, (await createCsr(cart)).csrPem), (err: grpc.ServiceError) => err.code === grpc.status.UNAUTHENTICATED);
 
   const key = await PrivateKey.generate();
-  const res = await call(xds, insecure, (await createCsr(cart, key)).csrPem, token);
+  const res = await requestCertificate(xds, insecure, (await createCsr(cart, key)).csrPem, token);
   assert.equal(res.spiffe_id, cart.id);
   const rootPem = readFileSync(join(dataDir, 'ca', 'root-cert.pem'), 'utf8');
   const root = new X509Certificate(rootPem);
@@ -65,11 +58,11 @@ test('weft control-plane serves identity on the xDS port and renewals on the TLS
   assert.equal(chain[0].publicKey.export({ type: 'spki', format: 'der' }).toString('hex'), Buffer.from(key.publicKeySpki()).toString('hex'));
 
   // The spent token is refused as a replay; the certificate renews over mTLS on the TLS port.
-  await assert.rejects(call(xds, insecure, (await createCsr(cart)).csrPem, token), (err: grpc.ServiceError) => err.code === grpc.status.UNAUTHENTICATED && /\[replayed\]/.test(err.details));
+  await assert.rejects(requestCertificate(xds, insecure, (await createCsr(cart)).csrPem, token), (err: grpc.ServiceError) => err.code === grpc.status.UNAUTHENTICATED && /\[replayed\]/.test(err.details));
   const mtls = grpc.credentials.createSsl(Buffer.from(rootPem), Buffer.from(key.exportPkcs8Pem()), Buffer.from(res.cert_chain.join('')), {
     checkServerIdentity: spiffeServerIdentity(workloadId(TD, 'weft-system', 'weft-control-plane').id, bundle),
   });
-  const renewed = await call(`127.0.0.1:${tlsPort}`, mtls, (await createCsr(cart)).csrPem);
+  const renewed = await requestCertificate(`127.0.0.1:${tlsPort}`, mtls, (await createCsr(cart)).csrPem);
   assert.equal(renewed.spiffe_id, cart.id);
   assert.notEqual(new X509Certificate(renewed.cert_chain[0]).serialNumber, chain[0].serialNumber);
 
@@ -99,7 +92,7 @@ test('weft control-plane: a stored MeshConfig sets the trust domain and certific
   assert.equal(created.status, 0, created.stderr);
   const id = workloadId(parseTrustDomain('example.org'), 'shop', 'cart');
   const before = Date.now();
-  const res = await call(`127.0.0.1:${cp.xdsPort}`, grpc.credentials.createInsecure(), (await createCsr(id)).csrPem, created.stdout.trim());
+  const res = await requestCertificate(`127.0.0.1:${cp.xdsPort}`, grpc.credentials.createInsecure(), (await createCsr(id)).csrPem, created.stdout.trim());
   assert.equal(res.spiffe_id, id.id);
   assert.ok(Math.abs(res.not_after * 1000 - (before + 2 * 3600_000)) < 60_000, `not_after ${res.not_after}`);
   assert.equal(await cp.stop(), 0);

@@ -9,8 +9,9 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { openTokens } from '../../src/control/identity/index.ts';
-import { createCsr, identityServiceClient, parseTrustDomain, spiffeServerIdentity, workloadId, type CreateCertificateResponse, type PrivateKey } from '../../src/pki/index.ts';
+import { createCsr, identityServiceClient, parseTrustDomain, spiffeServerIdentity, workloadId, type PrivateKey } from '../../src/pki/index.ts';
 import { IdentityClient } from '../../src/proxy/identity/index.ts';
+import { requestCertificate } from '../helpers/identity-call.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -31,14 +32,6 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-function call(address: string, credentials: grpc.ChannelCredentials, csr: string, token?: string): Promise<CreateCertificateResponse> {
-  const client = identityServiceClient(address, credentials);
-  const metadata = new grpc.Metadata();
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    client.CreateCertificate({ csr, validity_duration: 0 }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
-  }).finally(() => client.close());
-}
 
 /** The base64 body of a key's PEM: if any 40 characters of it appear somewhere, the key leaked. */
 function keyFragment(key: PrivateKey): string {
@@ -85,10 +78,10 @@ test('the identity service process: CLI tokens, the proxy client, B4 refusals an
   const refusedIdentity = [];
   for (let i = 0; i < 20; i++) {
     const { token } = tokens.mint({ namespace: 'shop', serviceAccount: 'cart' });
-    refusedIdentity.push(await call(plaintext, insecure, (await createCsr(admin)).csrPem, token).then(() => 'issued', (err: grpc.ServiceError) => err.code));
+    refusedIdentity.push(await requestCertificate(plaintext, insecure, (await createCsr(admin)).csrPem, token).then(() => 'issued', (err: grpc.ServiceError) => err.code));
   }
   assert.deepEqual(new Set(refusedIdentity), new Set([grpc.status.PERMISSION_DENIED]));
-  const replays = await Promise.all(Array.from({ length: 20 }, async () => call(plaintext, insecure, (await createCsr(cart)).csrPem, minted.token).then(() => 'issued', (err: grpc.ServiceError) => err.code)));
+  const replays = await Promise.all(Array.from({ length: 20 }, async () => requestCertificate(plaintext, insecure, (await createCsr(cart)).csrPem, minted.token).then(() => 'issued', (err: grpc.ServiceError) => err.code)));
   assert.deepEqual(new Set(replays), new Set([grpc.status.UNAUTHENTICATED]));
 
   // B4 figure with single-use tokens: every call redeems one (a durable write of the token store).
@@ -137,10 +130,10 @@ test('the identity service process: CLI tokens, the proxy client, B4 refusals an
   const mtls = () => grpc.credentials.createSsl(Buffer.from(svid.trustBundlePem), Buffer.from(svid.key.exportPkcs8Pem()), Buffer.from(svid.certChainPem), {
     checkServerIdentity: spiffeServerIdentity(workloadId(TD, 'weft-system', 'weft-control-plane').id, svid.bundle),
   });
-  await call(tlsAddress, mtls(), (await createCsr(cart)).csrPem);
+  await requestCertificate(tlsAddress, mtls(), (await createCsr(cart)).csrPem);
   const revoked = weft(['token', 'revoke', minted.id, '--data-dir', dataDir]);
   assert.equal(revoked.status, 0, revoked.stderr);
-  await assert.rejects(call(tlsAddress, mtls(), (await createCsr(cart)).csrPem), (err: grpc.ServiceError) => err.code === grpc.status.UNAUTHENTICATED && /\[revoked\]/.test(err.details));
+  await assert.rejects(requestCertificate(tlsAddress, mtls(), (await createCsr(cart)).csrPem), (err: grpc.ServiceError) => err.code === grpc.status.UNAUTHENTICATED && /\[revoked\]/.test(err.details));
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, out);

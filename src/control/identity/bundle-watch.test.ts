@@ -15,6 +15,7 @@ import { IssuanceLog } from './issuance-log.ts';
 import { createIdentityServer } from './service.ts';
 import { FileTokenStore } from './token-store.ts';
 import { WorkloadTokens } from './tokens.ts';
+import { requestCertificate } from '../../../test/helpers/identity-call.ts';
 
 const TD = parseTrustDomain('cluster.local');
 const cart = workloadId(TD, 'shop', 'cart');
@@ -58,14 +59,6 @@ function serverAuth(bundlePem: string): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(Buffer.from(bundlePem), null, null, { checkServerIdentity: spiffeServerIdentity(CP_ID as never, parseTrustBundle(TD, bundlePem)) });
 }
 
-function call(address: string, credentials: grpc.ChannelCredentials, csr: string, token?: string): Promise<CreateCertificateResponse> {
-  const client = identityServiceClient(address, credentials);
-  const metadata = new grpc.Metadata();
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    client.CreateCertificate({ csr, validity_duration: 0 }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
-  }).finally(() => client.close());
-}
 
 function mtls(response: CreateCertificateResponse, key: PrivateKey): grpc.ChannelCredentials {
   const pem = response.trust_bundle.join('');
@@ -120,7 +113,7 @@ test('during activate, a leaf of the old issuer renews over mTLS onto the new is
   const { ca, tokens, plaintext, tls, issuanceLog } = await setup(t);
   const { token } = tokens.mint({ namespace: 'shop', serviceAccount: 'cart' });
   const first = await createCsr(cart);
-  const issued = await call(plaintext, grpc.credentials.createInsecure(), first.csrPem, token);
+  const issued = await requestCertificate(plaintext, grpc.credentials.createInsecure(), first.csrPem, token);
   const oldSerial = new X509Certificate(issued.cert_chain[0]).serialNumber;
   assert.equal(issuanceLog.find(oldSerial)?.issuer, ca.view.ca.issuer.fingerprint256);
 
@@ -129,7 +122,7 @@ test('during activate, a leaf of the old issuer renews over mTLS onto the new is
   // The proxy learned the overlapping bundle from the watch; its old leaf still authenticates.
   const withBundle = { ...issued, trust_bundle: activated.ca.bundle.roots.map((r) => r.toString()) };
   const second = await createCsr(cart);
-  const renewed = await call(tls, mtls(withBundle, first.key), second.csrPem);
+  const renewed = await requestCertificate(tls, mtls(withBundle, first.key), second.csrPem);
   assert.equal(renewed.trust_bundle.length, 2);
   assert.equal(renewed.cert_chain[1], activated.ca.issuer.toString(), 'the renewal is signed by the new issuer');
   const record = issuanceLog.find(new X509Certificate(renewed.cert_chain[0]).serialNumber);
@@ -142,8 +135,8 @@ test('during activate, a leaf of the old issuer renews over mTLS onto the new is
   await sleep(100); // the TLS port's certificate is re-issued asynchronously
   const newBundle = { trust_bundle: ca.view.ca.bundle.roots.map((r) => r.toString()) };
   // (OpenSSL does not report a client certificate outside the server's bundle, so it reads as "no credential".)
-  await assert.rejects(call(tls, mtls({ ...issued, ...newBundle }, first.key), (await createCsr(cart)).csrPem), (err: grpc.ServiceError) =>
+  await assert.rejects(requestCertificate(tls, mtls({ ...issued, ...newBundle }, first.key), (await createCsr(cart)).csrPem), (err: grpc.ServiceError) =>
     err.code === grpc.status.UNAUTHENTICATED && /renewal refused|no credential/.test(err.details));
-  const again = await call(tls, mtls({ ...renewed, ...newBundle }, second.key), (await createCsr(cart)).csrPem);
+  const again = await requestCertificate(tls, mtls({ ...renewed, ...newBundle }, second.key), (await createCsr(cart)).csrPem);
   assert.equal(again.trust_bundle.length, 1);
 });

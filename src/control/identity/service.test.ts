@@ -13,6 +13,7 @@ import { IssuanceLog } from './issuance-log.ts';
 import { createIdentityServer } from './service.ts';
 import { FileTokenStore } from './token-store.ts';
 import { WorkloadTokens } from './tokens.ts';
+import { requestCertificate } from '../../../test/helpers/identity-call.ts';
 
 const TD = parseTrustDomain('cluster.local');
 const cart = workloadId(TD, 'shop', 'cart');
@@ -32,14 +33,6 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   return { dir, ca, tokens, issuanceLog, server, lines, plaintext: `127.0.0.1:${server.plaintextPort}`, tls: `127.0.0.1:${server.tlsPort}` };
 }
 
-function call(address: string, credentials: grpc.ChannelCredentials, csr: string, token?: string, validity = 0): Promise<CreateCertificateResponse> {
-  const client = identityServiceClient(address, credentials);
-  const metadata = new grpc.Metadata();
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    client.CreateCertificate({ csr, validity_duration: validity }, metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
-  }).finally(() => client.close());
-}
 
 const insecure = () => grpc.credentials.createInsecure();
 
@@ -62,7 +55,7 @@ function mtls(response: CreateCertificateResponse, key: PrivateKey, serverId: st
 test('a token and a matching CSR get the leaf + intermediate chain and the trust bundle over real gRPC', async (t) => {
   const { ca, tokens, plaintext, lines } = await setup(t);
   const { token } = tokens.mint({ namespace: 'shop', serviceAccount: 'cart' });
-  const res = await call(plaintext, insecure(), (await createCsr(cart)).csrPem, token, 600);
+  const res = await requestCertificate(plaintext, insecure(), (await createCsr(cart)).csrPem, token, 600);
   assert.equal(res.spiffe_id, cart.id);
   assert.equal(res.cert_chain.length, 2);
   assert.equal(res.cert_chain[1], ca.issuer.toString());
@@ -77,15 +70,15 @@ test('a token and a matching CSR get the leaf + intermediate chain and the trust
 test('B4: another identity is PERMISSION_DENIED (token kept), a replay, a forged or missing token UNAUTHENTICATED, a bad CSR INVALID_ARGUMENT', async (t) => {
   const { tokens, plaintext, lines } = await setup(t);
   const { token } = tokens.mint({ namespace: 'shop', serviceAccount: 'cart' });
-  await assert.rejects(call(plaintext, insecure(), (await createCsr(admin)).csrPem, token), grpcError(grpc.status.PERMISSION_DENIED, /WEFT_IDENTITY_DENIED: the CSR asks for "spiffe:\/\/cluster.local\/ns\/shop\/sa\/admin" but the caller is authorised for spiffe:\/\/cluster.local\/ns\/shop\/sa\/cart only/));
-  await call(plaintext, insecure(), (await createCsr(cart)).csrPem, token);
-  await assert.rejects(call(plaintext, insecure(), (await createCsr(cart)).csrPem, token), grpcError(grpc.status.UNAUTHENTICATED, /\[replayed\]/));
+  await assert.rejects(requestCertificate(plaintext, insecure(), (await createCsr(admin)).csrPem, token), grpcError(grpc.status.PERMISSION_DENIED, /WEFT_IDENTITY_DENIED: the CSR asks for "spiffe:\/\/cluster.local\/ns\/shop\/sa\/admin" but the caller is authorised for spiffe:\/\/cluster.local\/ns\/shop\/sa\/cart only/));
+  await requestCertificate(plaintext, insecure(), (await createCsr(cart)).csrPem, token);
+  await assert.rejects(requestCertificate(plaintext, insecure(), (await createCsr(cart)).csrPem, token), grpcError(grpc.status.UNAUTHENTICATED, /\[replayed\]/));
   const [h, p] = token.split('.');
-  await assert.rejects(call(plaintext, insecure(), (await createCsr(cart)).csrPem, `${h}.${p}.${'A'.repeat(86)}`), grpcError(grpc.status.UNAUTHENTICATED, /\[bad-signature\]/));
-  await assert.rejects(call(plaintext, insecure(), (await createCsr(cart)).csrPem), grpcError(grpc.status.UNAUTHENTICATED, /no credential; send "authorization: Bearer <token>"/));
+  await assert.rejects(requestCertificate(plaintext, insecure(), (await createCsr(cart)).csrPem, `${h}.${p}.${'A'.repeat(86)}`), grpcError(grpc.status.UNAUTHENTICATED, /\[bad-signature\]/));
+  await assert.rejects(requestCertificate(plaintext, insecure(), (await createCsr(cart)).csrPem), grpcError(grpc.status.UNAUTHENTICATED, /no credential; send "authorization: Bearer <token>"/));
   const fresh = tokens.mint({ namespace: 'shop', serviceAccount: 'cart' }).token;
-  await assert.rejects(call(plaintext, insecure(), 'not a csr', fresh), grpcError(grpc.status.INVALID_ARGUMENT, /WEFT_CSR_INVALID/));
-  await assert.rejects(call(plaintext, insecure(), (await createCsr(cart)).csrPem, fresh, 5), grpcError(grpc.status.INVALID_ARGUMENT, /between 1 minute and 30 days/));
+  await assert.rejects(requestCertificate(plaintext, insecure(), 'not a csr', fresh), grpcError(grpc.status.INVALID_ARGUMENT, /WEFT_CSR_INVALID/));
+  await assert.rejects(requestCertificate(plaintext, insecure(), (await createCsr(cart)).csrPem, fresh, 5), grpcError(grpc.status.INVALID_ARGUMENT, /between 1 minute and 30 days/));
   assert.ok(lines.some((l) => l.includes('refused') && l.includes('PERMISSION_DENIED')));
   assert.ok(!lines.join('\n').includes(fresh) && !lines.join('\n').includes('PRIVATE KEY'));
 });
@@ -94,11 +87,11 @@ test('renewal over mTLS with the current certificate; the control plane presents
   const { ca, tokens, plaintext, tls, server, issuanceLog } = await setup(t);
   const minted = tokens.mint({ namespace: 'shop', serviceAccount: 'cart' });
   const first = await createCsr(cart);
-  const issued = await call(plaintext, insecure(), first.csrPem, minted.token);
+  const issued = await requestCertificate(plaintext, insecure(), first.csrPem, minted.token);
   assert.equal(server.identity.id, 'spiffe://cluster.local/ns/weft-system/sa/weft-control-plane');
 
   const second = await createCsr(cart);
-  const renewed = await call(tls, mtls(issued, first.key, server.identity.id), second.csrPem);
+  const renewed = await requestCertificate(tls, mtls(issued, first.key, server.identity.id), second.csrPem);
   assert.equal(renewed.spiffe_id, cart.id);
   assert.notEqual(renewed.cert_chain[0], issued.cert_chain[0]);
   const record = issuanceLog.find(verifyLeafSerial(renewed));
@@ -106,18 +99,18 @@ test('renewal over mTLS with the current certificate; the control plane presents
   assert.equal(record?.via, 'renewal');
 
   // The renewed certificate renews again; asking for another identity is refused.
-  await assert.rejects(call(tls, mtls(renewed, second.key, server.identity.id), (await createCsr(admin)).csrPem), grpcError(grpc.status.PERMISSION_DENIED, /authorised for spiffe:\/\/cluster.local\/ns\/shop\/sa\/cart only/));
+  await assert.rejects(requestCertificate(tls, mtls(renewed, second.key, server.identity.id), (await createCsr(admin)).csrPem), grpcError(grpc.status.PERMISSION_DENIED, /authorised for spiffe:\/\/cluster.local\/ns\/shop\/sa\/cart only/));
   // A client expecting another server identity refuses the control plane.
-  await assert.rejects(call(tls, mtls(renewed, second.key, 'spiffe://cluster.local/ns/weft-system/sa/impostor'), (await createCsr(cart)).csrPem), (err: grpc.ServiceError) => err.code === grpc.status.UNAVAILABLE);
+  await assert.rejects(requestCertificate(tls, mtls(renewed, second.key, 'spiffe://cluster.local/ns/weft-system/sa/impostor'), (await createCsr(cart)).csrPem), (err: grpc.ServiceError) => err.code === grpc.status.UNAVAILABLE);
 
   // A certificate of this CA that the log never recorded cannot renew.
   const stray = await createCsr(cart);
   const straySvid = await issueSvid(ca, stray.csrPem, cart, { ttlMs: 3600_000 });
   const strayResponse = { cert_chain: [straySvid.certificate.toString(), ca.issuer.toString()], trust_bundle: issued.trust_bundle, spiffe_id: cart.id, not_after: 0 };
-  await assert.rejects(call(tls, mtls(strayResponse, stray.key, server.identity.id), (await createCsr(cart)).csrPem), grpcError(grpc.status.UNAUTHENTICATED, /not in this control plane's issuance log/));
+  await assert.rejects(requestCertificate(tls, mtls(strayResponse, stray.key, server.identity.id), (await createCsr(cart)).csrPem), grpcError(grpc.status.UNAUTHENTICATED, /not in this control plane's issuance log/));
 
   await tokens.revoke(minted.jti, minted.expiresAt);
-  await assert.rejects(call(tls, mtls(renewed, second.key, server.identity.id), (await createCsr(cart)).csrPem), grpcError(grpc.status.UNAUTHENTICATED, /\[revoked\]: the certificate descends from the token/));
+  await assert.rejects(requestCertificate(tls, mtls(renewed, second.key, server.identity.id), (await createCsr(cart)).csrPem), grpcError(grpc.status.UNAUTHENTICATED, /\[revoked\]: the certificate descends from the token/));
 });
 
 function verifyLeafSerial(res: CreateCertificateResponse): string {
