@@ -1,7 +1,6 @@
 // Keep-alive HTTP/1.1 connections to one upstream endpoint, on raw sockets with Weft's own codec.
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { SESSION_UNTRUSTED } from '../tls/upstream.ts';
 import { performance } from 'node:perf_hooks'; // the global is a getter: a module binding is cheaper per call
 import { H1Parser, type ResponseHead, type H1ParseError } from '../http/h1/parser.ts';
 import { requestHead, lastChunk } from '../http/h1/serialize.ts';
@@ -248,8 +247,6 @@ class H1Connection implements UpstreamStream, Holder {
   private responseStarted = false;
   private responseDone = false;
   private keepAlive = false;
-  /** Its server is no longer trusted (upstream.ts SESSION_UNTRUSTED): not pooled again. */
-  private retired = false;
   private upgrading = false;
   private replay: (() => UpstreamStream) | null = null;
   private replacement: UpstreamStream | null = null;
@@ -271,11 +268,6 @@ class H1Connection implements UpstreamStream, Holder {
       // A TLS socket reads through its own machinery (decryption): plain 'data' events, fresh buffers.
       socket = transport();
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      // The server's root left the trust bundle: closed now if idle, else after its response.
-      socket.once(SESSION_UNTRUSTED, () => {
-        this.retired = true;
-        this.onIdleLost();
-      });
     } else {
       socket = connectReading({ host: pool.host, port: pool.port, noDelay: true }, (chunk) => this.onData(chunk));
     }
@@ -446,7 +438,7 @@ class H1Connection implements UpstreamStream, Holder {
     this.handler = null;
     // A response paused for downstream backpressure may end paused: resume before pooling.
     this.socket.resume();
-    if (this.keepAlive && !this.retired && this.parser.idle && this.state === 'busy') this.pool.release(this);
+    if (this.keepAlive && this.parser.idle && this.state === 'busy') this.pool.release(this);
     else this.close();
   }
 

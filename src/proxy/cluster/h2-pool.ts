@@ -2,7 +2,6 @@
 // a second opens only when the first is full or going away (GOAWAY).
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { SESSION_UNTRUSTED } from '../tls/upstream.ts';
 import type { HeaderList } from '../http/headers.ts';
 import type { RequestHead, UpstreamResponseHandler, UpstreamStream } from '../http/stream.ts';
 import { toH2Request, sendTrailers, fromH2Headers } from '../http/h2-headers.ts';
@@ -69,30 +68,17 @@ export class H2Pool {
 
   private connect(): Session {
     const transport = this.options.transport;
-    let retire = (): void => {};
     const session = http2.connect(`${transport ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
       peerMaxConcurrentStreams: 1000,
-      ...(transport ? {
-        createConnection: () => {
-          const socket = transport();
-          socket.once(SESSION_UNTRUSTED, () => retire());
-          return socket;
-        },
-      } : {}),
+      ...(transport ? { createConnection: transport } : {}),
     });
     const entry: Session = { session, active: 0, usable: true, connected: false, waiting: [] };
-    // The server's root left the trust bundle: no new streams; GOAWAY once the open ones end.
-    retire = () => {
-      entry.usable = false;
-      session.close();
-    };
     this.sessions.push(entry);
     this.breaker.connections++;
     const timer = setTimeout(() => session.destroy(new Error('connect-timeout')), this.options.connectTimeoutMs);
     session.once('connect', () => {
       clearTimeout(timer);
       entry.connected = true;
-
       for (const x of entry.waiting.splice(0)) x.requestBytesSent = true;
     });
     session.on('error', () => {}); // streams report their own failures; 'close' cleans up

@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import tls from 'node:tls';
-import { bundlePem, createCsr, generateCa, issueSvid, mergeBundles, parseTrustDomain, workloadId, type WorkloadIdentity } from '../../pki/index.ts';
+import { bundlePem, createCsr, generateCa, issueSvid, parseTrustDomain, workloadId, type WorkloadIdentity } from '../../pki/index.ts';
 import type { Svid } from '../identity/client.ts';
 import { AGENT_CERTIFICATE, AGENT_TRUST_BUNDLE, AgentSecrets } from './agent-secrets.ts';
 import { DownstreamTls } from './downstream.ts';
 import { agentSecretName, SecretStore } from './secrets.ts';
-import { SESSION_UNTRUSTED, UpstreamTls } from './upstream.ts';
+import { UpstreamTls } from './upstream.ts';
 
 const TD = parseTrustDomain('cluster.local');
 const { ca } = await generateCa(TD);
@@ -124,39 +123,4 @@ test('a reference to an agent secret: the right kind only, and only the names th
   assert.throws(() => store.validation(CERT), /the identity agent's secret 'default' is a tls_certificate; it cannot be used as a validation_context/);
   assert.throws(() => store.certificate(agentSecretName('other')), /provides the secrets 'default' \(the workload certificate\) and 'ROOTCA' \(the trust bundle\), not 'other'/);
   assert.ok(store.lasting(CERT) && !store.lasting('static-name'));
-});
-
-test('new trust anchors retire the client sessions whose server no longer verifies (a root rotation\'s finish); the others stay', async (t) => {
-  const { ca: next } = await generateCa(TD);
-  const both = mergeBundles(ca.bundle, next.bundle);
-  const agent = new AgentSecrets();
-  const store = new SecretStore(() => {}, agent);
-  const own = await svid(workloadId(TD, 'shop', 'web'));
-  agent.apply({ state: 'ready', svid: { ...own, bundle: both, trustBundlePem: bundlePem(both) } });
-  const upstream = new UpstreamTls({
-    name: 'outbound', certificate: CERT, validation: ROOTS, sanMatchers: [], sni: '', alpn: [], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3',
-  }, store);
-  t.after(() => { upstream.close(); store.close(); });
-  // Two servers that keep their sessions open: one on the old root, one on the new.
-  const serverOn = async (issuer: typeof ca) => {
-    const { key, csrPem } = await createCsr(api);
-    const server = tls.createServer({ cert: (await issueSvid(issuer, csrPem, api)).chainPem, key: key.exportPkcs8Pem() }, (s) => s.write('held'));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    t.after(() => server.close());
-    const s = upstream.connect('127.0.0.1', (server.address() as AddressInfo).port, [api.id]);
-    s.on('error', () => {});
-    await once(s, 'data');
-    return s;
-  };
-  const onOld = await serverOn(ca);
-  const onNew = await serverOn(next);
-  const marked: string[] = [];
-  onOld.once(SESSION_UNTRUSTED, () => marked.push('old'));
-  onNew.once(SESSION_UNTRUSTED, () => marked.push('new'));
-  // finish: the bundle now holds the new root only.
-  agent.apply({ state: 'ready', svid: { ...own, bundle: next.bundle, trustBundlePem: bundlePem(next.bundle) } });
-  assert.deepEqual(marked, ['old'], 'only the session with a server on the old root is retired (the pool closes it when idle)');
-  onOld.destroy();
-  onNew.destroy();
 });

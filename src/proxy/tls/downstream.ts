@@ -47,7 +47,7 @@ export class DownstreamTls {
   private readonly events: DownstreamTlsEvents;
   private readonly unsubscribe: (() => void)[] = [];
   /** Sessions this context accepted: ended when its certificate goes (fail closed). */
-  private readonly sessions = new OpenSessions<null>();
+  private readonly sessions = new OpenSessions();
 
   constructor(spec: DownstreamTlsSpec, secrets: SecretStore, events: DownstreamTlsEvents) {
     this.spec = spec;
@@ -123,7 +123,7 @@ export class DownstreamTls {
       }
       identity = check.identity.id;
     }
-    this.sessions.add(socket, null);
+    this.sessions.add(socket);
     serve(socket, { identity });
   }
 
@@ -151,9 +151,7 @@ export class DownstreamTls {
       return;
     }
     this.server.setSecureContext(this.contextOptions());
-    // New trust anchors apply to new handshakes only on this side: a TLS server sees the client's
-    // leaf but not the intermediates it sent (Node exposes no server-side peer chain), so an open
-    // session cannot be re-verified here. The client side re-verifies its sessions (upstream.ts).
+    // New trust anchors apply to new handshakes only (see UpstreamTls.sessions).
   }
 }
 

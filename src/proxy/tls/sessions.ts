@@ -1,14 +1,13 @@
-// The TLS sessions a context opened or accepted that are still open, each with what its peer was
-// checked against, so they can be ended when what authenticated them goes: this proxy's
-// certificate (expiry) or the trust in the peer (its root left the bundle). Per connection, never per request.
+// The TLS sessions a context opened or accepted that are still open, so they can be ended when
+// the certificate that authenticated them goes (expiry). Per connection, never per request.
 import type { TLSSocket } from 'node:tls';
 
-export class OpenSessions<T> {
-  readonly #open = new Map<TLSSocket, T>();
+export class OpenSessions {
+  readonly #open = new Set<TLSSocket>();
   #onEmpty: (() => void) | null = null;
 
-  add(socket: TLSSocket, data: T): void {
-    this.#open.set(socket, data);
+  add(socket: TLSSocket): void {
+    this.#open.add(socket);
     socket.once('close', () => {
       this.#open.delete(socket);
       if (this.#open.size === 0 && this.#onEmpty !== null) {
@@ -20,19 +19,7 @@ export class OpenSessions<T> {
   }
 
   endAll(): void {
-    for (const socket of this.#open.keys()) socket.destroy();
-  }
-
-  /** Hands every session whose peer `trusted` no longer accepts to `end` (default: destroy it); returns how many. */
-  recheck(trusted: (socket: TLSSocket, data: T) => boolean, end: (socket: TLSSocket) => void = (socket) => socket.destroy()): number {
-    let ended = 0;
-    for (const [socket, data] of this.#open) {
-      if (trusted(socket, data)) continue;
-      this.#open.delete(socket);
-      end(socket);
-      ended++;
-    }
-    return ended;
+    for (const socket of this.#open) socket.destroy();
   }
 
   /** Calls `fn` once no session is open: now if none is. */

@@ -13,12 +13,6 @@ import type { SecretStore } from './secrets.ts';
 import { OpenSessions } from './sessions.ts';
 import type { TlsContextStatus } from './status.ts';
 
-/**
- * Emitted on an upstream TLS socket whose server the trust bundle no longer accepts (its root
- * left in a rotation): the pool stops using it and closes it when idle.
- */
-export const SESSION_UNTRUSTED = 'weft:session-untrusted';
-
 export interface UpstreamTlsSpec {
   readonly name: string;
   readonly certificate: string | null;
@@ -42,9 +36,12 @@ export class UpstreamTls {
   /** Why no connection can be made now (a secret is absent); null while usable. */
   private missing: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
-  /** Sessions made with this context, with the identities expected of each server: ended when the certificate goes or the server's root leaves the bundle. */
-  private readonly sessions = new OpenSessions<readonly SpiffeId[] | null>();
-  private validationSource: ValidationMaterial | null = null;
+  /**
+   * Sessions made with this context: ended when its certificate goes. New trust anchors apply to
+   * new handshakes only (Envoy's rule): re-verifying open sessions and retiring them mid-traffic
+   * cost requests in a root rotation (B6), which a still-valid old-root peer does not justify.
+   */
+  private readonly sessions = new OpenSessions();
 
   constructor(spec: UpstreamTlsSpec, secrets: SecretStore) {
     this.spec = spec;
@@ -79,7 +76,7 @@ export class UpstreamTls {
       rejectUnauthorized: validation !== null,
       checkServerIdentity: validation === null ? () => undefined : expected === null ? this.check! : serverIdentityCheck(validation, expected),
     }).setNoDelay(true);
-    this.sessions.add(socket, expected);
+    this.sessions.add(socket);
     return socket;
   }
 
@@ -92,10 +89,8 @@ export class UpstreamTls {
   }
 
   private rotate(): void {
-    const trustBefore = this.validationSource;
     this.certificate = this.spec.certificate === null ? null : this.secrets.certificate(this.spec.certificate);
     const validation = this.spec.validation === null ? null : this.secrets.validation(this.spec.validation);
-    this.validationSource = validation;
     this.validation = validation === null ? null : withSanMatchers(validation, this.spec.sanMatchers);
     this.missing = this.spec.certificate !== null && this.certificate === null
       ? 'no workload certificate (the identity agent has none: not issued yet, or expired); mTLS fails closed'
@@ -112,17 +107,6 @@ export class UpstreamTls {
       minVersion: this.spec.minVersion,
       maxVersion: this.spec.maxVersion,
     });
-    const material = this.validation;
-    if (material !== null && trustBefore !== null && validation !== trustBefore) {
-      // New trust anchors (a root rotation's finish): servers whose chain no longer verifies go.
-      // A handshake still running has no peer certificate yet: it finishes against the context it
-      // began with. Untrusted sessions are retired, not cut: the pool sends them nothing new and
-      // closes them once their requests are done (an HTTP/2 GOAWAY), so no request fails.
-      this.sessions.recheck((socket, expected) => {
-        const cert = socket.getPeerCertificate(true);
-        return cert?.raw === undefined || serverIdentityCheck(material, expected)('', cert) === undefined;
-      }, (socket) => socket.emit(SESSION_UNTRUSTED));
-    }
   }
 }
 
