@@ -2,21 +2,19 @@
 // behind a `weft proxy --workload FILE` sidecar. A DENY policy on b's path makes b's inbound
 // sidecar answer 403 rbac-denied (normalized spellings of the path too); deleting it restores 200.
 // No proxy restart. Rules by path only: sidecars do not speak mTLS to each other yet.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
-import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
+import { startControlPlane, tempDir, weft, type RunningControlPlane } from '../helpers/control-plane.ts';
+import { eventually } from '../helpers/proxy.ts';
+import { startMeshSidecar, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { request } from '../helpers/client.ts';
 import { freePorts } from '../helpers/ports.ts';
+import { closeAfterAll } from '../helpers/cleanup.ts';
 
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-});
-
+const closers = closeAfterAll();
 
 const SERVICES = `
 apiVersion: v1
@@ -41,15 +39,8 @@ spec:
     - to: [{operation: {paths: [/admin/*]}}]
 `;
 
-async function sidecar(dir: string, name: string, labels: string, appPort: number, cpXds: number, [admin, inbound, outbound]: number[]): Promise<{ proxy: RunningProxy; outbound: number }> {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, labels: {${labels}}}\nspec: {address: 127.0.0.1, ports: [{name: http, port: ${appPort}}]}\n`);
-  const proxy = await startProxy({}, {
-    workload: file,
-    args: ['--control-plane', `127.0.0.1:${cpXds}`, '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
-  });
-  closers.push(() => proxy.stop());
-  return { proxy, outbound };
+async function sidecar(dir: string, cp: RunningControlPlane, name: 'a' | 'b', appPort: number, ports: number[]): Promise<MeshSidecar> {
+  return startMeshSidecar({ dir, cp, name, appPort, ports, closers });
 }
 
 test('a DENY AuthorizationPolicy on a path: b\'s sidecar answers 403 rbac-denied; deleting it restores 200, without restarts', { timeout: 60_000 }, async () => {
@@ -62,8 +53,8 @@ test('a DENY AuthorizationPolicy on a path: b\'s sidecar answers 403 rbac-denied
   const svc = join(dir, 'services.yaml');
   writeFileSync(svc, SERVICES);
   assert.equal((await weft(cp.url, ['apply', '-f', svc])).code, 0);
-  const a = await sidecar(dir, 'a-1', 'app: a', apps.a.port, cp.xdsPort, ports.slice(0, 3));
-  const b = await sidecar(dir, 'b-1', 'app: b', apps.b.port, cp.xdsPort, ports.slice(3, 6));
+  const a = await sidecar(dir, cp, 'a', apps.a.port, ports.slice(0, 3));
+  const b = await sidecar(dir, cp, 'b', apps.b.port, ports.slice(3, 6));
 
   const call = async (path: string): Promise<string> => {
     const r = await request(a.outbound, path, { headers: { host: 'b' } });

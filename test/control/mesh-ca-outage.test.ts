@@ -5,7 +5,7 @@
 // returns on the same ports they have fresh certificates and serve again within 5 s. The sidecars
 // hold reusable tokens: a spent single-use token cannot prove the identity again once the
 // certificate it bought has expired (docs/mtls.md).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -15,11 +15,9 @@ import { eventually } from '../helpers/proxy.ts';
 import { mintToken, startMeshSidecar, statusThrough, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { freePorts } from '../helpers/ports.ts';
+import { closeAfterAll } from '../helpers/cleanup.ts';
 
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-});
+const closers = closeAfterAll();
 
 const ready = async (s: MeshSidecar) => /weft_proxy_identity_cert_ready\{[^}]*\} 1/.test(await (await s.proxy.admin('/stats/prometheus')).text());
 
@@ -39,9 +37,7 @@ test('B7 in the mesh: CA down past certificate expiry — serve, warn, fail clos
   const stopCp = () => cp.stop();
   closers.push(() => stopCp());
   const start = async (name: 'a' | 'b', p: number[]) => {
-    const s = await startMeshSidecar({ dir, cp, name, appPort: apps[name].port, ports: p, token: await mintToken(data, name, true) });
-    closers.push(() => s.proxy.stop());
-    return s;
+    return startMeshSidecar({ dir, cp, name, appPort: apps[name].port, ports: p, token: await mintToken(data, name, true), closers });
   };
   const a = await start('a', ports.slice(0, 3));
   const b = await start('b', ports.slice(3, 6));

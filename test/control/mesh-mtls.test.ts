@@ -4,7 +4,7 @@
 // the certificate b's sidecar serves carries b's SPIFFE ID; under STRICT, plaintext and
 // `openssl s_client` without a certificate are refused and the app sees nothing; an ALLOW policy
 // by identity lets a in and keeps c out.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,11 +16,9 @@ import { startMeshSidecar, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { rawExchange, startEchoServer } from '../helpers/upstream.ts';
 import { request } from '../helpers/client.ts';
 import { freePorts } from '../helpers/ports.ts';
+import { closeAfterAll } from '../helpers/cleanup.ts';
 
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-});
+const closers = closeAfterAll();
 
 const SERVICE_B = `
 apiVersion: v1
@@ -65,9 +63,7 @@ test('universal mode: sidecars talk mTLS with no configuration; STRICT refuses p
     // What an operator does once per workload: mint its token. Nothing about mTLS.
     const minted = await weft(cp.url, ['token', 'create', '--namespace', 'default', '--service-account', name, '--trust-domain', 'example.org', '--data-dir', data]);
     assert.equal(minted.code, 0, minted.stderr);
-    const s = await startMeshSidecar({ dir, cp, name, appPort: apps[name].port, ports, token: minted.stdout });
-    closers.push(() => s.proxy.stop());
-    return s;
+    return startMeshSidecar({ dir, cp, name, appPort: apps[name].port, ports, token: minted.stdout, closers });
   };
   const a = await sidecar('a', ports.slice(0, 3));
   const b = await sidecar('b', ports.slice(3, 6));

@@ -3,7 +3,7 @@
 // sidecars. Both sidecars trust the new root after prepare, move to new-issuer certificates
 // after activate (within the client's 30 s jitter), and drop the old root after finish; no
 // request fails. A still-valid leaf from the old root is refused by b's sidecar afterwards.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import tls from 'node:tls';
@@ -18,18 +18,15 @@ import { freePorts } from '../helpers/ports.ts';
 import { openTokens } from '../../src/control/identity/index.ts';
 import { createCsr, parseTrustDomain, workloadId } from '../../src/pki/index.ts';
 import { requestCertificate } from '../helpers/identity-call.ts';
+import { closeAfterAll } from '../helpers/cleanup.ts';
 
 const TD = parseTrustDomain('cluster.local');
 
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-});
+const closers = closeAfterAll();
 
+/** A sidecar for app `name` with a fresh single-use token, stopped after the tests. */
 async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, ports: number[]): Promise<MeshSidecar> {
-  const s = await startMeshSidecar({ dir, cp, name, appPort, ports, token: await mintToken(data, name) });
-  closers.push(() => s.proxy.stop());
-  return s;
+  return startMeshSidecar({ dir, cp, name, appPort, ports, token: await mintToken(data, name), closers });
 }
 
 interface CertsJson { certificates: { context: string; ca_cert: { serial_number: string }[]; cert_chain: { serial_number: string }[] }[] }

@@ -5,7 +5,7 @@
 // within 1 s of its issuance. WEFT_B5_SECONDS sets the load time (default 50 s: one renewal of
 // each sidecar; B5 in full is WEFT_B5_SECONDS=600 with the 100 s certificates of a MeshConfig
 // workloadTTL of 100s).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import tls from 'node:tls';
@@ -19,20 +19,17 @@ import { freePorts } from '../helpers/ports.ts';
 import { IdentityClient } from '../../src/proxy/identity/index.ts';
 import { openTokens } from '../../src/control/identity/index.ts';
 import { parseTrustDomain, workloadId } from '../../src/pki/index.ts';
+import { closeAfterAll } from '../helpers/cleanup.ts';
 
 const SECONDS = Number(process.env.WEFT_B5_SECONDS ?? 50);
 const TTL = process.env.WEFT_B5_TTL ?? '1m';
 const TD = parseTrustDomain('cluster.local');
 
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-});
+const closers = closeAfterAll();
 
+/** A sidecar for app `name` with a fresh single-use token, stopped after the tests. */
 async function sidecar(dir: string, cp: RunningControlPlane, data: string, name: string, appPort: number, ports: number[]): Promise<MeshSidecar> {
-  const s = await startMeshSidecar({ dir, cp, name, appPort, ports, token: await mintToken(data, name) });
-  closers.push(() => s.proxy.stop());
-  return s;
+  return startMeshSidecar({ dir, cp, name, appPort, ports, token: await mintToken(data, name), closers });
 }
 
 test(`B5 in the mesh: ${SECONDS} s of keep-alive load while both sidecars renew ${TTL} certificates by themselves — no failed request, no refused handshake`, { timeout: (SECONDS + 90) * 1000 }, async () => {

@@ -2,21 +2,19 @@
 // (a, b-v1, b-v2) each behind a `weft proxy --workload FILE` sidecar. The test plays app a:
 // it calls service b through a's outbound port, and follows HTTPRoute and TrafficPolicy changes
 // applied with `weft apply` — no proxy restarts.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startControlPlane, tempDir, weft } from '../helpers/control-plane.ts';
-import { startProxy, eventually, type RunningProxy } from '../helpers/proxy.ts';
+import { startControlPlane, tempDir, weft, type RunningControlPlane } from '../helpers/control-plane.ts';
+import { eventually } from '../helpers/proxy.ts';
+import { startMeshSidecar, type MeshSidecar } from '../helpers/mesh-sidecar.ts';
 import { startEchoServer } from '../helpers/upstream.ts';
 import { request } from '../helpers/client.ts';
 import { freePorts } from '../helpers/ports.ts';
+import { closeAfterAll } from '../helpers/cleanup.ts';
 
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-});
-
+const closers = closeAfterAll();
 
 const SERVICES = `
 apiVersion: v1
@@ -59,16 +57,8 @@ spec:
     - backendRefs: [{name: b-v1, port: 80, weight: 80}, {name: b-v2, port: 80, weight: 20}]
 `;
 
-async function sidecar(dir: string, name: string, labels: string, appPort: number, cpXds: number): Promise<{ proxy: RunningProxy; outbound: number }> {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, labels: {${labels}}}\nspec: {address: 127.0.0.1, ports: [{name: http, port: ${appPort}}]}\n`);
-  const [admin, inbound, outbound] = await freePorts(3);
-  const proxy = await startProxy({}, {
-    workload: file,
-    args: ['--control-plane', `127.0.0.1:${cpXds}`, '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
-  });
-  closers.push(() => proxy.stop());
-  return { proxy, outbound };
+async function sidecar(dir: string, cp: RunningControlPlane, name: string, labels: Record<string, string>, appPort: number): Promise<MeshSidecar> {
+  return startMeshSidecar({ dir, cp, name: labels.app, workload: name, labels, appPort, closers });
 }
 
 async function who(port: number, path = '/', headers: Record<string, string> = {}): Promise<string> {
@@ -88,9 +78,9 @@ test('sidecars follow the control plane: a calls b, weights, a header match, a r
 
   const apps = { a: await startEchoServer('a'), v1: await startEchoServer('b-v1'), v2: await startEchoServer('b-v2') };
   for (const s of Object.values(apps)) closers.push(() => s.close());
-  const a = await sidecar(dir, 'a-1', 'app: a', apps.a.port, cp.xdsPort);
-  await sidecar(dir, 'b-v1-1', 'app: b, version: v1', apps.v1.port, cp.xdsPort);
-  const bv2 = await sidecar(dir, 'b-v2-1', 'app: b, version: v2', apps.v2.port, cp.xdsPort);
+  const a = await sidecar(dir, cp, 'a-1', { app: 'a' }, apps.a.port);
+  await sidecar(dir, cp, 'b-v1-1', { app: 'b', version: 'v1' }, apps.v1.port);
+  const bv2 = await sidecar(dir, cp, 'b-v2-1', { app: 'b', version: 'v2' }, apps.v2.port);
 
   // The sidecars registered their Workloads; a reaches b through its outbound port and b's inbound.
   await eventually(async () => (await who(a.outbound).catch(() => '')).startsWith('b-v'), 10_000, 'a reaches b').catch((err) => {

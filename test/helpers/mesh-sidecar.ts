@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { openTokens } from '../../src/control/identity/index.ts';
 import { parseTrustDomain } from '../../src/pki/index.ts';
 import type { RunningControlPlane } from './control-plane.ts';
+import type { Closer } from './cleanup.ts';
+import { freePorts } from './ports.ts';
 import { startProxy, type RunningProxy } from './proxy.ts';
 
 export interface MeshSidecar {
@@ -19,19 +21,25 @@ export interface MeshSidecar {
 export interface MeshSidecarOptions {
   readonly dir: string;
   readonly cp: RunningControlPlane;
-  /** The app: Workload `<name>-1`, label app=<name>, service account <name>. */
+  /** The app: Workload `<name>-1`, label app=<name>, service account <name> (unless given below). */
   readonly name: string;
   readonly appPort: number;
-  /** Admin, inbound and outbound ports. */
-  readonly ports: readonly number[];
+  /** Admin, inbound and outbound ports; default: three free ones. */
+  readonly ports?: readonly number[];
+  readonly workload?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Where its stop is registered (cleanup.ts closeAfterAll). */
+  readonly closers?: Closer[];
   /** A workload token for service account <name>: the sidecar gets a certificate and speaks mTLS. */
   readonly token?: string;
 }
 
 export async function startMeshSidecar(o: MeshSidecarOptions): Promise<MeshSidecar> {
-  const [admin, inbound, outbound] = o.ports;
-  const workload = join(o.dir, `${o.name}.yaml`);
-  writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${o.name}-1, labels: {app: ${o.name}}}\nspec: {address: 127.0.0.1, serviceAccount: ${o.name}, ports: [{name: http, port: ${o.appPort}}]}\n`);
+  const [admin, inbound, outbound] = o.ports ?? await freePorts(3);
+  const name = o.workload ?? `${o.name}-1`;
+  const labels = Object.entries(o.labels ?? { app: o.name }).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const workload = join(o.dir, `${name}.yaml`);
+  writeFileSync(workload, `apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: ${name}, labels: {${labels}}}\nspec: {address: 127.0.0.1, serviceAccount: ${o.name}, ports: [{name: http, port: ${o.appPort}}]}\n`);
   const identity: string[] = [];
   if (o.token !== undefined) {
     const tokenFile = join(o.dir, `${o.name}.token`);
@@ -42,6 +50,7 @@ export async function startMeshSidecar(o: MeshSidecarOptions): Promise<MeshSidec
     workload,
     args: ['--control-plane', `127.0.0.1:${o.cp.xdsPort}`, ...identity, '--admin-port', String(admin), '--inbound-port', String(inbound), '--outbound-port', String(outbound)],
   });
+  o.closers?.push(() => proxy.stop());
   return { proxy, inbound, outbound };
 }
 
